@@ -1,0 +1,121 @@
+"""The one small hierarchy of errors raised by camera-map.
+
+Every error subclasses :class:`CameraMapError` and a builtin, so callers can catch either.
+Messages say what was received, what was expected and how to fix it; errors about input
+name the file and, where they apply, the sheet, row, column and value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+class CameraMapError(Exception):
+    """Base class of every error camera-map raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input, located as precisely as the input allows.
+
+    Attributes
+    ----------
+    message
+        What is wrong and how to fix it.
+    file, sheet, row, column, value
+        Where it is; ``row`` is the 1-based row number a spreadsheet program shows.
+    """
+
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: object = None
+
+    def location(self) -> str:
+        """Return ``file#sheet!row N, column C`` with whatever parts are known."""
+        parts: list[str] = []
+        where = self.file or ""
+        if self.sheet:
+            where += f"#{self.sheet}"
+        if where:
+            parts.append(where)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        loc = self.location()
+        raw = self.value.item() if hasattr(self.value, "item") else self.value  # numpy scalars
+        value = f" (value {raw!r})" if raw is not None and raw != "" else ""
+        return f"{loc}: {self.message}{value}" if loc else f"{self.message}{value}"
+
+
+class InputError(CameraMapError, ValueError):
+    """An input file or argument cannot be used as given.
+
+    Carries every :class:`Problem` found, so that all of them can be reported at once.
+    """
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        head = super().__str__()
+        if not self.problems:
+            return head
+        shown = self.problems[:20]
+        lines = [head, *(f"  - {p}" for p in shown)]
+        if len(self.problems) > len(shown):
+            lines.append(f"  ... and {len(self.problems) - len(shown)} more")
+        return "\n".join(lines)
+
+
+class UnknownFormatError(InputError):
+    """A file is not of any kind camera-map reads (or not of the kind it claims)."""
+
+
+class ColumnError(InputError, KeyError):
+    """A column named by the user or required by a stage does not exist."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return InputError.__str__(self)
+
+
+class CameraTableError(InputError):
+    """Data handed between pipeline stages breaks the camera-table contract."""
+
+
+class UnknownPlaceError(InputError, LookupError):
+    """A municipality or place name matches nothing; the message lists close matches."""
+
+
+class NetworkError(CameraMapError, OSError):
+    """A remote service (Overpass, Nominatim) failed after every retry."""
+
+
+@dataclass
+class ProblemLog:
+    """Collect problems from one input, then raise them together."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, message: str, **where: object) -> None:
+        """Record one problem; ``where`` takes the fields of :class:`Problem`."""
+        self.problems.append(Problem(message, **where))  # type: ignore[arg-type]
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def raise_if_any(self, summary: str, error: type[InputError] = InputError) -> None:
+        """Raise ``error`` with every collected problem, if there are any."""
+        if self.problems:
+            raise error(f"{summary} ({len(self.problems)} problem(s))", self.problems)

@@ -1,0 +1,212 @@
+"""The camera table: the one interface between pipeline stages.
+
+Every source reader returns, and every later stage takes, a :class:`geopandas.GeoDataFrame`
+with exactly the columns of :data:`COLUMNS` (in that order), geometry in EPSG:4326.
+:func:`validate_cameras` checks the contract where stages meet and reports every problem
+at once; :func:`cameras_from_records` builds a conforming table from plain dicts.
+
+Unknown stays unknown: a value no source gave is missing (``<NA>``), never a guess.
+``facial_recognition`` is a nullable boolean whose missing value means "unknown".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from .errors import CameraTableError, ProblemLog
+
+CRS: Final = "EPSG:4326"
+
+#: Canonical columns and their pandas dtypes, in output order (geometry last).
+COLUMNS: Final[dict[str, str]] = {
+    "camera_id": "string",  # stable: derived from source + source_ref
+    "count": "Int64",  # 1 for a point; N for an aggregate (count-only) FOI row
+    "source": "string",  # foi, osm, ...
+    "source_ref": "string",  # node/123, or file.xlsx#Sheet1!row 17
+    "source_version": "string",  # OSM element version, document revision
+    "source_date": "string",  # ISO date of the evidence (OSM timestamp, document date)
+    "document": "string",  # title / URL / reference of the FOI reply or tender
+    "municipality": "string",  # as given by the source (name or code)
+    "address": "string",
+    "name": "string",
+    "description": "string",
+    "surveillance": "string",  # public, outdoor, indoor
+    "surveillance_type": "string",  # camera, ALPR, guard, ...
+    "camera_type": "string",  # fixed, dome, panning
+    "mount": "string",
+    "direction": "string",  # degrees: "90", "45;135", "350-20" (clockwise), "0-360"
+    "height": "Float64",  # metres
+    "zone": "string",
+    "operator": "string",
+    "manufacturer": "string",
+    "model": "string",
+    "facial_recognition": "boolean",  # <NA> = unknown
+    "status": "string",
+    "supplier": "string",
+    "contract_value": "Float64",
+    "installed": "string",  # ISO date, possibly partial ("2021", "2021-05")
+    "geocode_precision": "string",
+    "geocoder": "string",
+    "note": "string",
+    "tags": "string",  # JSON object of every original tag / column, sorted keys
+}
+
+STATUS_VALUES: Final = ("installed", "contracted", "planned", "removed", "unknown")
+PRECISION_VALUES: Final = (
+    "exact",
+    "address",
+    "intersection",
+    "street",
+    "settlement",
+    "municipality",
+)
+REQUIRED: Final = ("camera_id", "count", "source", "source_ref")
+
+
+def camera_id_for(source: str, source_ref: str) -> str:
+    """Return the stable id of the camera described by ``source_ref`` in ``source``.
+
+    OSM elements keep their readable id (``osm-node-123``); other sources get a short hash
+    of their reference, which is stable as long as the file name, sheet and row are.
+    """
+    if source == "osm" and "/" in source_ref:
+        return "osm-" + source_ref.replace("/", "-")
+    digest = hashlib.sha1(f"{source}\x1f{source_ref}".encode()).hexdigest()[:12]
+    return f"{source}-{digest}"
+
+
+def tags_json(tags: Mapping[str, Any] | None) -> str | None:
+    """Serialise original tags/columns deterministically (sorted keys, no NaN)."""
+    if not tags:
+        return None
+    clean = {
+        str(k): (None if isinstance(v, float) and math.isnan(v) else v)
+        for k, v in tags.items()
+    }
+    return json.dumps(clean, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def empty_cameras() -> gpd.GeoDataFrame:
+    """Return a camera table with no rows and every column typed."""
+    return cameras_from_records([])
+
+
+def cameras_from_records(records: Iterable[Mapping[str, Any]]) -> gpd.GeoDataFrame:
+    """Build a conforming camera table from dicts.
+
+    Each record may give ``geometry`` (a shapely Point, or None) or ``longitude`` and
+    ``latitude`` in degrees (EPSG:4326). Missing columns are filled with ``<NA>``;
+    ``camera_id`` is derived from ``source`` and ``source_ref`` when not given and
+    ``count`` defaults to 1. Keys that are not canonical columns are an error: put them
+    in ``tags``.
+    """
+    rows: list[dict[str, Any]] = []
+    geoms: list[BaseGeometry | None] = []
+    for rec in records:
+        rec = dict(rec)
+        geom = rec.pop("geometry", None)
+        lon, lat = rec.pop("longitude", None), rec.pop("latitude", None)
+        if geom is None and lon is not None and lat is not None:
+            geom = Point(float(lon), float(lat))
+        unknown = set(rec) - set(COLUMNS)
+        if unknown:
+            raise CameraTableError(
+                f"record has columns that are not in the camera table: {sorted(unknown)}; "
+                "put source-specific values in 'tags'"
+            )
+        if rec.get("camera_id") is None and rec.get("source") and rec.get("source_ref"):
+            rec["camera_id"] = camera_id_for(str(rec["source"]), str(rec["source_ref"]))
+        if rec.get("count") is None:
+            rec["count"] = 1
+        if isinstance(rec.get("tags"), Mapping):
+            rec["tags"] = tags_json(rec["tags"])
+        rows.append(rec)
+        geoms.append(geom)
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=CRS), crs=CRS)
+    return conform(gdf)
+
+
+def conform(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``gdf`` with canonical column order and dtypes (extra columns are dropped)."""
+    out = gdf.reset_index(drop=True)
+    data: dict[str, pd.Series] = {}
+    for col, dtype in COLUMNS.items():
+        if col in out.columns:
+            ser = out[col]
+            if dtype == "string":
+                ser = ser.astype("object").where(ser.notna(), None)
+                ser = ser.map(lambda v: v if v is None else str(v))
+            data[col] = ser.astype(dtype)  # type: ignore[call-overload]
+        else:
+            data[col] = pd.Series(pd.NA, index=out.index, dtype=dtype)  # type: ignore[call-overload]
+    geometry = out.geometry if "geometry" in out.columns else gpd.GeoSeries([None] * len(out))
+    result = gpd.GeoDataFrame(data, geometry=geometry.values, crs=gdf.crs or CRS)
+    if result.crs is not None and result.crs.to_epsg() != 4326:
+        result = result.to_crs(CRS)
+    return result
+
+
+def validate_cameras(gdf: gpd.GeoDataFrame, *, where: str = "camera table") -> gpd.GeoDataFrame:
+    """Check the camera-table contract and return the table with canonical dtypes.
+
+    Every problem is collected and raised together as :class:`CameraTableError`: missing
+    columns, empty ids or references, duplicate ``camera_id``, ``count`` < 1, geometry
+    that is not a point in EPSG:4326 degrees, and values outside the allowed vocabularies.
+    ``where`` names the stage or file in the message.
+    """
+    log = ProblemLog()
+    missing = [c for c in REQUIRED if c not in gdf.columns]
+    if missing:
+        log.add(f"missing required column(s) {missing}; the camera table needs {list(REQUIRED)}")
+        log.raise_if_any(f"{where}: not a camera table", CameraTableError)
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        log.add(f"CRS is {gdf.crs.to_string()}, expected EPSG:4326; use .to_crs('EPSG:4326')")
+    table = conform(gdf)
+    for i, row in enumerate(table.itertuples(index=False)):
+        ref = row.source_ref if isinstance(row.source_ref, str) else None
+        for col in REQUIRED:
+            if pd.isna(getattr(row, col)) or getattr(row, col) == "":
+                log.add(f"{col} is empty", row=i + 1, column=col, value=ref)
+        count = row.count
+        if not pd.isna(count) and int(count) < 1:
+            log.add("count must be at least 1", row=i + 1, column="count", value=count)
+        status = row.status
+        if not pd.isna(status) and status not in STATUS_VALUES:
+            log.add(f"status must be one of {STATUS_VALUES}", row=i + 1, column="status",
+                    value=status)
+        prec = row.geocode_precision
+        if not pd.isna(prec) and prec not in PRECISION_VALUES:
+            log.add(f"geocode_precision must be one of {PRECISION_VALUES}", row=i + 1,
+                    column="geocode_precision", value=prec)
+        geom = row.geometry
+        if geom is not None and not geom.is_empty:
+            if geom.geom_type != "Point":
+                log.add(f"geometry must be a Point, got {geom.geom_type}", row=i + 1,
+                        column="geometry", value=ref)
+            elif not (-180 <= geom.x <= 180 and -90 <= geom.y <= 90):
+                log.add("coordinates are not longitude/latitude degrees (EPSG:4326)",
+                        row=i + 1, column="geometry", value=f"{geom.x}, {geom.y}")
+            elif not pd.isna(count) and int(count) != 1:
+                log.add("a located camera must have count 1; a count row has no point",
+                        row=i + 1, column="count", value=count)
+    dup = table["camera_id"][table["camera_id"].duplicated(keep=False) & table["camera_id"].notna()]
+    for cid in sorted(set(dup)):
+        log.add("camera_id is not unique", column="camera_id", value=cid)
+    log.raise_if_any(f"{where}: the camera table is not valid", CameraTableError)
+    return table
+
+
+def is_located(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """Return a boolean mask of rows with a usable point."""
+    geom = gdf.geometry
+    return (geom.notna() & ~geom.is_empty).astype(bool)
