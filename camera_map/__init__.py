@@ -10,3 +10,27 @@ The pipeline, one module per stage::
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .layers import Layer, layer_from_files, load_layer
+    from .pipeline import BuildResult, build
+    from .sources import read_source
+
+__all__ = ["BuildResult", "Layer", "__version__", "build", "layer_from_files", "load_layer",
+           "read_source"]
+
+_LAZY = {
+    "build": "pipeline", "BuildResult": "pipeline", "Layer": "layers", "load_layer": "layers",
+    "layer_from_files": "layers", "read_source": "sources",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """Import the heavy modules (geopandas, folium) only when they are used."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'camera_map' has no attribute {name!r}")

@@ -66,7 +66,7 @@ class InputError(CameraMapError, ValueError):
         super().__init__(message)
 
     def __str__(self) -> str:
-        head = super().__str__()
+        head = str(self.args[0]) if self.args else ""
         if not self.problems:
             return head
         shown = self.problems[:20]

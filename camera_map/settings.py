@@ -62,6 +62,7 @@ backoff: float = 2.0
 #: User-Agent sent with every request, as the Overpass and Nominatim usage policies ask.
 user_agent: str = f"camera-map/{__version__} (+https://github.com/camera-map/camera-map)"
 
-#: Equal-area CRS used for every area (km²). ETRS89-extended / LAEA Europe; for data
-#: outside Europe set e.g. ``"ESRI:54009"`` (Mollweide) or a local equal-area CRS.
-equal_area_crs: str = "EPSG:3035"
+#: Equal-area CRS for areas (km²) of user-supplied boundaries. ``None`` (the default) uses a
+#: Lambert azimuthal equal-area projection centred on the boundaries, which keeps areas
+#: exact anywhere on Earth; set e.g. ``"EPSG:3035"`` to match a national statistic.
+equal_area_crs: str | None = None

@@ -18,7 +18,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
@@ -29,7 +31,7 @@ CRS: Final = "EPSG:4326"
 #: Canonical columns and their pandas dtypes, in output order (geometry last).
 COLUMNS: Final[dict[str, str]] = {
     "camera_id": "string",  # stable: derived from source + source_ref
-    "count": "Int64",  # 1 for a point; N for an aggregate (count-only) FOI row
+    "count": "Int64",  # 1 for a point; N >= 0 for an aggregate (count-only) FOI row
     "source": "string",  # foi, osm, ...
     "source_ref": "string",  # node/123, or file.xlsx#Sheet1!row 17
     "source_version": "string",  # OSM element version, document revision
@@ -172,33 +174,40 @@ def validate_cameras(gdf: gpd.GeoDataFrame, *, where: str = "camera table") -> g
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         log.add(f"CRS is {gdf.crs.to_string()}, expected EPSG:4326; use .to_crs('EPSG:4326')")
     table = conform(gdf)
-    for i, row in enumerate(table.itertuples(index=False)):
-        ref = row.source_ref if isinstance(row.source_ref, str) else None
-        for col in REQUIRED:
-            if pd.isna(getattr(row, col)) or getattr(row, col) == "":
-                log.add(f"{col} is empty", row=i + 1, column=col, value=ref)
-        count = row.count
-        if not pd.isna(count) and int(count) < 1:
-            log.add("count must be at least 1", row=i + 1, column="count", value=count)
-        status = row.status
-        if not pd.isna(status) and status not in STATUS_VALUES:
-            log.add(f"status must be one of {STATUS_VALUES}", row=i + 1, column="status",
-                    value=status)
-        prec = row.geocode_precision
-        if not pd.isna(prec) and prec not in PRECISION_VALUES:
-            log.add(f"geocode_precision must be one of {PRECISION_VALUES}", row=i + 1,
-                    column="geocode_precision", value=prec)
-        geom = row.geometry
-        if geom is not None and not geom.is_empty:
-            if geom.geom_type != "Point":
-                log.add(f"geometry must be a Point, got {geom.geom_type}", row=i + 1,
-                        column="geometry", value=ref)
-            elif not (-180 <= geom.x <= 180 and -90 <= geom.y <= 90):
-                log.add("coordinates are not longitude/latitude degrees (EPSG:4326)",
-                        row=i + 1, column="geometry", value=f"{geom.x}, {geom.y}")
-            elif not pd.isna(count) and int(count) != 1:
-                log.add("a located camera must have count 1; a count row has no point",
-                        row=i + 1, column="count", value=count)
+    refs = table["source_ref"].astype(object).where(table["source_ref"].notna(), None)
+
+    def report(mask: pd.Series | np.ndarray, message: str, column: str,
+               values: pd.Series | None = None) -> None:
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            value = refs.iloc[i] if values is None else values.iloc[i]
+            log.add(message, row=int(i) + 1, column=column, value=value)
+
+    for col in REQUIRED:
+        ser = table[col]
+        empty = ser.isna() | (ser.astype("string") == "").fillna(True)
+        report(empty, f"{col} is empty", col)
+    count = table["count"]
+    report((count < 0).fillna(False), "count must be 0 or more (0: a source says there are "
+           "none)", "count", count)
+    status = table["status"]
+    report(status.notna() & ~status.isin(STATUS_VALUES),
+           f"status must be one of {STATUS_VALUES}", "status", status)
+    prec = table["geocode_precision"]
+    report(prec.notna() & ~prec.isin(PRECISION_VALUES),
+           f"geocode_precision must be one of {PRECISION_VALUES}", "geocode_precision", prec)
+    geoms = table.geometry.values
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    not_point = present & (shapely.get_type_id(geoms) != 0)
+    report(not_point, "geometry must be a Point", "geometry")
+    points = present & ~not_point
+    x = np.where(points, shapely.get_x(geoms), 0.0)
+    y = np.where(points, shapely.get_y(geoms), 0.0)
+    bad_xy = points & ~((np.abs(x) <= 180) & (np.abs(y) <= 90))
+    report(bad_xy, "coordinates are not longitude/latitude degrees (EPSG:4326)", "geometry",
+           pd.Series([f"{a}, {b}" for a, b in zip(x, y, strict=True)]))
+    not_one = points & ~bad_xy & (count != 1).fillna(False).to_numpy()
+    report(not_one, "a located camera must have count 1; a count row has no point", "count",
+           count)
     dup = table["camera_id"][table["camera_id"].duplicated(keep=False) & table["camera_id"].notna()]
     for cid in sorted(set(dup)):
         log.add("camera_id is not unique", column="camera_id", value=cid)

@@ -1,0 +1,94 @@
+"""Check reported figures against the data ("one camera per 100 inhabitants").
+
+A claims file (CSV) lists figures that reporting attributes to a municipality, with the
+source that says so; :func:`check_claims` recomputes each from the build's metrics and
+says whether the data reproduce it within the stated tolerance, naming the population
+source and year used. Columns: ``municipality``, ``metric`` (a metrics column such as
+``residents_per_camera``, ``cameras_per_1000``, ``cameras``), ``value``, ``tolerance``
+(relative, e.g. ``0.1`` = ±10 %), ``claim`` (the words reported), ``source``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ColumnError, InputError, ProblemLog
+from .layers import Layer
+from .metrics import Metrics
+
+CLAIM_COLUMNS = ("municipality", "metric", "value", "tolerance", "claim", "source")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A figure reported for a municipality."""
+
+    municipality: str
+    metric: str
+    value: float
+    tolerance: float
+    claim: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """A claim and what the data say."""
+
+    claim: Claim
+    name: str
+    actual: float | None
+    ok: bool
+    text: str
+
+
+def load_claims(path: str | Path) -> list[Claim]:
+    """Read a claims CSV (UTF-8); every bad cell is reported at once."""
+    p = Path(path)
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in CLAIM_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ColumnError(f"{p.name}: claims file lacks column(s) {missing}; expected "
+                              f"{', '.join(CLAIM_COLUMNS)}")
+        claims, log = [], ProblemLog()
+        for n, row in enumerate(reader, start=2):
+            try:
+                value, tol = float(row["value"]), float(row["tolerance"] or 0)
+            except ValueError:
+                log.add("value and tolerance must be numbers", file=p.name, row=n,
+                        value=f"{row['value']} / {row['tolerance']}")
+                continue
+            claims.append(Claim(row["municipality"], row["metric"], value, tol, row["claim"],
+                                row["source"]))
+    log.raise_if_any(f"{p.name}: claims are not usable")
+    return claims
+
+
+def check_claims(claims: list[Claim], metrics: Metrics, layer: Layer) -> list[ClaimCheck]:
+    """Recompute every claim from ``metrics``; unknown metrics or places raise InputError."""
+    checks = []
+    year = f"{layer.population_source or 'population'}"
+    for c in claims:
+        match = layer.resolve(c.municipality)
+        table = metrics.groups if match.level == "group" else metrics.units
+        if c.metric not in table.columns:
+            raise InputError(f"claim metric {c.metric!r} is not a figure camera-map computes "
+                             f"(try residents_per_camera, cameras_per_1000, cameras)")
+        row = table.loc[table["id"].astype(str) == match.id].iloc[0]
+        actual = None if pd.isna(row[c.metric]) else float(row[c.metric])
+        ok = actual is not None and abs(actual - c.value) <= c.tolerance * abs(c.value)
+        pop = row["population"]
+        pop_text = "unknown population" if pd.isna(pop) else f"{int(pop):,} residents ({year})"
+        cams = row["cameras"]
+        cam_text = "no data" if pd.isna(cams) else f"{int(cams):,} cameras"
+        got = "no figure" if actual is None else f"{actual:,.1f}"
+        verdict = "reproduced" if ok else "NOT reproduced"
+        checks.append(ClaimCheck(c, match.name, actual, ok, (
+            f"{match.name}: reported \"{c.claim}\" ({c.source}); the data give {c.metric} = "
+            f"{got} ({cam_text}, {pop_text}) — {verdict} within ±{c.tolerance:.0%}")))
+    return checks

@@ -1,0 +1,185 @@
+"""The ``camera-map`` command: parse options, show progress, turn errors into exit codes.
+
+All the work happens in the library; this module only wires options to it. Exit codes:
+0 success, 1 bad input (a file, a column, a value), 2 bad options (from click),
+3 a network service failed, 4 ``--strict`` found rejected rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .errors import CameraMapError, InputError, NetworkError
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn library errors into one clear message (plus details) and an exit code."""
+    try:
+        yield
+    except NetworkError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        sys.exit(3)
+    except (InputError, CameraMapError) as exc:
+        err.print("[bold red]error:[/] ", end="", markup=True)
+        err.print(str(exc), markup=False, soft_wrap=True)
+        sys.exit(1)
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="camera-map")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """Surveillance cameras per municipality, from FOI replies, tenders and OpenStreetMap.
+
+    Run `camera-map build` with no options to build the bundled Serbian default into
+    output/.
+    """
+    _setup_logging(verbose)
+
+
+def _progress() -> Callable[[str], None]:
+    status = err.status("starting", spinner="dots")
+    status.start()
+
+    def step(stage: str) -> None:
+        status.update(f"{stage}…")
+        if stage == "done":
+            status.stop()
+
+    return step
+
+
+@main.command()
+@click.option("--cameras", "cameras", multiple=True, type=click.Path(path_type=Path),
+              metavar="PATH", help="Camera file or folder (FOI register CSV/XLSX/ODS, OSM "
+              ".osm/.osm.bz2/.osm.pbf, Overpass JSON). Repeat for several.")
+@click.option("--layer", default=None, help="Bundled boundary layer (default: serbia).")
+@click.option("--boundaries", type=click.Path(path_type=Path), default=None,
+              help="Your own boundaries (any format GDAL reads) instead of a bundled layer.")
+@click.option("--id-field", default=None, help="Column of unique unit ids in --boundaries.")
+@click.option("--name-field", default=None, help="Column of unit names in --boundaries.")
+@click.option("--population", type=click.Path(path_type=Path), default=None,
+              help="CSV of population keyed by the boundaries' id (columns: id, population).")
+@click.option("--population-field", default=None,
+              help="Population column already in --boundaries.")
+@click.option("--osm-area", default=None, help="Also fetch OSM cameras live from Overpass "
+              "for this area name (e.g. \"Osečina\").")
+@click.option("--osm-bbox", default=None, metavar="W,S,E,N",
+              help="Also fetch OSM cameras live from Overpass for this bounding box.")
+@click.option("--overpass-url", default=None, help="Overpass API endpoint.")
+@click.option("--claims", type=click.Path(path_type=Path), default=None,
+              help="CSV of reported figures to check against the data.")
+@click.option("--sheet", default=None, help="Spreadsheet sheet to read (default: all).")
+@click.option("--encoding", default=None, help="Text encoding of CSV registers "
+              "(default: detected; e.g. cp1250, cp1251, utf-8).")
+@click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")
+@click.option("--crs", default=None, help="CRS of projected x/y coordinates in registers "
+              "(e.g. EPSG:31277, Serbian Gauss-Krüger zone 7).")
+@click.option("--mapping", type=click.Path(path_type=Path), default=None,
+              help="TOML file mapping your column headers to camera-table columns.")
+@click.option("--title", default=None, help="Title of the map.")
+@click.option("--tiles", default=None, help="Base map: an xyzservices provider name such as "
+              "CartoDB.Positron, or 'none' (default: none when self-contained).")
+@click.option("--lang", type=click.Choice(["en", "sr-Latn", "sr-Cyrl"]), default="en",
+              show_default=True, help="Language of the map.")
+@click.option("--scheme", default=None, help="mapclassify scheme for the choropleth "
+              "(e.g. FisherJenks, Quantiles, NaturalBreaks).")
+@click.option("--k", type=int, default=None, help="Number of classes.")
+@click.option("--self-contained/--cdn", default=True, show_default=True,
+              help="Inline every script so the map works offline, or load them from CDNs.")
+@click.option("--strict", is_flag=True, help="Fail (exit 4) if any input row is rejected.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: output/).")
+def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
+          id_field: str | None, name_field: str | None, population: Path | None,
+          population_field: str | None, osm_area: str | None, osm_bbox: str | None,
+          overpass_url: str | None, claims: Path | None, sheet: str | None,
+          encoding: str | None, delimiter: str | None, crs: str | None,
+          mapping: Path | None, title: str | None, tiles: str | None, lang: str,
+          scheme: str | None, k: int | None, self_contained: bool, strict: bool,
+          out_dir: Path | None) -> None:
+    """Build the map, figures and exports. With no options: the bundled Serbian default."""
+    from .layers import layer_from_files
+    from .pipeline import build as run_build
+
+    if boundaries is None and (id_field or name_field or population or population_field):
+        raise click.UsageError("--id-field, --name-field, --population and --population-field "
+                               "go with --boundaries")
+    if boundaries is not None and layer:
+        raise click.UsageError("use just one of --layer or --boundaries")
+    if population and population_field:
+        raise click.UsageError("use just one of --population (a CSV) or --population-field")
+    with _errors():
+        the_layer: Any = layer
+        if boundaries is not None:
+            the_layer = layer_from_files(boundaries, id_field=id_field, name_field=name_field,
+                                         population=population,
+                                         population_field=population_field)
+        map_options: dict[str, Any] = {"lang": lang, "self_contained": self_contained}
+        for key, value in (("title", title), ("scheme", scheme), ("k", k)):
+            if value is not None:
+                map_options[key] = value
+        if tiles is not None:
+            map_options["tiles"] = None if tiles.lower() == "none" else tiles
+        read_options = {"sheet": sheet, "encoding": encoding, "delimiter": delimiter,
+                        "crs": crs, "mapping": mapping}
+        step = _progress()
+        try:
+            result = run_build(
+                list(cameras) or None, layer=the_layer, out_dir=out_dir, osm_area=osm_area,
+                osm_bbox=osm_bbox, overpass_url=overpass_url, claims=claims,
+                read_options=read_options, map_options=map_options, strict=strict,
+                progress=step)
+        except InputError as exc:
+            step("done")
+            if strict and "--strict" in str(exc):
+                err.print(f"error: {exc}", markup=False, soft_wrap=True)
+                sys.exit(4)
+            raise
+        step("done")
+    out.print(result.summary(), markup=False, soft_wrap=True)
+    folder = result.outputs["map.html"].parent
+    sizes = ", ".join(f"{name} ({_size(path)})" for name, path in result.outputs.items())
+    out.print(f"Wrote to {folder}/: {sizes}", markup=False, soft_wrap=True)
+    if result.attribution:
+        out.print("Attribution: " + " | ".join(result.attribution), markup=False,
+                  soft_wrap=True)
+
+
+def _size(path: Path) -> str:
+    n = path.stat().st_size
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+@main.command("layers")
+def layers_cmd() -> None:
+    """List the bundled boundary layers."""
+    from .layers import available_layers, load_layer
+
+    with _errors():
+        for name in available_layers():
+            lay = load_layer(name)
+            out.print(f"{name}: {lay.title} — {len(lay.units)} units, population "
+                      f"{lay.population_source or 'none'}", markup=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

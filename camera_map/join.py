@@ -1,0 +1,142 @@
+"""Join cameras to municipal units: points by location, count rows by the name they give.
+
+Points are assigned to the unit that contains them, using a spatial index built on the
+points (the side there are more of) and queried with the polygons — for boundary-like
+polygons the other way round is several times slower (NOTES.md). A point exactly on a
+shared border intersects both units; it goes to the one with the smaller id, so it is
+counted once. Rows without a point (count-only FOI rows, addresses not yet geocoded) go to
+the unit or group their ``municipality`` names; a group (e.g. the City of Belgrade) keeps
+the count as a whole, never split among its units.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import Problem, UnknownPlaceError
+from .layers import Layer
+from .table import is_located
+
+log = logging.getLogger(__name__)
+
+#: Columns :func:`join_cameras` adds to the camera table.
+JOIN_COLUMNS = ["municipality_id", "municipality_name", "assigned_level", "assigned_by"]
+
+
+@dataclass
+class JoinResult:
+    """Cameras with their unit or group, and what could not be assigned."""
+
+    cameras: gpd.GeoDataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def unassigned(self) -> gpd.GeoDataFrame:
+        """Rows that belong to no unit or group (outside the layer, or unknown name)."""
+        return self.cameras[self.cameras["municipality_id"].isna()]
+
+
+def units_containing(points: gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd.Series:
+    """Return, for each point, the ``id`` of the unit that contains it (NA when none).
+
+    Both inputs are in EPSG:4326. Points on a border shared by several units go to the
+    unit with the smallest id; empty or missing geometries get NA.
+    """
+    result = pd.Series(pd.NA, index=points.index, dtype="string")
+    geoms = points.values
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not ok.any() or len(units) == 0:
+        return result
+    idx_ok = np.flatnonzero(ok)
+    tree = shapely.STRtree(geoms[idx_ok])
+    poly_i, point_i = tree.query(units.geometry.values, predicate="intersects")
+    if len(point_i) == 0:
+        return result
+    ids = units["id"].to_numpy(dtype=object)[poly_i]
+    pairs = pd.DataFrame({"point": idx_ok[point_i], "id": ids})
+    # smallest id wins on shared borders (and on the rare overlap sliver)
+    best = pairs.sort_values(["point", "id"], kind="stable").drop_duplicates("point")
+    values = result.to_numpy(dtype=object)
+    values[best["point"].to_numpy()] = best["id"].to_numpy()
+    return pd.Series(values, index=points.index, dtype="string")
+
+
+def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
+    """Assign every camera-table row to a unit or group of ``layer``.
+
+    Returns the table with :data:`JOIN_COLUMNS` added: ``municipality_id`` (unit or group
+    id, NA when none), ``municipality_name``, ``assigned_level`` (``unit`` / ``group``) and
+    ``assigned_by`` (``point`` or ``name``), plus a problem for each row that could not be
+    assigned and for each point that lies in a different unit than the one its row names.
+    """
+    out = cameras.copy()
+    problems: list[Problem] = []
+    located = is_located(out)
+    unit_of_point = units_containing(out.geometry, layer.units)
+    names = dict(zip(layer.units["id"], layer.units["name"], strict=True))
+    group_names = dict(zip(layer.groups["id"].astype(str), layer.groups["name"], strict=True))
+    ids: list[object] = []
+    levels: list[object] = []
+    how: list[object] = []
+    cache: dict[str, object] = {}
+    for i, (is_pt, stated, ref) in enumerate(
+        zip(located, out["municipality"], out["source_ref"], strict=True)
+    ):
+        match = None
+        if not pd.isna(stated):
+            key = str(stated)
+            if key not in cache:
+                try:
+                    cache[key] = layer.resolve(key)
+                except UnknownPlaceError as exc:
+                    cache[key] = exc
+            match = cache[key]
+        if is_pt:
+            uid = unit_of_point.iloc[i]
+            if pd.isna(uid):
+                problems.append(Problem(
+                    "the point lies outside every unit of the layer; it is kept in "
+                    "cameras.geojson but counts toward no municipality", file=ref))
+                ids.append(pd.NA)
+                levels.append(pd.NA)
+                how.append(pd.NA)
+                continue
+            ids.append(uid)
+            levels.append("unit")
+            how.append("point")
+            if match is not None and not isinstance(match, Exception):
+                member_of = layer.units.loc[layer.units["id"] == uid, "group_id"].iloc[0]
+                if match.id != uid and match.id != member_of:
+                    problems.append(Problem(
+                        f"the point lies in {names[uid]} ({uid}) but the row names "
+                        f"{stated!r}; the point decides", file=ref))
+            continue
+        if isinstance(match, Exception):
+            problems.append(Problem(str(match), file=ref))
+        elif match is None:
+            problems.append(Problem(
+                "the row has no point and names no municipality, so it counts nowhere; "
+                "add coordinates, an address or the municipality", file=ref))
+        if match is None or isinstance(match, Exception):
+            ids.append(pd.NA)
+            levels.append(pd.NA)
+            how.append(pd.NA)
+            continue
+        ids.append(match.id)  # type: ignore[union-attr]
+        levels.append(match.level)  # type: ignore[union-attr]
+        how.append("name")
+    out["municipality_id"] = pd.array(ids, dtype="string")
+    out["municipality_name"] = pd.array(
+        [pd.NA if pd.isna(i) else names.get(i, group_names.get(i, i)) for i in ids],
+        dtype="string")
+    out["assigned_level"] = pd.array(levels, dtype="string")
+    out["assigned_by"] = pd.array(how, dtype="string")
+    for p in problems:
+        log.info("join: %s", p)
+    return JoinResult(out, problems)

@@ -1,0 +1,358 @@
+"""Boundary layers: the bundled ones under ``layers/`` and the user's own files.
+
+A :class:`Layer` holds the municipal units (polygons with id, names, population, area),
+the groups that evidence may name as a whole (the City of Belgrade = 17 units), aliases,
+and the attribution its licences ask for. :meth:`Layer.resolve` turns a municipality as
+written in evidence — code, Latin, Cyrillic or ASCII name — into a unit or a group.
+
+Boundaries are read with pyogrio (any format GDAL reads); areas are computed in an
+equal-area CRS, never in degrees.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import pandas as pd
+import pyproj
+import shapely
+
+from . import settings
+from .errors import ColumnError, InputError, ProblemLog, UnknownFormatError, UnknownPlaceError
+from .names import fold, fold_loose
+
+log = logging.getLogger(__name__)
+
+UNIT_COLUMNS = ["id", "name", "name_cyr", "kind", "group_id", "group_name", "population",
+                "population_method", "area_km2"]
+OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a municipality name or code in the evidence refers to.
+
+    ``level`` is ``"unit"`` (one layer unit) or ``"group"`` (several units as a whole);
+    ``via`` says how it matched (``"code"``, ``"name"``, ``"alias: <note>"``).
+    """
+
+    id: str
+    level: Literal["unit", "group"]
+    name: str
+    via: str
+
+
+@dataclass
+class Layer:
+    """Municipal units with population, plus groups, aliases and attribution."""
+
+    name: str
+    title: str
+    units: gpd.GeoDataFrame
+    groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["id", "name", "name_cyr", "population", "area_km2", "members"]))
+    aliases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["alias", "id", "note"]))
+    attribution: list[str] = field(default_factory=list)
+    population_year: int | None = None
+    population_source: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    contains_osm: bool = False
+    path: Path | None = None
+
+    # -- name matching -------------------------------------------------------------
+    @cached_property
+    def _index(self) -> dict[str, dict[str, set[tuple[str, str, str]]]]:
+        """Folded key -> {(id, level, via)}, for exact keys and loose (dj = d) keys."""
+        exact: dict[str, set[tuple[str, str, str]]] = {}
+        loose: dict[str, set[tuple[str, str, str]]] = {}
+
+        def add(text: object, target: str, level: str, via: str) -> None:
+            if text is None or pd.isna(text) or str(text).strip() == "":  # type: ignore[arg-type]
+                return
+            exact.setdefault(fold(text), set()).add((target, level, via))
+            loose.setdefault(fold_loose(text), set()).add((target, level, via))
+
+        for row in self.units.itertuples(index=False):
+            add(row.id, row.id, "unit", "code")
+            add(row.name, row.id, "unit", "name")
+            add(getattr(row, "name_cyr", None), row.id, "unit", "name")
+        for row in self.groups.itertuples(index=False):
+            add(row.id, str(row.id), "group", "code")
+            for col in ("name", "name_cyr", "name_en"):
+                add(getattr(row, col, None), str(row.id), "group", "name")
+        group_ids = set(self.groups["id"].astype(str))
+        for row in self.aliases.itertuples(index=False):
+            level = "group" if str(row.id) in group_ids else "unit"
+            add(row.alias, str(row.id), level, f"alias: {row.note}")
+        return {"exact": exact, "loose": loose}
+
+    def _name_of(self, target: str, level: str) -> str:
+        table = self.groups if level == "group" else self.units
+        hit = table.loc[table["id"].astype(str) == target, "name"]
+        return str(hit.iloc[0]) if len(hit) else target
+
+    def match(self, text: object) -> Match | None:
+        """Return what ``text`` names, or ``None``; raise on an ambiguous name.
+
+        Tries the code, then the folded Latin/Cyrillic/ASCII name, group names and
+        aliases, then a looser key in which ``dj`` equals ``d``.
+        """
+        if text is None or pd.isna(text):  # type: ignore[arg-type]
+            return None
+        raw = str(text).strip()
+        if raw.endswith(".0") and raw[:-2].isdigit():  # codes read from spreadsheets as floats
+            raw = raw[:-2]
+        for key, table in ((fold(raw), "exact"), (fold_loose(raw), "loose")):
+            hits = self._index[table].get(key)
+            if not hits:
+                continue
+            targets = {(t, lvl) for t, lvl, _ in hits}
+            if len(targets) > 1:
+                names = sorted(f"{self._name_of(t, lvl)} ({t})" for t, lvl in targets)
+                raise UnknownPlaceError(
+                    f"municipality {raw!r} is ambiguous in layer {self.name!r}: it could be "
+                    f"{', '.join(names)}; write the official code instead"
+                )
+            target, level, via = sorted(hits)[0]
+            return Match(target, level, self._name_of(target, level), via)  # type: ignore[arg-type]
+        return None
+
+    def suggestions(self, text: object, n: int = 5) -> list[str]:
+        """Return up to ``n`` unit or group names closest to ``text``."""
+        names = {fold(v): str(v) for v in [*self.units["name"], *self.groups["name"]]}
+        close = difflib.get_close_matches(fold(text), list(names), n=n, cutoff=0.6)
+        return [names[c] for c in close]
+
+    def resolve(self, text: object) -> Match:
+        """Like :meth:`match`, but raise :class:`UnknownPlaceError` naming close matches."""
+        found = self.match(text)
+        if found is None:
+            close = self.suggestions(text)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UnknownPlaceError(
+                f"municipality {text!r} is not in layer {self.name!r}{hint} "
+                "(use the official code, or a Latin or Cyrillic name)"
+            )
+        return found
+
+    def members(self, group_id: str) -> list[str]:
+        """Ids of the units that make up a group."""
+        return sorted(self.units.loc[self.units["group_id"] == group_id, "id"])
+
+    @cached_property
+    def equal_area_crs(self) -> pyproj.CRS:
+        """The equal-area CRS areas are computed in (see :func:`equal_area_crs_for`)."""
+        return equal_area_crs_for(self.units)
+
+
+def equal_area_crs_for(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+    """Return ``settings.equal_area_crs`` or a Lambert azimuthal equal-area CRS centred on ``gdf``."""
+    if settings.equal_area_crs:
+        return pyproj.CRS(settings.equal_area_crs)
+    minx, miny, maxx, maxy = gdf.to_crs("EPSG:4326").total_bounds
+    return pyproj.CRS.from_proj4(
+        f"+proj=laea +lat_0={(miny + maxy) / 2:.4f} +lon_0={(minx + maxx) / 2:.4f} "
+        "+x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+    )
+
+
+def area_km2(gdf: gpd.GeoDataFrame, crs: pyproj.CRS | None = None) -> pd.Series:
+    """Area of each geometry in km², computed in an equal-area CRS (never in degrees)."""
+    return gdf.to_crs(crs or equal_area_crs_for(gdf)).area / 1e6
+
+
+def available_layers() -> list[str]:
+    """Names of the bundled layers (folders under ``settings.layers_dir`` with a layer.toml)."""
+    return sorted(p.parent.name for p in Path(settings.layers_dir).glob("*/layer.toml"))
+
+
+def load_layer(name: str | None = None) -> Layer:
+    """Load a bundled layer by name (default: ``settings.default_layer``, Serbia)."""
+    name = name or settings.default_layer
+    folder = Path(settings.layers_dir) / name
+    meta_path = folder / "layer.toml"
+    if not meta_path.exists():
+        raise InputError(
+            f"no bundled layer {name!r} in {settings.layers_dir} (available: "
+            f"{', '.join(available_layers()) or 'none'}); pass --boundaries FILE for your own"
+        )
+    meta = tomllib.loads(meta_path.read_text("utf-8"))
+    units = gpd.read_file(folder / meta["units_file"], engine="pyogrio")
+    units = _conform_units(units)
+    groups = pd.DataFrame(columns=["id", "name", "name_cyr", "population", "area_km2", "members"])
+    if meta.get("groups_file"):
+        groups = pd.read_csv(folder / meta["groups_file"], dtype={"id": str})
+        groups["population"] = groups["population"].astype("Int64")
+    aliases = pd.DataFrame(columns=["alias", "id", "note"])
+    if meta.get("aliases_file"):
+        aliases = pd.read_csv(folder / meta["aliases_file"], dtype=str, keep_default_na=False)
+    return Layer(
+        name=name, title=meta.get("title", name), units=units, groups=groups, aliases=aliases,
+        attribution=list(meta.get("attribution", [])),
+        population_year=meta.get("population_year"),
+        population_source=meta.get("population_source"),
+        country=meta.get("country"), country_code=meta.get("country_code"), contains_osm=bool(meta.get("contains_osm")),
+        path=folder,
+    )
+
+
+def _conform_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give a units frame the canonical columns and dtypes, sorted by id."""
+    out = units.copy()
+    for col in UNIT_COLUMNS:
+        if col not in out.columns:
+            out[col] = pd.NA
+    out["id"] = out["id"].astype(str)
+    for col in ("name", "name_cyr", "kind", "group_id", "group_name", "population_method"):
+        out[col] = out[col].astype("string")
+    out["population"] = pd.to_numeric(out["population"]).astype("Int64")
+    out["area_km2"] = out["area_km2"].astype(float)
+    out = out[[*UNIT_COLUMNS, "geometry"]].sort_values("id", kind="stable")
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs="EPSG:4326")
+
+
+def layer_from_files(
+    boundaries: str | Path,
+    *,
+    id_field: str | None = None,
+    name_field: str | None = None,
+    population: str | Path | None = None,
+    population_field: str | None = None,
+    attribution: list[str] | None = None,
+) -> Layer:
+    """Build a :class:`Layer` from the user's own boundaries and population.
+
+    Parameters
+    ----------
+    boundaries
+        Polygons in any format GDAL reads (GeoPackage, GeoJSON, Shapefile, ...), any CRS.
+    id_field, name_field
+        Columns holding each unit's unique id and display name (default ``id`` / ``name``
+        when present; the name defaults to the id).
+    population
+        A CSV with the id column (named like ``id_field``, or ``id``) and a ``population``
+        column. Empty cells stay unknown.
+    population_field
+        Alternatively, a population column already in ``boundaries``.
+    attribution
+        Attribution lines the boundaries' and population's licences ask for.
+    """
+    path = Path(boundaries)
+    if not path.exists():
+        raise InputError(f"boundaries file {str(path)!r} does not exist")
+    if population is not None and population_field is not None:
+        raise InputError("use just one of --population (a CSV) or --population-field (a column)")
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise UnknownFormatError(
+            f"boundaries file {str(path)!r} could not be read as a vector dataset ({exc}); "
+            "expected polygons in a format GDAL reads (GeoPackage, GeoJSON, Shapefile, ...)"
+        ) from exc
+    columns = [c for c in gdf.columns if c != "geometry"]
+    id_field = id_field or ("id" if "id" in columns else None)
+    if id_field is None:
+        raise ColumnError(
+            f"{path.name}: no 'id' column; name the column of unique unit ids with --id-field "
+            f"(columns: {', '.join(columns)})"
+        )
+    for flag, col in (("--id-field", id_field), ("--name-field", name_field),
+                      ("--population-field", population_field)):
+        if col is not None and col not in gdf.columns:
+            close = difflib.get_close_matches(col, columns, n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise ColumnError(
+                f"{path.name}: {flag} {col!r} is not a column of the boundaries{hint} "
+                f"(columns: {', '.join(columns)})"
+            )
+    name_field = name_field or ("name" if "name" in columns else id_field)
+    if gdf.crs is None:
+        raise InputError(f"{path.name}: the boundaries have no CRS; define one (e.g. in QGIS) "
+                         "or convert them with ogr2ogr -a_srs")
+    geom_types = set(gdf.geom_type.dropna())
+    if not geom_types <= {"Polygon", "MultiPolygon"}:
+        raise InputError(f"{path.name}: expected polygons, found {sorted(geom_types)}")
+    problems = ProblemLog()
+    ids = gdf[id_field].astype(str)
+    for dup in sorted(set(ids[ids.duplicated()])):
+        problems.add("id is not unique", file=path.name, column=id_field, value=dup)
+    problems.raise_if_any(f"{path.name}: boundaries ids must be unique")
+    units = gpd.GeoDataFrame({
+        "id": ids, "name": gdf[name_field].astype(str),
+    }, geometry=gdf.geometry.values, crs=gdf.crs).to_crs("EPSG:4326")
+    invalid = ~units.geometry.is_valid
+    if invalid.any():
+        log.warning("%s: %d invalid geometries repaired with make_valid", path.name, invalid.sum())
+        units.loc[invalid, "geometry"] = units.geometry[invalid].make_valid()
+    units["area_km2"] = area_km2(units).round(3)
+    if population_field:
+        units["population"] = _population_values(gdf[population_field], path.name,
+                                                  population_field, problems)
+        units["population_method"] = f"column {population_field} of {path.name}"
+    elif population is not None:
+        units["population"] = _population_from_csv(Path(population), units["id"], id_field)
+        units["population_method"] = f"{Path(population).name}"
+    problems.raise_if_any(f"{path.name}: population values are not usable")
+    return Layer(name=path.stem, title=path.stem, units=_conform_units(units),
+                 attribution=list(attribution or []), path=path)
+
+
+def _population_values(values: pd.Series, file: str, column: str, problems: ProblemLog,
+                       row_offset: int = 2) -> pd.Series:
+    """Parse population counts, recording every cell that is not a whole number >= 0."""
+    out: list[object] = []
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and pd.isna(v)) or str(v).strip() == "":
+            out.append(pd.NA)
+            continue
+        text = str(v).strip().replace("\u00a0", "").replace(" ", "")
+        try:
+            num = float(text)
+            if num < 0 or num != int(num):
+                raise ValueError
+            out.append(int(num))
+        except ValueError:
+            problems.add("population must be a whole number of residents (leave it empty "
+                         "if unknown)", file=file, row=i + row_offset, column=column, value=v)
+            out.append(pd.NA)
+    return pd.Series(out, index=values.index, dtype="Int64")
+
+
+def _population_from_csv(path: Path, ids: pd.Series, id_field: str) -> pd.Series:
+    if not path.exists():
+        raise InputError(f"population file {str(path)!r} does not exist")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise UnknownFormatError(
+            f"population file {path.name!r} is not a UTF-8 CSV ({exc}); expected columns "
+            f"{id_field!r} (or 'id') and 'population'"
+        ) from exc
+    key = id_field if id_field in table.columns else ("id" if "id" in table.columns else None)
+    if key is None or "population" not in table.columns:
+        raise ColumnError(
+            f"{path.name}: expected columns {id_field!r} (or 'id') and 'population', found "
+            f"{', '.join(table.columns)}"
+        )
+    problems = ProblemLog()
+    values = _population_values(table["population"], path.name, "population", problems)
+    problems.raise_if_any(f"{path.name}: population values are not usable")
+    lookup = dict(zip(table[key].astype(str), values, strict=True))
+    unknown = sorted(set(lookup) - set(ids))
+    if unknown:
+        log.warning("%s: %d ids match no boundary (e.g. %s)", path.name, len(unknown), unknown[:3])
+    return pd.Series([lookup.get(i, pd.NA) for i in ids], index=ids.index, dtype="Int64")
+
+
+def units_union(layer: Layer) -> shapely.Geometry:
+    """The union of every unit (the country outline, for outside-the-country checks)."""
+    return shapely.union_all(layer.units.geometry.values)

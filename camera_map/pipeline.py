@@ -1,0 +1,314 @@
+"""Run the whole pipeline: sources → table → geocode → join → metrics → render / export.
+
+:func:`build` is what ``camera-map build`` calls. With no arguments it builds the bundled
+default: the Serbian layer plus the example register in ``examples/serbia/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from . import __version__, settings
+from ._io import write_text_atomic
+from .claims import ClaimCheck, check_claims, load_claims
+from .errors import InputError, Problem
+from .export import write_csv, write_geojson, write_json
+from .join import JOIN_COLUMNS, join_cameras
+from .layers import OSM_ATTRIBUTION, Layer, load_layer
+from .metrics import Metrics, compute_metrics
+from .sources import SourceResult, read_sources
+from .table import COLUMNS, empty_cameras, validate_cameras
+
+log = logging.getLogger(__name__)
+
+#: Files every build writes (besides map.html).
+OUTPUT_FILES = ("map.html", "municipalities.geojson", "cameras.geojson", "municipalities.csv",
+                "cameras.csv", "rejected.csv", "problems.csv", "sources.json")
+
+
+@dataclass
+class BuildResult:
+    """Everything a build produced."""
+
+    layer: Layer
+    metrics: Metrics
+    cameras: gpd.GeoDataFrame
+    sources: list[SourceResult]
+    rejected: pd.DataFrame
+    problems: list[Problem]
+    claims: list[ClaimCheck]
+    outputs: dict[str, Path]
+    timings: dict[str, float]
+    attribution: list[str]
+
+    @property
+    def rows_read(self) -> int:
+        return sum(s.rows_read for s in self.sources)
+
+    def summary(self) -> str:
+        """A plain-text summary for the terminal and for the record."""
+        units = self.metrics.units
+        lines = []
+        n_rej = len(self.rejected)
+        n_acc = sum(len(s.cameras) for s in self.sources)
+        lines.append(f"Read {len(self.sources)} input(s): {self.rows_read:,} rows/objects, "
+                     f"{n_acc:,} accepted, {n_rej:,} rejected"
+                     + (" (see rejected.csv)" if n_rej else ""))
+        counted = self.cameras[self.cameras["municipality_id"].notna()]
+        total = int(counted["count"].sum()) if len(counted) else 0
+        own = int((units["evidence"] == "unit").sum())
+        grp = int((units["evidence"] == "group").sum())
+        none = int((units["evidence"] == "none").sum())
+        lines.append(f"Cameras assigned: {total:,}; units with their own figure: {own}, "
+                     f"with a city-level figure only: {grp}, no data: {none} "
+                     f"(of {len(units)}; no data is not zero)")
+        ranked = pd.concat([
+            units.loc[units["rank"].notna(), ["name", "rank", "cameras", "cameras_per_1000",
+                                              "residents_per_camera"]],
+            self.metrics.groups.loc[self.metrics.groups["rank"].notna(),
+                                    ["name", "rank", "cameras", "cameras_per_1000",
+                                     "residents_per_camera"]].assign(
+                name=lambda d: d["name"] + " (city)"),
+        ]).sort_values(["rank", "name"])
+        for row in ranked.head(10).itertuples():
+            lines.append(f"  {int(row.rank):>3}. {row.name}: {int(row.cameras):,} cameras, "
+                         f"{row.cameras_per_1000:.2f} per 1,000 residents "
+                         f"(one per {row.residents_per_camera:,.0f})")
+        for check in self.claims:
+            lines.append(("✓ " if check.ok else "✗ ") + check.text)
+        if self.problems:
+            lines.append(f"{len(self.problems)} warning(s) (see problems.csv)")
+        return "\n".join(lines)
+
+
+def default_example() -> Path:
+    """Folder of the bundled example of the default layer (``examples/serbia``)."""
+    return Path(settings.examples_dir) / settings.default_layer
+
+
+def default_cameras() -> list[Path]:
+    """The bundled example camera files of the default layer."""
+    return [default_example() / "cameras"]
+
+
+def build(
+    cameras: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    layer: Layer | str | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    osm_area: str | None = None,
+    osm_bbox: str | Sequence[float] | None = None,
+    overpass_url: str | None = None,
+    claims: str | os.PathLike[str] | None = None,
+    read_options: dict[str, Any] | None = None,
+    map_options: dict[str, Any] | None = None,
+    strict: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Build maps and figures from camera evidence.
+
+    Parameters
+    ----------
+    cameras
+        Camera files or folders (FOI registers, OSM files, Overpass JSON). ``None`` with no
+        ``layer``, ``osm_area`` or ``osm_bbox`` uses the bundled example of the default
+        layer (``examples/serbia/``).
+    layer
+        A :class:`~camera_map.layers.Layer` (e.g. from
+        :func:`~camera_map.layers.layer_from_files`) or a bundled layer name; default Serbia.
+    out_dir
+        Output folder (default ``settings.output_dir``, ``output/``).
+    osm_area, osm_bbox, overpass_url
+        Also fetch OSM cameras live from Overpass for an area name or a W,S,E,N box.
+    claims
+        A claims CSV (:mod:`camera_map.claims`) to check; the default example has one.
+    read_options
+        Options for FOI registers (``sheet``, ``encoding``, ``delimiter``, ``crs``, ``mapping``).
+    map_options
+        Options for :func:`camera_map.render.render_map` (``title``, ``tiles``, ``lang``,
+        ``scheme``, ``k``, ``self_contained``).
+    strict
+        Raise :class:`~camera_map.errors.InputError` if any row is rejected.
+    progress
+        Called with the name of each stage as it starts (the CLI shows it).
+    """
+    timings: dict[str, float] = {}
+    step = progress or (lambda _stage: None)
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 4)
+        clock = now
+
+    use_default = cameras is None and layer is None and not osm_area and not osm_bbox
+    step("layer")
+    the_layer = layer if isinstance(layer, Layer) else load_layer(layer)
+    lap("layer")
+
+    step("read")
+    inputs = default_cameras() if use_default else list(cameras or [])
+    options = dict(read_options or {})
+    options.setdefault("units", the_layer.units)
+    sources = read_sources(inputs, **options) if inputs else []
+    if osm_area or osm_bbox:
+        sources.append(_fetch_overpass(osm_area, osm_bbox, overpass_url))
+    lap("read")
+
+    step("normalise")
+    tables = [s.cameras for s in sources if len(s.cameras)]
+    table = pd.concat(tables, ignore_index=True) if tables else empty_cameras()
+    table = _drop_repeated_elements(gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326"))
+    table = validate_cameras(table, where="cameras read from the inputs")
+    rejected = _rejected(sources)
+    problems = [p for s in sources for p in s.problems]
+    if strict and len(rejected):
+        raise InputError(f"{len(rejected)} row(s) rejected and --strict is set; see the "
+                         "reasons below or run `camera-map check FILE`",
+                         [Problem(str(r["reason"]), file=str(r.get("file", "")),
+                                  row=_int_or_none(r.get("row")))
+                          for r in rejected.to_dict("records")])
+    lap("normalise")
+
+    step("join")
+    joined = join_cameras(table, the_layer)
+    problems.extend(joined.problems)
+    lap("join")
+
+    step("metrics")
+    metrics = compute_metrics(joined.cameras, the_layer)
+    claim_path = claims
+    if claim_path is None and use_default:
+        default_claims = default_example() / "claims.csv"
+        claim_path = default_claims if default_claims.exists() else None
+    checks = check_claims(load_claims(claim_path), metrics, the_layer) if claim_path else []
+    lap("metrics")
+
+    has_osm = the_layer.contains_osm or any(s.kind.startswith(("osm", "overpass"))
+                                            for s in sources)
+    attribution = list(the_layer.attribution)
+    if any(s.kind.startswith(("osm", "overpass")) for s in sources):
+        attribution.insert(0, OSM_ATTRIBUTION)
+    elif has_osm and not any("OpenStreetMap" in a for a in attribution):
+        attribution.append(OSM_ATTRIBUTION)
+
+    out = Path(out_dir or settings.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, Path] = {}
+    cams_out = joined.cameras.sort_values("camera_id", kind="stable").reset_index(drop=True)
+
+    step("render")
+    from .render import render_map
+
+    opts = dict(map_options or {})
+    opts.setdefault("title", f"Surveillance cameras — {the_layer.country or the_layer.title}")
+    opts.setdefault("data_date", _data_date(cams_out, the_layer))
+    outputs["map.html"] = render_map(metrics.units, cams_out, out / "map.html",
+                                     attribution=attribution, **opts)
+    lap("render")
+
+    step("export")
+    outputs["municipalities.geojson"] = write_geojson(
+        metrics.units, out / "municipalities.geojson", coordinate_decimals=6,
+        name="municipalities", attribution=attribution)
+    cam_cols = [*COLUMNS, *JOIN_COLUMNS]
+    outputs["cameras.geojson"] = write_geojson(
+        cams_out, out / "cameras.geojson", columns=cam_cols, json_columns=["tags"],
+        name="cameras", attribution=attribution)
+    outputs["municipalities.csv"] = write_csv(metrics.units, out / "municipalities.csv")
+    outputs["cameras.csv"] = write_csv(
+        cams_out.assign(longitude=cams_out.geometry.x.round(7),
+                        latitude=cams_out.geometry.y.round(7)),
+        out / "cameras.csv", columns=[*cam_cols, "longitude", "latitude"])
+    outputs["rejected.csv"] = write_csv(rejected, out / "rejected.csv")
+    outputs["problems.csv"] = write_csv(_problem_frame(problems), out / "problems.csv")
+    outputs["sources.json"] = write_json(_sources_record(sources, the_layer, attribution,
+                                                        checks), out / "sources.json")
+    lap("export")
+    result = BuildResult(the_layer, metrics, joined.cameras, sources, rejected, problems,
+                         checks, outputs, timings, attribution)
+    outputs["summary.txt"] = write_text_atomic(out / "summary.txt", result.summary() + "\n")
+    return result
+
+
+def _int_or_none(v: object) -> int | None:
+    try:
+        return int(v)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError):
+        return None
+
+
+def _fetch_overpass(area: str | None, bbox: Any, url: str | None) -> SourceResult:
+    from .overpass import cameras_from_overpass
+
+    res = cameras_from_overpass(area=area, bbox=bbox, url=url)
+    label = f"Overpass: {area or bbox}"
+    return SourceResult(Path(label), "overpass-json", res.cameras, problems=list(res.problems),
+                        rows_read=len(res.cameras), attribution=[res.attribution])
+
+
+def _drop_repeated_elements(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The same OSM element read from two files counts once (the newest version wins)."""
+    if table.empty:
+        return table
+    dup = table["camera_id"].duplicated(keep=False) & (table["source"] == "osm")
+    if not dup.any():
+        return table
+    version = pd.to_numeric(table["source_version"], errors="coerce").fillna(-1)
+    order = table.assign(_v=version).sort_values(["camera_id", "_v"], kind="stable")
+    keep = ~order["camera_id"].duplicated(keep="last") | (order["source"] != "osm")
+    log.info("dropped %d repeated OSM element(s)", int((~keep).sum()))
+    return order[keep].drop(columns="_v").sort_index()
+
+
+def _rejected(sources: list[SourceResult]) -> pd.DataFrame:
+    frames = [s.rejected for s in sources if s.rejected is not None and len(s.rejected)]
+    if not frames:
+        return pd.DataFrame(columns=["file", "sheet", "row", "reason"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _problem_frame(problems: list[Problem]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"where": p.location(), "message": p.message,
+          "value": "" if p.value is None else str(p.value)} for p in problems],
+        columns=["where", "message", "value"])
+
+
+def _data_date(cameras: gpd.GeoDataFrame, layer: Layer) -> str | None:
+    """The date of the newest evidence (ISO), or None when no source dates its evidence."""
+    dates = cameras["source_date"].dropna().astype(str).str.slice(0, 10)
+    return str(dates.max()) if len(dates) else None
+
+
+def _sources_record(sources: list[SourceResult], layer: Layer, attribution: list[str],
+                    checks: list[ClaimCheck]) -> dict[str, Any]:
+    import hashlib
+
+    def digest(p: Path) -> str | None:
+        return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None
+
+    return {
+        "generator": f"camera-map {__version__}",
+        "layer": {"name": layer.name, "title": layer.title,
+                  "population_source": layer.population_source,
+                  "population_year": layer.population_year},
+        "inputs": [{"file": s.path.name, "kind": s.kind, "sha256": digest(s.path),
+                    "rows_read": s.rows_read, "accepted": len(s.cameras),
+                    "rejected": len(s.rejected)} for s in sources],
+        "attribution": attribution,
+        "claims": [{"municipality": c.name, "claim": c.claim.claim, "source": c.claim.source,
+                    "metric": c.claim.metric, "reported": c.claim.value,
+                    "computed": None if c.actual is None else round(c.actual, 4),
+                    "reproduced": c.ok} for c in checks],
+    }

@@ -1,0 +1,170 @@
+"""Read camera evidence from any supported file, detecting its kind from the content.
+
+FOI registers (CSV/TSV, XLSX, ODS) go to :mod:`camera_map.foi`; OpenStreetMap files
+(``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``) and Overpass JSON go to
+:mod:`camera_map.osm`. A folder is read file by file, in name order. Every reader returns
+the camera table plus its problems and rejected rows, gathered here in one
+:class:`SourceResult`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from .errors import InputError, Problem, UnknownFormatError
+from .table import empty_cameras
+
+log = logging.getLogger(__name__)
+
+#: What camera-map reads, for error messages.
+EXPECTED = (
+    "a FOI register (CSV/TSV, XLSX or ODS), an OpenStreetMap file (.osm, .osm.bz2, "
+    ".osm.gz, .osm.pbf) or Overpass API JSON"
+)
+_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods", ".osm", ".pbf", ".bz2", ".gz",
+             ".json"}
+_MAGIC = {
+    b"\x89PNG": "a PNG image", b"%PDF": "a PDF document", b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image", b"\xd0\xcf\x11\xe0": "an old-style Office file (.xls/.doc): save "
+    "it as .xlsx or .csv", b"SQLite format 3": "an SQLite database (a GeoPackage?)",
+}
+
+
+@dataclass
+class SourceResult:
+    """Cameras read from one input, and everything to tell the user about it."""
+
+    path: Path
+    kind: str
+    cameras: gpd.GeoDataFrame
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+    attribution: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def detect_kind(path: str | os.PathLike[str]) -> str:
+    """Return the kind of camera file at ``path`` from its first bytes.
+
+    One of ``"osm-xml"``, ``"osm-pbf"``, ``"osm-bz2"``, ``"osm-gz"``, ``"overpass-json"``,
+    ``"xlsx"``, ``"ods"`` or ``"csv"`` (any delimited text).
+
+    Raises
+    ------
+    InputError
+        The file does not exist.
+    UnknownFormatError
+        The file is of no kind camera-map reads; the message says what it looks like.
+    """
+    from .osm import sniff_osm
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"camera file {str(p)!r} does not exist; expected {EXPECTED}")
+    if p.is_dir():
+        return "folder"
+    with p.open("rb") as fh:
+        head = fh.read(4096)
+    if not head:
+        raise UnknownFormatError(f"camera file {str(p)!r} is empty; expected {EXPECTED}")
+    osm_kind = sniff_osm(p)
+    if osm_kind:
+        return osm_kind
+    if head.startswith(b"PK\x03\x04"):
+        if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head:
+            return "ods"
+        if b"[Content_Types].xml" in head or b"xl/" in head:
+            return "xlsx"
+        raise UnknownFormatError(
+            f"camera file {str(p)!r} is a ZIP archive but not an XLSX or ODS spreadsheet; "
+            f"expected {EXPECTED}"
+        )
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise UnknownFormatError(f"camera file {str(p)!r} looks like {what}; expected {EXPECTED}")
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped[:1] in (b"{", b"["):
+        raise UnknownFormatError(
+            f"camera file {str(p)!r} is JSON but not Overpass API JSON (no \"elements\" with "
+            "nodes or ways); for GeoJSON points, convert them to CSV with longitude/latitude "
+            f"columns; expected {EXPECTED}"
+        )
+    if stripped.startswith(b"<"):
+        raise UnknownFormatError(
+            f"camera file {str(p)!r} is XML/HTML but not OpenStreetMap XML (no <osm> root); "
+            f"expected {EXPECTED}"
+        )
+    if b"\x00" in head:
+        raise UnknownFormatError(
+            f"camera file {str(p)!r} is a binary file of unknown kind; expected {EXPECTED}"
+        )
+    return "csv"
+
+
+def read_source(path: str | os.PathLike[str], **options: Any) -> list[SourceResult]:
+    """Read one file (or every camera file in a folder) into camera tables.
+
+    ``options`` go to the FOI register reader (:func:`camera_map.foi.read_register`:
+    ``sheet``, ``encoding``, ``delimiter``, ``crs``, ``mapping``, ``units``); OSM readers
+    take none.
+    """
+    p = Path(path)
+    kind = detect_kind(p)
+    if kind == "folder":
+        files = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(".")
+                       and _is_candidate(f))
+        if not files:
+            raise InputError(f"folder {str(p)!r} holds no camera files; expected {EXPECTED}")
+        return [r for f in files for r in read_source(f, **options)]
+    if kind.startswith("osm") or kind == "overpass-json":
+        from .osm import read_osm
+
+        res = read_osm(p)
+        return [SourceResult(p, kind, res.cameras, problems=list(res.problems),
+                             rows_read=len(res.cameras), attribution=[res.attribution])]
+    from .foi import read_register
+
+    reg = read_register(p, **{k: v for k, v in options.items() if v is not None})
+    return [SourceResult(p, kind, reg.cameras, rejected=reg.rejected,
+                         problems=list(reg.problems), rows_read=reg.rows_read,
+                         details={"needs_geocoding": reg.needs_geocoding,
+                                  "columns": reg.columns})]
+
+
+def _is_candidate(f: Path) -> bool:
+    """Files in a folder worth reading: known suffixes, not READMEs or notes."""
+    name = f.name.lower()
+    if name.startswith("readme") or name.endswith((".md", ".toml")):
+        return False
+    return any(name.endswith(s) for s in _SUFFIXES)
+
+
+def read_sources(paths: Sequence[str | os.PathLike[str]], **options: Any) -> list[SourceResult]:
+    """Read several inputs; every file that cannot be read is reported in one error."""
+    results: list[SourceResult] = []
+    failures: list[InputError] = []
+    for path in paths:
+        try:
+            results.extend(read_source(path, **options))
+        except InputError as exc:
+            failures.append(exc)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise InputError(f"{len(failures)} camera files could not be read",
+                         [Problem(str(e)) for e in failures])
+    return results
+
+
+def no_cameras() -> gpd.GeoDataFrame:
+    """An empty camera table (for a build with no evidence at all)."""
+    return empty_cameras()

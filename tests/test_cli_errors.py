@@ -1,0 +1,89 @@
+"""The CLI's contract on bad input: non-zero exit and one clear line naming the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import box
+
+from camera_map.cli import main
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0]
+
+
+def test_missing_camera_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.csv"
+    res = invoke("build", "--cameras", str(missing), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 1
+    assert first_line(res.stderr) == (
+        f"error: camera file '{missing}' does not exist; expected a FOI register (CSV/TSV, "
+        "XLSX or ODS), an OpenStreetMap file (.osm, .osm.bz2, .osm.gz, .osm.pbf) or Overpass "
+        "API JSON")
+
+
+def test_file_of_the_wrong_kind(tmp_path: Path) -> None:
+    png = tmp_path / "cameras.csv"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    res = invoke("build", "--cameras", str(png), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 1
+    assert first_line(res.stderr).startswith(
+        f"error: camera file '{png}' looks like a PNG image; expected a FOI register")
+    assert not (tmp_path / "o" / "map.html").exists()
+
+
+def test_json_that_is_not_overpass(tmp_path: Path) -> None:
+    geo = tmp_path / "points.geojson"
+    geo.write_text('{"type": "FeatureCollection", "features": []}')
+    res = invoke("build", "--cameras", str(geo), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 1
+    assert "is JSON but not Overpass API JSON" in first_line(res.stderr)
+
+
+@pytest.fixture()
+def boundaries(tmp_path: Path) -> Path:
+    path = tmp_path / "towns.gpkg"
+    gpd.GeoDataFrame({"code": ["A", "B"], "naziv": ["Alfa", "Beta"], "pop": [1000, 2000]},
+                     geometry=[box(20, 44, 20.1, 44.1), box(20.1, 44, 20.2, 44.1)],
+                     crs=4326).to_file(path)
+    return path
+
+
+def test_unknown_column_name(tmp_path: Path, boundaries: Path) -> None:
+    res = invoke("build", "--boundaries", str(boundaries), "--id-field", "cod",
+                 "--out", str(tmp_path / "o"))
+    assert res.exit_code == 1
+    assert first_line(res.stderr) == (
+        "error: towns.gpkg: --id-field 'cod' is not a column of the boundaries; did you mean "
+        "'code'? (columns: code, naziv, pop)")
+
+
+def test_unknown_population_field(tmp_path: Path, boundaries: Path) -> None:
+    res = invoke("build", "--boundaries", str(boundaries), "--id-field", "code",
+                 "--population-field", "population", "--out", str(tmp_path / "o"))
+    assert res.exit_code == 1
+    assert "--population-field 'population' is not a column" in first_line(res.stderr)
+
+
+def test_options_that_need_boundaries(tmp_path: Path) -> None:
+    res = invoke("build", "--id-field", "code")
+    assert res.exit_code == 2
+    assert "--id-field, --name-field, --population and --population-field go with " \
+           "--boundaries" in res.stderr
+
+
+def test_boundaries_that_are_not_vector_data(tmp_path: Path) -> None:
+    bad = tmp_path / "b.gpkg"
+    bad.write_text("not a geopackage")
+    res = invoke("build", "--boundaries", str(bad), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 1
+    assert first_line(res.stderr).startswith(
+        f"error: boundaries file '{bad}' could not be read as a vector dataset")
