@@ -105,6 +105,10 @@ def _progress() -> Callable[[str], None]:
 @click.option("--k", type=int, default=None, help="Number of classes.")
 @click.option("--self-contained/--cdn", default=True, show_default=True,
               help="Inline every script so the map works offline, or load them from CDNs.")
+@click.option("--format", "formats", default="geojson,csv,gpkg", show_default=True,
+              metavar="LIST", help="Exports, comma-separated: geojson, csv, gpkg (GeoPackage "
+              "with layers municipalities, cameras, cities, rejected, problems), fgb "
+              "(FlatGeobuf).")
 @click.option("--strict", is_flag=True, help="Fail (exit 4) if any input row is rejected.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output/).")
@@ -114,8 +118,8 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
           overpass_url: str | None, claims: Path | None, sheet: str | None,
           encoding: str | None, delimiter: str | None, crs: str | None,
           mapping: Path | None, title: str | None, tiles: str | None, lang: str,
-          scheme: str | None, k: int | None, self_contained: bool, strict: bool,
-          out_dir: Path | None) -> None:
+          scheme: str | None, k: int | None, self_contained: bool, formats: str,
+          strict: bool, out_dir: Path | None) -> None:
     """Build the map, figures and exports. With no options: the bundled Serbian default."""
     from .layers import layer_from_files
     from .pipeline import build as run_build
@@ -127,6 +131,13 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
         raise click.UsageError("use just one of --layer or --boundaries")
     if population and population_field:
         raise click.UsageError("use just one of --population (a CSV) or --population-field")
+    from .pipeline import FORMATS
+
+    format_list = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    bad = sorted(set(format_list) - set(FORMATS))
+    if bad:
+        raise click.BadParameter(f"unknown format(s) {', '.join(bad)}; choose from "
+                                 f"{', '.join(FORMATS)}", param_hint="--format")
     with _errors():
         the_layer: Any = layer
         if boundaries is not None:
@@ -146,8 +157,8 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
             result = run_build(
                 list(cameras) or None, layer=the_layer, out_dir=out_dir, osm_area=osm_area,
                 osm_bbox=osm_bbox, overpass_url=overpass_url, claims=claims,
-                read_options=read_options, map_options=map_options, strict=strict,
-                progress=step)
+                read_options=read_options, map_options=map_options, formats=format_list,
+                strict=strict, progress=step)
         except InputError as exc:
             step("done")
             if strict and "--strict" in str(exc):

@@ -194,12 +194,14 @@ def _ogr_ready(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path:
+def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
+                     description: str | None = None) -> Path:
     """Write several named layers into one GeoPackage, atomically.
 
     GeoDataFrames become spatial layers (EPSG:4326); plain DataFrames become attribute
     tables. Nullable integers, floats and booleans keep their SQLite types (INTEGER, REAL,
-    BOOLEAN), so QGIS shows sensible field types.
+    BOOLEAN), so QGIS shows sensible field types. ``description`` (e.g. the attribution)
+    is stored as every layer's description, which QGIS shows as its abstract.
     """
     import pyogrio
 
@@ -208,13 +210,15 @@ def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path:
     with atomic_path(path) as tmp:
         for name, frame in layers.items():
             data = _ogr_ready(frame)
+            options = {"DESCRIPTION": description} if description else {}
             if isinstance(data, gpd.GeoDataFrame):
                 if data.crs is not None and data.crs.to_epsg() != 4326:
                     data = data.to_crs("EPSG:4326")
                 pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG",
-                                        promote_to_multi=False)
+                                        promote_to_multi=False, layer_options=options)
             else:
-                pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG")
+                pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG",
+                                        layer_options=options)
     return Path(path)
 
 

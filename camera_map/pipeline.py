@@ -21,7 +21,7 @@ from . import __version__, settings
 from ._io import write_text_atomic
 from .claims import ClaimCheck, check_claims, load_claims
 from .errors import InputError, Problem
-from .export import write_csv, write_geojson, write_json
+from .export import write_csv, write_flatgeobuf, write_geojson, write_geopackage, write_json
 from .join import JOIN_COLUMNS, join_cameras
 from .layers import OSM_ATTRIBUTION, Layer, load_layer
 from .metrics import Metrics, compute_metrics
@@ -30,9 +30,9 @@ from .table import COLUMNS, empty_cameras, validate_cameras
 
 log = logging.getLogger(__name__)
 
-#: Files every build writes (besides map.html).
-OUTPUT_FILES = ("map.html", "municipalities.geojson", "cameras.geojson", "municipalities.csv",
-                "cameras.csv", "rejected.csv", "problems.csv", "sources.json")
+#: Export formats ``build`` can write (``formats=``); map.html and the reports always.
+FORMATS = ("geojson", "csv", "gpkg", "fgb")
+DEFAULT_FORMATS = ("geojson", "csv", "gpkg")
 
 
 @dataclass
@@ -111,6 +111,7 @@ def build(
     claims: str | os.PathLike[str] | None = None,
     read_options: dict[str, Any] | None = None,
     map_options: dict[str, Any] | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
     strict: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
@@ -136,11 +137,20 @@ def build(
     map_options
         Options for :func:`camera_map.render.render_map` (``title``, ``tiles``, ``lang``,
         ``scheme``, ``k``, ``self_contained``).
+    formats
+        Exports to write, any of :data:`FORMATS`: ``geojson`` (municipalities.geojson,
+        cameras.geojson), ``csv`` (municipalities.csv, cameras.csv), ``gpkg``
+        (camera-map.gpkg with layers municipalities, cameras, rejected, problems) and
+        ``fgb`` (FlatGeobuf). ``map.html``, rejected.csv, problems.csv, sources.json and
+        summary.txt are always written.
     strict
         Raise :class:`~camera_map.errors.InputError` if any row is rejected.
     progress
         Called with the name of each stage as it starts (the CLI shows it).
     """
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise InputError(f"unknown export format(s) {unknown}; choose from {', '.join(FORMATS)}")
     timings: dict[str, float] = {}
     step = progress or (lambda _stage: None)
     clock = time.perf_counter()
@@ -218,18 +228,28 @@ def build(
     lap("render")
 
     step("export")
-    outputs["municipalities.geojson"] = write_geojson(
-        metrics.units, out / "municipalities.geojson", coordinate_decimals=6,
-        name="municipalities", attribution=attribution)
     cam_cols = [*COLUMNS, *JOIN_COLUMNS]
-    outputs["cameras.geojson"] = write_geojson(
-        cams_out, out / "cameras.geojson", columns=cam_cols, json_columns=["tags"],
-        name="cameras", attribution=attribution)
-    outputs["municipalities.csv"] = write_csv(metrics.units, out / "municipalities.csv")
-    outputs["cameras.csv"] = write_csv(
-        cams_out.assign(longitude=cams_out.geometry.x.round(7),
-                        latitude=cams_out.geometry.y.round(7)),
-        out / "cameras.csv", columns=[*cam_cols, "longitude", "latitude"])
+    if "geojson" in formats:
+        outputs["municipalities.geojson"] = write_geojson(
+            metrics.units, out / "municipalities.geojson", coordinate_decimals=6,
+            name="municipalities", attribution=attribution)
+        outputs["cameras.geojson"] = write_geojson(
+            cams_out, out / "cameras.geojson", columns=cam_cols, json_columns=["tags"],
+            name="cameras", attribution=attribution)
+    if "csv" in formats:
+        outputs["municipalities.csv"] = write_csv(metrics.units, out / "municipalities.csv")
+        outputs["cameras.csv"] = write_csv(_with_lonlat(cams_out), out / "cameras.csv",
+                                           columns=[*cam_cols, "longitude", "latitude"])
+    if "gpkg" in formats:
+        outputs["camera-map.gpkg"] = write_geopackage(out / "camera-map.gpkg", {
+            "municipalities": metrics.units, "cameras": cams_out[[*cam_cols, "geometry"]],
+            "cities": metrics.groups, "rejected": rejected.astype(str),
+            "problems": _problem_frame(problems)}, description="; ".join(attribution))
+    if "fgb" in formats:
+        outputs["municipalities.fgb"] = write_flatgeobuf(metrics.units,
+                                                         out / "municipalities.fgb")
+        outputs["cameras.fgb"] = write_flatgeobuf(cams_out[[*cam_cols, "geometry"]],
+                                                  out / "cameras.fgb")
     outputs["rejected.csv"] = write_csv(rejected, out / "rejected.csv")
     outputs["problems.csv"] = write_csv(_problem_frame(problems), out / "problems.csv")
     outputs["sources.json"] = write_json(_sources_record(sources, the_layer, attribution,
@@ -238,7 +258,55 @@ def build(
     result = BuildResult(the_layer, metrics, joined.cameras, sources, rejected, problems,
                          checks, outputs, timings, attribution)
     outputs["summary.txt"] = write_text_atomic(out / "summary.txt", result.summary() + "\n")
+    outputs["README.md"] = write_text_atomic(out / "README.md", _output_readme(result))
     return result
+
+
+_FILE_NOTES = {
+    "map.html": "interactive map, one self-contained file (open it in a browser, or embed it "
+                "with an iframe)",
+    "municipalities.geojson": "one feature per unit with its figures (RFC 7946, WGS84)",
+    "cameras.geojson": "every camera (point) and count row (no geometry) with its provenance",
+    "municipalities.csv": "the units' figures keyed by official code (`id`), for charting tools",
+    "cameras.csv": "the cameras with longitude/latitude columns",
+    "camera-map.gpkg": "GeoPackage with layers municipalities, cameras, cities, rejected, "
+                       "problems",
+    "municipalities.fgb": "FlatGeobuf of the units", "cameras.fgb": "FlatGeobuf of the cameras",
+    "rejected.csv": "input rows that were not used, with the reason",
+    "problems.csv": "warnings about the inputs",
+    "sources.json": "inputs (with SHA-256), layer, attribution and claim checks",
+    "summary.txt": "the summary printed by the build",
+}
+
+
+def _output_readme(result: BuildResult) -> str:
+    """The README written beside the outputs: files, inputs, licences, attribution."""
+    lines = ["# camera-map output", "",
+             f"Made by camera-map {__version__} from the layer \"{result.layer.title}\" "
+             "and the inputs below. No data is not zero: a unit no evidence speaks of has "
+             "`evidence = none` and empty figures.", "", "## Files", ""]
+    lines += [f"- `{name}`: {_FILE_NOTES.get(name, '')}" for name in result.outputs
+              if name != "README.md"]
+    lines += ["", "## Inputs", ""]
+    lines += [f"- `{s.path.name}` ({s.kind}): {s.rows_read:,} rows/objects read, "
+              f"{len(s.cameras):,} accepted, {len(s.rejected):,} rejected"
+              for s in result.sources] or ["- none"]
+    lines += ["", "## Attribution and licences", "",
+              "Anything published from these files must carry:", ""]
+    lines += [f"- {a}" for a in result.attribution]
+    lines += ["", "## Summary", "", "```", result.summary(), "```", ""]
+    return "\n".join(lines)
+
+
+def _with_lonlat(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add longitude/latitude columns (empty for count-only rows) for spreadsheets."""
+    geoms = cameras.geometry
+    located = geoms.notna() & ~geoms.is_empty
+    lon = pd.Series(pd.NA, index=cameras.index, dtype="Float64")
+    lat = pd.Series(pd.NA, index=cameras.index, dtype="Float64")
+    lon[located] = geoms[located].x.round(7)
+    lat[located] = geoms[located].y.round(7)
+    return cameras.assign(longitude=lon, latitude=lat)
 
 
 def _int_or_none(v: object) -> int | None:

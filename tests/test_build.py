@@ -1,0 +1,149 @@
+"""The whole pipeline on the bundled default and on a user's own boundaries."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from shapely.geometry import box
+
+import camera_map
+from camera_map.layers import layer_from_files
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def default_build(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("default")
+    return camera_map.build(out_dir=out)
+
+
+def test_default_build_reproduces_the_osecina_figure(default_build) -> None:  # type: ignore[no-untyped-def]
+    row = default_build.metrics.unit("70882")
+    assert (row["cameras"], row["population"]) == (100, 9951)
+    assert row["residents_per_camera"] == pytest.approx(99.51)
+    assert row["cameras_per_1000"] == pytest.approx(10.049, abs=0.001)
+    (check,) = default_build.claims
+    assert check.ok and check.name == "Osečina"
+    summary = default_build.summary()
+    assert "✓ Osečina: reported \"one camera per 100 inhabitants\"" in summary
+    assert "9,951 residents (2022 Census" in summary
+
+
+def test_default_build_keeps_belgrade_at_city_level(default_build) -> None:  # type: ignore[no-untyped-def]
+    units = default_build.metrics.units
+    bg = units[units["group_id"] == "71308"]
+    assert (bg["evidence"] == "group").all() and bg["cameras"].isna().all()
+    assert (bg["group_cameras"] == 8000).all()
+    assert (units["evidence"] == "none").sum() == 143
+
+
+def test_default_outputs_are_written_and_say_no_data(default_build) -> None:  # type: ignore[no-untyped-def]
+    out = default_build.outputs
+    for name in ("map.html", "municipalities.geojson", "cameras.geojson", "municipalities.csv",
+                 "cameras.csv", "camera-map.gpkg", "rejected.csv", "problems.csv",
+                 "sources.json", "summary.txt", "README.md"):
+        assert out[name].exists() and out[name].stat().st_size > 0, name
+    gj = json.loads(out["municipalities.geojson"].read_text("utf-8"))
+    assert len(gj["features"]) == 161
+    assert any("OpenStreetMap contributors" in a for a in gj["attribution"])
+    props = {f["properties"]["id"]: f["properties"] for f in gj["features"]}
+    for key in ("id", "name", "cameras", "population", "area_km2", "cameras_per_1000",
+                "cameras_per_km2", "rank"):
+        assert key in props["70882"]
+    assert props["70882"]["cameras"] == 100 and props["70882"]["rank"] == 1
+    no_data = props["70017"]  # Aleksandrovac: no evidence
+    assert no_data["evidence"] == "none" and no_data["cameras"] is None
+    csv = pd.read_csv(out["municipalities.csv"], dtype={"id": str})
+    assert csv.set_index("id").at["70017", "evidence"] == "none"
+    assert pd.isna(csv.set_index("id").at["70017", "cameras"])
+    cams = json.loads(out["cameras.geojson"].read_text("utf-8"))
+    for f in cams["features"]:
+        assert {"camera_id", "source", "source_ref", "municipality_id"} <= set(f["properties"])
+    assert sorted(f["properties"]["municipality_id"] for f in cams["features"]) == [
+        "70882", "71308"]
+
+
+def test_geopackage_layers_keep_values_and_types(default_build) -> None:  # type: ignore[no-untyped-def]
+    path = default_build.outputs["camera-map.gpkg"]
+    layers = {name for name, _ in pyogrio.list_layers(path)}
+    assert layers == {"municipalities", "cameras", "cities", "rejected", "problems"}
+    info = pyogrio.read_info(path, layer="municipalities")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["population"] == "int64" and types["cameras_per_1000"] == "float64"
+    assert types["name"] == "object"
+    back = gpd.read_file(path, layer="municipalities").set_index("id")
+    assert back.at["70882", "cameras"] == 100 and pd.isna(back.at["70017", "cameras"])
+    assert back.crs.to_epsg() == 4326 and len(back) == 161
+
+
+def test_same_inputs_give_byte_identical_geojson_and_csv(tmp_path: Path) -> None:
+    a = camera_map.build(out_dir=tmp_path / "a", formats=["geojson", "csv"])
+    b = camera_map.build(out_dir=tmp_path / "b", formats=["geojson", "csv"])
+    for name in ("municipalities.geojson", "cameras.geojson", "municipalities.csv",
+                 "cameras.csv", "sources.json"):
+        assert a.outputs[name].read_bytes() == b.outputs[name].read_bytes(), name
+
+
+def test_a_crash_leaves_no_half_written_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "o"
+    camera_map.build(out_dir=out, formats=["geojson"])
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    import camera_map.export as export
+
+    real_dumps = export.json.dumps
+    calls = {"n": 0}
+
+    def exploding(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > 50:  # part-way through writing municipalities.geojson
+            raise RuntimeError("disk on fire")
+        return real_dumps(*args, **kwargs)
+
+    monkeypatch.setattr(export.json, "dumps", exploding)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        camera_map.build(out_dir=out, formats=["geojson"])
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert set(after) == set(before)  # no temporary files left behind
+    assert after["municipalities.geojson"] == before["municipalities.geojson"]
+
+
+def test_own_boundaries_population_csv_and_points(tmp_path: Path) -> None:
+    bnd = tmp_path / "towns.gpkg"
+    gpd.GeoDataFrame({"code": ["A", "B", "C"], "naziv": ["Alfa", "Beta", "Gama"]},
+                     geometry=[box(20, 44, 20.1, 44.1), box(20.1, 44, 20.2, 44.1),
+                               box(20.2, 44, 20.3, 44.1)], crs=4326).to_file(bnd)
+    pop = tmp_path / "pop.csv"
+    pop.write_text("code,population\nA,1000\nB,2000\nC,\n", encoding="utf-8")
+    cams = tmp_path / "cams.csv"
+    cams.write_text("longitude,latitude\n20.05,44.05\n20.06,44.05\n20.15,44.05\n"
+                    "20.25,44.05\n", encoding="utf-8")
+    layer = layer_from_files(bnd, id_field="code", name_field="naziv", population=pop)
+    res = camera_map.build([cams], layer=layer, out_dir=tmp_path / "o", formats=["csv"])
+    units = res.metrics.units.set_index("id")
+    assert units.at["A", "cameras"] == 2 and units.at["A", "cameras_per_1000"] == 2.0
+    assert units.at["B", "cameras_per_1000"] == 0.5
+    assert units.at["C", "cameras"] == 1 and pd.isna(units.at["C", "cameras_per_1000"])
+    assert pd.isna(units.at["C", "population"])  # unknown, never 0
+    assert units.at["A", "rank"] == 1 and units.at["B", "rank"] == 2
+    assert units.at["A", "area_km2"] == pytest.approx(89.0, abs=0.5)  # 0.1° × 0.1° at 44°N: 8.0 km × 11.1 km
+
+
+def test_the_console_script_runs_the_default(tmp_path: Path) -> None:
+    env = dict(os.environ, CAMERA_MAP_OUTPUT=str(tmp_path / "out"))
+    res = subprocess.run(["camera-map", "build"], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "✓ Osečina" in res.stdout
+    assert (tmp_path / "out" / "map.html").exists()
+    mod = subprocess.run([sys.executable, "-m", "camera_map", "--help"], capture_output=True,
+                         text=True, timeout=60)
+    assert mod.returncode == 0 and "Usage: camera-map" in mod.stdout
