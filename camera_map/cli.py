@@ -180,6 +180,31 @@ def _size(path: Path) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
 
 
+@main.command()
+@click.option("--area", default=None, help="Area name, e.g. \"Osečina\" (Latin or Cyrillic).")
+@click.option("--bbox", default=None, metavar="W,S,E,N", help="Bounding box in degrees.")
+@click.option("--overpass-url", default=None, help="Overpass API endpoint.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), required=True,
+              help="Where to save the Overpass JSON (reuse it with build --cameras).")
+def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
+          out_file: Path) -> None:
+    """Fetch OSM surveillance objects from Overpass and save them for reuse."""
+    from .osm import read_overpass_json
+    from .overpass import fetch_overpass, parse_bbox, save_overpass
+
+    if bool(area) == bool(bbox):
+        raise click.UsageError("give one of --area or --bbox")
+    with _errors():
+        box = parse_bbox(bbox) if bbox else None
+        with err.status("querying Overpass…", spinner="dots"):
+            result = fetch_overpass(area=area, bbox=box, url=overpass_url)
+        save_overpass(result, out_file)
+        cameras = read_overpass_json(result).cameras
+    out.print(f"Saved {len(result.get('elements', [])):,} element(s), {len(cameras):,} "
+              f"camera object(s), to {out_file}. Data © OpenStreetMap contributors, ODbL 1.0.",
+              markup=False, soft_wrap=True)
+
+
 @main.command("layers")
 def layers_cmd() -> None:
     """List the bundled boundary layers."""

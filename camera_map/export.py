@@ -10,6 +10,7 @@ same folder, so a crash never leaves a half-written output.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -58,10 +59,8 @@ def _encode_column(series: pd.Series, decimals: int, parse_json: bool = False) -
             if parse_json and isinstance(val, str):
                 val = json.loads(val)
             hit = json.dumps(val, ensure_ascii=False, sort_keys=True)
-            try:
+            with contextlib.suppress(TypeError):  # unhashable values are not cached
                 cache[key] = hit
-            except TypeError:
-                pass
         out.append(hit)
     return out
 

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from .errors import Problem, UnknownPlaceError
-from .layers import Layer
+from .layers import Layer, Match
 from .table import is_located
 
 log = logging.getLogger(__name__)
@@ -84,11 +84,11 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
     ids: list[object] = []
     levels: list[object] = []
     how: list[object] = []
-    cache: dict[str, object] = {}
+    cache: dict[str, Match | UnknownPlaceError] = {}
     for i, (is_pt, stated, ref) in enumerate(
         zip(located, out["municipality"], out["source_ref"], strict=True)
     ):
-        match = None
+        match: Match | UnknownPlaceError | None = None
         if not pd.isna(stated):
             key = str(stated)
             if key not in cache:
@@ -110,7 +110,7 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
             ids.append(uid)
             levels.append("unit")
             how.append("point")
-            if match is not None and not isinstance(match, Exception):
+            if isinstance(match, Match):
                 member_of = layer.units.loc[layer.units["id"] == uid, "group_id"].iloc[0]
                 if match.id != uid and match.id != member_of:
                     problems.append(Problem(
@@ -123,13 +123,13 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
             problems.append(Problem(
                 "the row has no point and names no municipality, so it counts nowhere; "
                 "add coordinates, an address or the municipality", file=ref))
-        if match is None or isinstance(match, Exception):
+        if not isinstance(match, Match):
             ids.append(pd.NA)
             levels.append(pd.NA)
             how.append(pd.NA)
             continue
-        ids.append(match.id)  # type: ignore[union-attr]
-        levels.append(match.level)  # type: ignore[union-attr]
+        ids.append(match.id)
+        levels.append(match.level)
         how.append("name")
     out["municipality_id"] = pd.array(ids, dtype="string")
     out["municipality_name"] = pd.array(

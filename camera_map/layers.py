@@ -76,7 +76,7 @@ class Layer:
         loose: dict[str, set[tuple[str, str, str]]] = {}
 
         def add(text: object, target: str, level: str, via: str) -> None:
-            if text is None or pd.isna(text) or str(text).strip() == "":  # type: ignore[arg-type]
+            if text is None or pd.isna(text) or str(text).strip() == "":
                 return
             exact.setdefault(fold(text), set()).add((target, level, via))
             loose.setdefault(fold_loose(text), set()).add((target, level, via))
@@ -106,7 +106,7 @@ class Layer:
         Tries the code, then the folded Latin/Cyrillic/ASCII name, group names and
         aliases, then a looser key in which ``dj`` equals ``d``.
         """
-        if text is None or pd.isna(text):  # type: ignore[arg-type]
+        if text is None or pd.isna(text):
             return None
         raw = str(text).strip()
         if raw.endswith(".0") and raw[:-2].isdigit():  # codes read from spreadsheets as floats
@@ -155,7 +155,8 @@ class Layer:
 
 
 def equal_area_crs_for(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
-    """Return ``settings.equal_area_crs`` or a Lambert azimuthal equal-area CRS centred on ``gdf``."""
+    """Return ``settings.equal_area_crs``, or else a Lambert azimuthal
+    equal-area CRS centred on ``gdf``."""
     if settings.equal_area_crs:
         return pyproj.CRS(settings.equal_area_crs)
     minx, miny, maxx, maxy = gdf.to_crs("EPSG:4326").total_bounds
@@ -200,7 +201,8 @@ def load_layer(name: str | None = None) -> Layer:
         attribution=list(meta.get("attribution", [])),
         population_year=meta.get("population_year"),
         population_source=meta.get("population_source"),
-        country=meta.get("country"), country_code=meta.get("country_code"), contains_osm=bool(meta.get("contains_osm")),
+        country=meta.get("country"), country_code=meta.get("country_code"),
+        contains_osm=bool(meta.get("contains_osm")),
         path=folder,
     )
 

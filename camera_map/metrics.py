@@ -197,7 +197,7 @@ def compute_metrics(cameras: gpd.GeoDataFrame, layer: Layer, *,
 
     def from_group(col: str, dtype: str) -> pd.Series:
         values = [gi.at[g, col] if isinstance(g, str) and g in gi.index else pd.NA for g in gid]
-        return pd.Series(pd.array(values, dtype=dtype), index=units.index)  # type: ignore[call-overload]
+        return pd.Series(pd.array(values, dtype=dtype), index=units.index)
 
     has_group_figure = from_group("cameras", "Int64").notna()
     units["group_cameras"] = from_group("cameras", "Int64").where(has_group_figure)

@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +201,8 @@ def build(
     if claim_path is None and use_default:
         default_claims = default_example() / "claims.csv"
         claim_path = default_claims if default_claims.exists() else None
-    checks = check_claims(load_claims(claim_path), metrics, the_layer) if claim_path else []
+    checks = (check_claims(load_claims(Path(claim_path)), metrics, the_layer) if claim_path
+              else [])
     lap("metrics")
 
     has_osm = the_layer.contains_osm or any(s.kind.startswith(("osm", "overpass"))
@@ -311,15 +312,15 @@ def _with_lonlat(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _int_or_none(v: object) -> int | None:
     try:
-        return int(v)  # type: ignore[call-overload,no-any-return]
+        return int(v)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
 
 
 def _fetch_overpass(area: str | None, bbox: Any, url: str | None) -> SourceResult:
-    from .overpass import cameras_from_overpass
+    from .overpass import read_overpass
 
-    res = cameras_from_overpass(area=area, bbox=bbox, url=url)
+    res = read_overpass(area=area, bbox=bbox, url=url)
     label = f"Overpass: {area or bbox}"
     return SourceResult(Path(label), "overpass-json", res.cameras, problems=list(res.problems),
                         rows_read=len(res.cameras), attribution=[res.attribution])

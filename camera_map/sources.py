@@ -90,7 +90,8 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
         )
     for magic, what in _MAGIC.items():
         if head.startswith(magic):
-            raise UnknownFormatError(f"camera file {str(p)!r} looks like {what}; expected {EXPECTED}")
+            raise UnknownFormatError(
+                f"camera file {str(p)!r} looks like {what}; expected {EXPECTED}")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"{", b"["):
         raise UnknownFormatError(

@@ -148,9 +148,9 @@ def conform(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             if dtype == "string":
                 ser = ser.astype("object").where(ser.notna(), None)
                 ser = ser.map(lambda v: v if v is None else str(v))
-            data[col] = ser.astype(dtype)  # type: ignore[call-overload]
+            data[col] = ser.astype(dtype)
         else:
-            data[col] = pd.Series(pd.NA, index=out.index, dtype=dtype)  # type: ignore[call-overload]
+            data[col] = pd.Series(pd.NA, index=out.index, dtype=dtype)
     geometry = out.geometry if "geometry" in out.columns else gpd.GeoSeries([None] * len(out))
     result = gpd.GeoDataFrame(data, geometry=geometry.values, crs=gdf.crs or CRS)
     if result.crs is not None and result.crs.to_epsg() != 4326:

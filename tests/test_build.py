@@ -134,7 +134,8 @@ def test_own_boundaries_population_csv_and_points(tmp_path: Path) -> None:
     assert units.at["C", "cameras"] == 1 and pd.isna(units.at["C", "cameras_per_1000"])
     assert pd.isna(units.at["C", "population"])  # unknown, never 0
     assert units.at["A", "rank"] == 1 and units.at["B", "rank"] == 2
-    assert units.at["A", "area_km2"] == pytest.approx(89.0, abs=0.5)  # 0.1° × 0.1° at 44°N: 8.0 km × 11.1 km
+    # 0.1° × 0.1° at 44°N is 8.0 km × 11.1 km
+    assert units.at["A", "area_km2"] == pytest.approx(89.0, abs=0.5)
 
 
 def test_the_console_script_runs_the_default(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def test_geometries_valid_and_areas_equal_area(layer) -> None:  # type: ignore[n
 def test_no_overlaps_and_no_gaps_above_tolerance(layer) -> None:  # type: ignore[no-untyped-def]
     ea = layer.units.to_crs("EPSG:3035").geometry.values
     left, right = shapely.STRtree(ea).query(ea, predicate="intersects")
-    overlap = sum(ea[a].intersection(ea[b]).area for a, b in zip(left, right) if a < b)
+    overlap = sum(ea[a].intersection(ea[b]).area for a, b in zip(left, right, strict=True) if a < b)
     assert overlap < 0.01e6  # m²: < 0.01 km² in all (measured 0.0015 km²)
     outline = shapely.union_all(ea)
     holes = sorted((shapely.Polygon(r).area for g in getattr(outline, "geoms", [outline])
@@ -100,8 +100,9 @@ def test_every_geoboundaries_unit_matches_exactly_one_census_row() -> None:
     rest = gb[gb["shapeName"] != "Belgrade"].reset_index(drop=True)
     codes = build_layer.match_geoboundaries(rest, build_layer.read_census())
     assert len(codes) == 144 and len(set(codes)) == 144
-    assert dict(zip(rest["shapeName"], codes))["Nis City"] == "70858"
-    assert dict(zip(rest["shapeName"], codes))["Smederevska Palanka Municipal*"] == "71102"
+    by_name = dict(zip(rest["shapeName"], codes, strict=True))
+    assert by_name["Nis City"] == "70858"
+    assert by_name["Smederevska Palanka Municipal*"] == "71102"
 
 
 def test_build_script_reproduces_the_committed_layer(tmp_path: Path) -> None:

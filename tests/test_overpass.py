@@ -1,0 +1,268 @@
+"""The Overpass client against a real HTTP server on 127.0.0.1: retries, cache, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from httpserver import LocalServer, Reply
+
+from camera_map import _http, settings
+from camera_map.errors import InputError, NetworkError, UnknownPlaceError
+from camera_map.osm import read_osm, sniff_osm
+from camera_map.overpass import (
+    cameras_from_overpass,
+    fetch_overpass,
+    overpass_query,
+    parse_bbox,
+    read_overpass,
+    save_overpass,
+)
+
+BBOX = "19.58,44.36,19.62,44.39"
+
+
+@pytest.fixture()
+def answer(data_dir: Path) -> bytes:
+    return (data_dir / "osm" / "overpass_osecina.json").read_bytes()
+
+
+@pytest.fixture()
+def fast(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[float]:
+    """Small timeout and back-off, a private cache; returns the pauses the client took."""
+    monkeypatch.setattr(settings, "cache_dir", tmp_path / "cache")
+    monkeypatch.setattr(settings, "use_cache", True)
+    monkeypatch.setattr(settings, "timeout", 0.5)
+    monkeypatch.setattr(settings, "backoff", 0.01)
+    monkeypatch.setattr(settings, "max_tries", 4)
+    pauses: list[float] = []
+    real_sleep = _http.time.sleep
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(_http.time, "sleep", sleep)
+    return pauses
+
+
+def _endpoint(server: LocalServer) -> str:
+    return f"{server.url}/api/interpreter"
+
+
+# ----------------------------------------------------------------------------- query
+
+
+def test_bbox_query_selects_every_surveillance_object_with_centre_and_meta() -> None:
+    q = overpass_query(bbox=BBOX)
+    assert q == (
+        "[out:json][timeout:180];\n"
+        'nwr["man_made"="surveillance"](44.36,19.58,44.39,19.62);\n'
+        "out center meta;\n"
+    )
+
+
+def test_area_query_matches_latin_and_cyrillic_names_and_counts_areas() -> None:
+    q = overpass_query(area="Osečina")
+    assert 'area["name"~"^((Општина|Opština|' in q
+    assert '(Osečina|Осечина)$",i];' in q
+    assert 'area["name:sr-Latn"~' in q
+    assert ".searchArea out count;" in q
+    assert 'nwr["man_made"="surveillance"](area.searchArea);\nout center meta;' in q
+
+
+def test_area_query_escapes_quotes_and_regex_characters() -> None:
+    q = overpass_query(area='St. "X" (old)')
+    assert r"St\\. \"X\" \\(old\\)" in q
+
+
+def test_area_by_osm_id() -> None:
+    assert "area(id:3602088990)->.searchArea;" in overpass_query(area="relation/2088990")
+    assert "area(id:2400000042)->.searchArea;" in overpass_query(area="way/42")
+
+
+@pytest.mark.parametrize(
+    ("bbox", "message"),
+    [
+        ("19.6,44.3,19.7", r"has 3 value\(s\); expected W,S,E,N in degrees"),
+        ("a,b,c,d", r"is not four numbers"),
+        ("19.7,44.3,19.6,44.4", r"west must be less than east"),
+        ("44.3,19.6,44.4,190", r"outside longitude -180..180"),
+    ],
+)
+def test_bad_bbox_says_what_was_expected(bbox: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_bbox(bbox)
+
+
+def test_exactly_one_of_area_and_bbox() -> None:
+    with pytest.raises(InputError, match="either an area name or a bounding box"):
+        overpass_query()
+    with pytest.raises(InputError, match="either an area name or a bounding box"):
+        overpass_query(area="Osečina", bbox=BBOX)
+
+
+# ----------------------------------------------------------------------------- client
+
+
+def test_fetch_posts_the_query_with_a_user_agent(
+    http_server: LocalServer, fast: list[float], answer: bytes
+) -> None:
+    http_server.reply(200, answer, headers={"Content-Type": "application/json"})
+    result = fetch_overpass(area="Osečina", url=_endpoint(http_server))
+    assert [el["id"] for el in result["elements"]] == [0, 1001, 1002, 2001, 3001, 2002]
+    (req,) = http_server.requests
+    assert req.method == "POST" and req.path == "/api/interpreter"
+    assert req.params["data"] == [overpass_query(area="Osečina")]
+    assert req.headers["user-agent"] == settings.user_agent
+    assert req.headers["user-agent"].startswith("camera-map/")
+
+
+def test_second_identical_fetch_is_answered_from_the_cache(
+    http_server: LocalServer, fast: list[float], answer: bytes
+) -> None:
+    http_server.reply(200, answer)
+    first = fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
+    second = fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert first == second
+    assert len(http_server.requests) == 1
+    assert list((settings.cache_dir / "http").rglob("*.body"))
+    # a different query is a different request
+    http_server.reply(200, answer)
+    fetch_overpass(bbox="19.5,44.3,19.7,44.4", url=_endpoint(http_server))
+    assert len(http_server.requests) == 2
+
+
+def test_429_with_retry_after_then_504_then_success(
+    http_server: LocalServer, fast: list[float], answer: bytes
+) -> None:
+    http_server.add(
+        Reply(429, b"rate limited", headers={"Retry-After": "0"}),
+        Reply(504, b"<html><body><p>Gateway Timeout</p></body></html>"),
+        Reply(200, answer),
+    )
+    cams = cameras_from_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert len(http_server.requests) == 3
+    assert fast == [0.0, 0.02]  # Retry-After: 0, then the doubled back-off
+    assert list(cams["source_ref"]) == ["node/1001", "node/1002", "way/2001", "relation/3001"]
+
+
+def test_a_hang_past_the_timeout_is_retried(
+    http_server: LocalServer, fast: list[float], answer: bytes
+) -> None:
+    http_server.add(Reply(action="hang", delay=1.0), Reply(200, answer))
+    result = fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert len(result["elements"]) == 6
+    assert len(http_server.requests) == 2
+
+
+def test_a_reset_connection_is_retried(
+    http_server: LocalServer, fast: list[float], answer: bytes
+) -> None:
+    http_server.add(Reply(action="reset"), Reply(200, answer))
+    fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert len(http_server.requests) == 2
+
+
+def test_a_truncated_body_is_retried_and_not_cached(
+    http_server: LocalServer, fast: list[float], answer: bytes
+) -> None:
+    http_server.add(Reply(200, answer, action="truncate"), Reply(200, answer))
+    result = fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert result == json.loads(answer)
+    assert len(http_server.requests) == 2
+
+
+def test_broken_json_every_time_ends_in_a_clear_error(
+    http_server: LocalServer, fast: list[float]
+) -> None:
+    http_server.default = Reply(200, b'{"version": 0.6, "elements": [{"type": "node", ')
+    url = _endpoint(http_server)
+    with pytest.raises(NetworkError) as info:
+        fetch_overpass(bbox=BBOX, url=url)
+    message = str(info.value)
+    assert message.startswith(f"Overpass API at {url} failed after 4 tries; last failure: ")
+    assert "the answer could not be used: not valid JSON" in message
+    assert "a result saved with `camera-map fetch --out FILE.json` can be reused" in message
+    assert len(http_server.requests) == 4
+    assert fast == [0.01, 0.02, 0.04]
+    assert not list(Path(settings.cache_dir).rglob("*.body"))  # nothing broken was cached
+
+
+def test_504_every_time_names_url_tries_and_last_failure(
+    http_server: LocalServer, fast: list[float]
+) -> None:
+    http_server.default = Reply(504, b"<html><p>Gateway Timeout</p></html>")
+    url = _endpoint(http_server)
+    with pytest.raises(
+        NetworkError,
+        match=rf"Overpass API at {url} failed after 4 tries; last failure: HTTP 504 "
+        r"Gateway Timeout: Gateway Timeout\. Try again later, allow more time "
+        r"\(settings\.timeout is 0\.5 s\), or use another endpoint\.",
+    ):
+        fetch_overpass(bbox=BBOX, url=url)
+    assert len(http_server.requests) == 4
+
+
+def test_timeouts_every_time_end_in_a_clear_error(
+    http_server: LocalServer, fast: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "max_tries", 2)
+    monkeypatch.setattr(settings, "timeout", 0.2)
+    http_server.default = Reply(action="hang", delay=0.6)
+    with pytest.raises(NetworkError, match="failed after 2 tries; last failure: no answer within"):
+        fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert len(http_server.requests) == 2
+
+
+def test_a_bad_query_is_not_retried(http_server: LocalServer, fast: list[float]) -> None:
+    http_server.reply(
+        400, "<html><body><p><strong>Error</strong>: line 2: parse error</p></body></html>"
+    )
+    with pytest.raises(NetworkError, match=r"answered HTTP 400 Bad Request: Error : line 2: parse"):
+        fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert len(http_server.requests) == 1
+
+
+def test_an_overpass_runtime_error_is_retried(
+    http_server: LocalServer, fast: list[float], answer: bytes
+) -> None:
+    partial = {"elements": [], "remark": 'runtime error: Query timed out in "query" at line 3'}
+    http_server.add(Reply(200, json.dumps(partial).encode()), Reply(200, answer))
+    fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert len(http_server.requests) == 2
+
+
+def test_an_area_that_matches_nothing_is_an_unknown_place(
+    http_server: LocalServer, fast: list[float]
+) -> None:
+    none = {"elements": [{"type": "count", "id": 0, "tags": {"areas": "0", "total": "0"}}]}
+    http_server.reply(200, json.dumps(none))
+    with pytest.raises(UnknownPlaceError, match=r"no OpenStreetMap area is named 'Osecinaa'"):
+        fetch_overpass(area="Osecinaa", url=_endpoint(http_server))
+
+
+def test_endpoint_comes_from_settings(
+    http_server: LocalServer, fast: list[float], answer: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "overpass_url", _endpoint(http_server))
+    http_server.reply(200, answer)
+    result = read_overpass(bbox=BBOX)
+    assert len(result.cameras) == 4
+    assert "way/2002: has no position" in result.messages()[0]
+
+
+def test_saved_answer_reads_back_offline(
+    http_server: LocalServer, fast: list[float], answer: bytes, tmp_path: Path
+) -> None:
+    http_server.reply(200, answer)
+    result = fetch_overpass(area="Osečina", url=_endpoint(http_server))
+    path = save_overpass(result, tmp_path / "out" / "osecina.json")
+    assert sniff_osm(path) == "overpass-json"
+    assert json.loads(path.read_text("utf-8")) == result
+    cams = read_osm(path).cameras
+    assert list(cams["camera_id"]) == [
+        "osm-node-1001", "osm-node-1002", "osm-way-2001", "osm-relation-3001",
+    ]  # fmt: skip
+    assert not list(path.parent.glob("*.part"))
