@@ -85,6 +85,11 @@ def _progress() -> Callable[[str], None]:
 @click.option("--osm-bbox", default=None, metavar="W,S,E,N",
               help="Also fetch OSM cameras live from Overpass for this bounding box.")
 @click.option("--overpass-url", default=None, help="Overpass API endpoint.")
+@click.option("--extract", type=click.Path(path_type=Path), default=None,
+              help="OSM extract (.osm.pbf) for offline geocoding of addresses.")
+@click.option("--online", is_flag=True, help="Allow Nominatim for addresses the offline "
+              "gazetteer cannot place (1 request/s, cached on disk).")
+@click.option("--nominatim-url", default=None, help="Nominatim endpoint (with --online).")
 @click.option("--claims", type=click.Path(path_type=Path), default=None,
               help="CSV of reported figures to check against the data.")
 @click.option("--sheet", default=None, help="Spreadsheet sheet to read (default: all).")
@@ -115,7 +120,8 @@ def _progress() -> Callable[[str], None]:
 def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
           id_field: str | None, name_field: str | None, population: Path | None,
           population_field: str | None, osm_area: str | None, osm_bbox: str | None,
-          overpass_url: str | None, claims: Path | None, sheet: str | None,
+          overpass_url: str | None, extract: Path | None, online: bool,
+          nominatim_url: str | None, claims: Path | None, sheet: str | None,
           encoding: str | None, delimiter: str | None, crs: str | None,
           mapping: Path | None, title: str | None, tiles: str | None, lang: str,
           scheme: str | None, k: int | None, self_contained: bool, formats: str,
@@ -156,7 +162,8 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
         try:
             result = run_build(
                 list(cameras) or None, layer=the_layer, out_dir=out_dir, osm_area=osm_area,
-                osm_bbox=osm_bbox, overpass_url=overpass_url, claims=claims,
+                osm_bbox=osm_bbox, overpass_url=overpass_url, claims=claims, extract=extract,
+                online=online, nominatim_url=nominatim_url,
                 read_options=read_options, map_options=map_options, formats=format_list,
                 strict=strict, progress=step)
         except InputError as exc:
@@ -203,6 +210,46 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
     out.print(f"Saved {len(result.get('elements', [])):,} element(s), {len(cameras):,} "
               f"camera object(s), to {out_file}. Data © OpenStreetMap contributors, ODbL 1.0.",
               markup=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(path_type=Path), required=True,
+              help="CSV to write: the register with latitude, longitude, geocode_precision "
+              "and geocoder columns (unplaced rows go to <out>-unplaced.csv).")
+@click.option("--extract", type=click.Path(path_type=Path), default=None,
+              help="OSM extract (.osm.pbf or .osm) for the offline gazetteer.")
+@click.option("--online", is_flag=True, help="Allow Nominatim (1 request/s, cached on disk).")
+@click.option("--nominatim-url", default=None, help="Nominatim endpoint (with --online).")
+@click.option("--layer", default=None, help="Bundled layer for municipality scoping and the "
+              "last fallback (default: serbia).")
+def geocode(file: Path, out_file: Path, extract: Path | None, online: bool,
+            nominatim_url: str | None, layer: str | None) -> None:
+    """Geocode a register's addresses and write it back with coordinates and precision."""
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+    from .geocode import geocode_file
+    from .layers import load_layer
+
+    if nominatim_url and not online:
+        raise click.UsageError("--nominatim-url goes with --online")
+    with _errors():
+        units = load_layer(layer).units
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      "{task.completed}/{task.total}", TimeRemainingColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("geocoding", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = geocode_file(file, out_file, extract=extract, online=online,
+                                  nominatim_url=nominatim_url, units=units, progress=progress)
+    counts = ", ".join(f"{k}: {v:,}" for k, v in result.counts().items())
+    out.print(f"Wrote {out_file} ({counts})", markup=False, soft_wrap=True)
+    if result.report is not None:
+        out.print(f"Rows that could not be placed, with the reason: {result.report}",
+                  markup=False, soft_wrap=True)
 
 
 @main.command("layers")

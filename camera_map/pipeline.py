@@ -80,7 +80,8 @@ class BuildResult:
                 name=lambda d: d["name"] + " (city)"),
         ]).sort_values(["rank", "name"])
         for row in ranked.head(10).itertuples():
-            lines.append(f"  {int(row.rank):>3}. {row.name}: {int(row.cameras):,} cameras, "
+            noun = "camera" if int(row.cameras) == 1 else "cameras"
+            lines.append(f"  {int(row.rank):>3}. {row.name}: {int(row.cameras):,} {noun}, "
                          f"{row.cameras_per_1000:.2f} per 1,000 residents "
                          f"(one per {row.residents_per_camera:,.0f})")
         for check in self.claims:
@@ -109,11 +110,15 @@ def build(
     osm_bbox: str | Sequence[float] | None = None,
     overpass_url: str | None = None,
     claims: str | os.PathLike[str] | None = None,
+    extract: str | os.PathLike[str] | None = None,
+    online: bool = False,
+    nominatim_url: str | None = None,
     read_options: dict[str, Any] | None = None,
     map_options: dict[str, Any] | None = None,
     formats: Sequence[str] = DEFAULT_FORMATS,
     strict: bool = False,
     progress: Callable[[str], None] | None = None,
+    geocode_progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
     """Build maps and figures from camera evidence.
 
@@ -132,6 +137,12 @@ def build(
         Also fetch OSM cameras live from Overpass for an area name or a W,S,E,N box.
     claims
         A claims CSV (:mod:`camera_map.claims`) to check; the default example has one.
+    extract, online, nominatim_url
+        Geocoding of rows that give an address but no coordinates
+        (:func:`camera_map.geocode.geocode_cameras`): an OSM extract for the offline
+        gazetteer, and whether Nominatim may be asked (at most one request per second,
+        cached on disk). Without either, such rows are placed at their municipality
+        (precision ``municipality``), which counts them but never draws them as a position.
     read_options
         Options for FOI registers (``sheet``, ``encoding``, ``delimiter``, ``crs``, ``mapping``).
     map_options
@@ -147,6 +158,8 @@ def build(
         Raise :class:`~camera_map.errors.InputError` if any row is rejected.
     progress
         Called with the name of each stage as it starts (the CLI shows it).
+    geocode_progress
+        Called with (rows done, rows to geocode) while geocoding.
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
@@ -189,6 +202,24 @@ def build(
                                   row=_int_or_none(r.get("row")))
                           for r in rejected.to_dict("records")])
     lap("normalise")
+
+    step("geocode")
+    unplaced = pd.DataFrame()
+    needs = table.geometry.isna() & table["address"].notna() & (table["count"] == 1)
+    if needs.any():
+        from .geocode import geocode_cameras
+
+        geo = geocode_cameras(table, extract=extract, online=online,
+                              nominatim_url=nominatim_url, units=the_layer.units,
+                              country_codes=the_layer.country_code,
+                              progress=geocode_progress)
+        table = validate_cameras(geo.cameras, where="geocoded cameras")
+        unplaced = geo.unplaced
+        for row in unplaced.to_dict("records"):
+            problems.append(Problem(f"not placed: {row.get('reason')}",
+                                    file=str(row.get("source_ref") or ""),
+                                    value=row.get("address")))
+    lap("geocode")
 
     step("join")
     joined = join_cameras(table, the_layer)

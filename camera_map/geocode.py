@@ -1,0 +1,538 @@
+"""The geocoding stage: place camera-table rows that have an address but no coordinates.
+
+The chain, tried in order for every distinct (address, municipality) of the table:
+
+1. the **offline gazetteer** of an OSM extract (:mod:`camera_map.gazetteer`): precision
+   ``address``, ``intersection``, ``street`` or ``settlement``, geocoder ``"gazetteer"``;
+2. **Nominatim** when ``online`` (:mod:`camera_map._nominatim`): precision from the
+   result's class/type, geocoder ``"nominatim"``; a result outside the municipality the row
+   names is not taken;
+3. the **municipal layer**: a representative point inside the unit the row names
+   (``representative_point()``, always inside the polygon), precision ``municipality``,
+   geocoder ``"layer"``. Such a point says *which municipality*, not where the camera is:
+   maps must not draw it as a camera position.
+
+Rows that already have coordinates get precision ``exact`` and geocoder ``"source"`` when
+those are not set. Rows that nothing could place keep no geometry and are listed in
+:attr:`GeocodeResult.unplaced` with the reason for each step, phrased so that a clerk can
+fix the register.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._io import write_with_atomic
+from .addresses import AddressQuery, parse_address, place_key
+from .errors import ColumnError, InputError, UnknownFormatError
+from .gazetteer import Gazetteer, build_gazetteer
+from .names import fold, fold_loose
+from .table import is_located
+
+if TYPE_CHECKING:
+    from ._nominatim import NominatimClient
+
+log = logging.getLogger(__name__)
+
+__all__ = ["GeocodeResult", "UnitScope", "geocode_cameras", "geocode_file"]
+
+UNPLACED_COLUMNS = ("camera_id", "source_ref", "address", "municipality", "reason")
+
+
+@dataclass
+class GeocodeResult:
+    """What :func:`geocode_cameras` returns.
+
+    Attributes
+    ----------
+    cameras
+        The camera table with geometry, ``geocode_precision`` and ``geocoder`` filled in
+        where a point was found.
+    unplaced
+        One row per camera that could not be placed: ``camera_id``, ``source_ref``,
+        ``address``, ``municipality``, ``reason``.
+    report
+        Where :func:`geocode_file` wrote the unplaced rows, if it did.
+    """
+
+    cameras: gpd.GeoDataFrame
+    unplaced: pd.DataFrame
+    report: Path | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Return how many rows each precision has (``"unplaced"`` included)."""
+        prec = self.cameras["geocode_precision"].dropna().astype(str)
+        out = {str(k): int(v) for k, v in prec.value_counts().sort_index().items()}
+        out["unplaced"] = len(self.unplaced)
+        return out
+
+
+class UnitScope:
+    """Resolve the municipality a row names to unit ids of a municipal layer.
+
+    Matches the unit ``id`` (official code), ``name`` and ``name_cyr`` in any script, with or
+    without diacritics, and a city's ``group_name`` ("Beograd" → its city municipalities).
+    """
+
+    def __init__(self, units: gpd.GeoDataFrame) -> None:
+        missing = [c for c in ("id", "name") if c not in units.columns]
+        if missing:
+            raise ColumnError(f"the municipal layer has no column(s) {missing}; it needs 'id', "
+                              "'name' and polygon geometry")
+        self.units = units.to_crs("EPSG:4326") if units.crs is not None else units
+        self.names: dict[str, str] = {}
+        self._by: dict[str, set[str]] = {}
+        ids = [str(v) for v in units["id"]]
+        for col in ("name", "name_cyr", "group_name"):
+            if col not in units.columns:
+                continue
+            for uid, val in zip(ids, units[col], strict=True):
+                if val is None or pd.isna(val):
+                    continue
+                for k in {fold(val), fold_loose(val)}:
+                    if k:
+                        self._by.setdefault(k, set()).add(uid)
+        for uid, val in zip(ids, units["name"], strict=True):
+            self.names[uid] = str(val)
+            self._by.setdefault(uid, set()).add(uid)
+        points = self.units.geometry.representative_point()
+        self.points: dict[str, tuple[float, float]] = {
+            uid: (float(p.x), float(p.y)) for uid, p in zip(ids, points, strict=True)
+        }
+        self.geoms = dict(zip(ids, self.units.geometry.values, strict=True))
+
+    def resolve(self, text: object) -> frozenset[str] | None:
+        """Return the unit ids ``text`` names, or ``None`` if it names none."""
+        if text is None or (not isinstance(text, str) and pd.isna(text)):
+            return None
+        s = str(text).strip()
+        for k in (s, fold(s), fold_loose(s), place_key(s)):
+            hit = self._by.get(k)
+            if hit:
+                return frozenset(hit)
+        return None
+
+    def suggest(self, text: str) -> list[str]:
+        """Return up to three unit names close to ``text``."""
+        keys = difflib.get_close_matches(fold(text), list(self._by), n=3, cutoff=0.75)
+        out: list[str] = []
+        for k in keys:
+            for uid in sorted(self._by[k]):
+                name = self.names[uid]
+                if name not in out:
+                    out.append(name)
+        return out[:3]
+
+    def contains(self, scope: frozenset[str], lon: float, lat: float) -> bool:
+        """Whether the point lies in any unit of ``scope``."""
+        pt = shapely.Point(lon, lat)
+        return any(self.geoms[u].covers(pt) for u in scope)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    lon: float
+    lat: float
+    precision: str
+    geocoder: str
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value)) or \
+        str(value).strip() == ""
+
+
+class _Chain:
+    """The three steps, with per-query memory: every distinct query is answered once."""
+
+    def __init__(self, gazetteer: Gazetteer | None, nominatim: NominatimClient | None,
+                 scope: UnitScope | None) -> None:
+        self.gazetteer = gazetteer
+        self.nominatim = nominatim
+        self.scope = scope
+
+    def place(self, address: str, municipality: str | None) -> _Placed | str:
+        query = parse_address(address, municipality)
+        reasons: list[str] = []
+        unit_scope: frozenset[str] | None = None
+        if municipality and self.scope is not None:
+            unit_scope = self.scope.resolve(municipality)
+            if unit_scope is None:
+                close = self.scope.suggest(municipality)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                reasons.append(f"municipality {municipality!r} is not in the layer{hint}")
+
+        if query.kind == "empty":
+            return "address is empty; give a street, intersection or place"
+
+        # 1. offline gazetteer
+        if self.gazetteer is not None:
+            near = None
+            if municipality and unit_scope is None:
+                # no layer to scope by: the municipality's seat, if the extract has it
+                pl = self.gazetteer.find_place(municipality)
+                if pl.match is not None:
+                    near = (pl.match.lon, pl.match.lat)
+            hit = self.gazetteer.lookup(query, scope=unit_scope, near=near)
+            if hit.match is not None:
+                m = hit.match
+                return _Placed(m.lon, m.lat, m.precision, "gazetteer")
+            reasons.append(f"gazetteer: {hit.reason}")
+        else:
+            reasons.append("gazetteer: no OSM extract given (use --extract)")
+
+        # 2. Nominatim
+        if self.nominatim is not None:
+            found = self._nominatim(query, unit_scope)
+            if isinstance(found, _Placed):
+                return found
+            reasons.append(f"nominatim: {found}")
+        else:
+            reasons.append("nominatim: not asked (offline; use --online)")
+
+        # 3. the municipal layer
+        if self.scope is None:
+            reasons.append("no municipal layer to fall back on")
+        elif not municipality:
+            reasons.append("no municipality given; add it so at least the municipality "
+                           "is known")
+        elif unit_scope is not None:
+            if len(unit_scope) == 1:
+                (uid,) = unit_scope
+                lon, lat = self.scope.points[uid]
+                return _Placed(lon, lat, "municipality", "layer")
+            names = ", ".join(sorted(self.scope.names[u] for u in unit_scope)[:5])
+            reasons.append(f"{municipality!r} covers {len(unit_scope)} municipalities "
+                           f"({names}, ...); name the one the camera is in")
+        return "; ".join(dict.fromkeys(reasons))
+
+    def _nominatim(self, query: AddressQuery, unit_scope: frozenset[str] | None) -> _Placed | str:
+        from ._nominatim import query_for
+
+        assert self.nominatim is not None
+        q = query_for(query)
+        if q is None:
+            return "nothing to ask"
+        ans = self.nominatim.search(q)
+        if ans is None:
+            return f"no result for {q!r}"
+        if unit_scope is not None and self.scope is not None \
+                and not self.scope.contains(unit_scope, ans.lon, ans.lat):
+            return (f"found {ans.display_name!r}, which is outside the named municipality; "
+                    "not used")
+        precision = ans.precision
+        if query.kind == "intersection" and precision in ("address", "intersection"):
+            precision = "street"  # Nominatim was asked for one of the two streets
+        return _Placed(ans.lon, ans.lat, precision, "nominatim")
+
+
+def geocode_cameras(
+    cameras: gpd.GeoDataFrame,
+    *,
+    extract: str | os.PathLike[str] | Gazetteer | None = None,
+    online: bool = False,
+    nominatim_url: str | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    country_codes: str | None = "rs",
+    progress: Callable[[int, int], None] | None = None,
+) -> GeocodeResult:
+    """Give coordinates to camera-table rows that have an address but no point.
+
+    Parameters
+    ----------
+    cameras
+        A camera table (:mod:`camera_map.table`). Rows with no geometry, ``count`` 1 and an
+        ``address`` are geocoded; count-only rows are left alone.
+    extract
+        An OSM extract (``.osm.pbf``) for the offline gazetteer, built once and reused
+        (:func:`camera_map.gazetteer.build_gazetteer`), or an open
+        :class:`~camera_map.gazetteer.Gazetteer`.
+    online
+        Ask Nominatim for what the gazetteer cannot place (1 request/s, cached on disk).
+    nominatim_url
+        Nominatim server; default ``settings.nominatim_url``.
+    units
+        The municipal layer (``id``, ``name``, ``name_cyr``, ``group_name``, polygons): scopes
+        lookups to the municipality a row names and is the last fallback.
+    country_codes
+        ISO 3166-1 alpha-2 codes Nominatim searches in (comma-separated).
+    progress
+        Called as ``progress(done, total)`` with rows geocoded so far, for a progress bar.
+
+    Returns
+    -------
+    GeocodeResult
+        The table with points, precisions and geocoders, and the rows left unplaced.
+
+    Raises
+    ------
+    camera_map.errors.NetworkError
+        Nominatim kept failing; answers received so far are cached for the next run.
+    """
+    table = cameras.copy()
+    for col in ("geocode_precision", "geocoder", "address", "municipality"):
+        if col not in table.columns:
+            table[col] = pd.Series(pd.NA, index=table.index, dtype="string")
+    for col in ("count", "camera_id", "source_ref"):
+        if col not in table.columns:
+            raise ColumnError(f"the camera table has no column {col!r}; build it with "
+                              "camera_map.table.cameras_from_records")
+    located = is_located(table).to_numpy()
+    prec = table["geocode_precision"].astype("string")
+    geocoder = table["geocoder"].astype("string")
+    table["geocode_precision"] = prec.mask(pd.Series(located, index=table.index)
+                                           & prec.isna(), "exact")
+    table["geocoder"] = geocoder.mask(pd.Series(located, index=table.index)
+                                      & geocoder.isna(), "source")
+
+    count = pd.to_numeric(table["count"], errors="coerce").to_numpy(dtype=float, na_value=1.0)
+    addr = table["address"].astype("string")
+    has_addr = (addr.notna() & (addr.str.strip() != "")).to_numpy(dtype=bool, na_value=False)
+    todo = np.flatnonzero(~located & (count == 1) & has_addr)
+    no_address = np.flatnonzero(~located & (count == 1) & ~has_addr)
+
+    gaz: Gazetteer | None
+    own_gaz = False
+    if isinstance(extract, Gazetteer):
+        gaz = extract
+    elif extract is not None:
+        gaz = Gazetteer(build_gazetteer(extract, units=units))
+        own_gaz = True
+    else:
+        gaz = None
+    client: NominatimClient | None = None
+    if online:
+        from ._nominatim import NominatimClient
+
+        client = NominatimClient(nominatim_url, country_codes=country_codes)
+    chain = _Chain(gaz, client, UnitScope(units) if units is not None else None)
+
+    addresses = addr.to_numpy(dtype=object, na_value=None)
+    munis = table["municipality"].astype("string").to_numpy(dtype=object, na_value=None)
+    lon = np.full(len(table), np.nan)
+    lat = np.full(len(table), np.nan)
+    out_prec = table["geocode_precision"].to_numpy(dtype=object, na_value=None)
+    out_geocoder = table["geocoder"].to_numpy(dtype=object, na_value=None)
+    memo: dict[tuple[str, str | None], _Placed | str] = {}
+    unplaced: list[tuple[int, str]] = [
+        (int(i), "no coordinates and no address: add either (the row still counts toward "
+                 "the municipality it names)") for i in no_address
+    ]
+    total = len(todo)
+    step = max(1, total // 200)
+    try:
+        for done, i in enumerate(todo.tolist(), start=1):
+            a = str(addresses[i]).strip()
+            m = munis[i].strip() if munis[i] is not None and str(munis[i]).strip() else None
+            key = (a, m)
+            res = memo.get(key)
+            if res is None:
+                res = memo[key] = chain.place(a, m)
+            if isinstance(res, _Placed):
+                lon[i], lat[i] = res.lon, res.lat
+                out_prec[i], out_geocoder[i] = res.precision, res.geocoder
+            else:
+                unplaced.append((i, res))
+            if progress is not None and (done % step == 0 or done == total):
+                progress(done, total)
+    finally:
+        if client is not None:
+            client.close()
+        if own_gaz and gaz is not None:
+            gaz.close()
+
+    placed = np.flatnonzero(~np.isnan(lon))
+    if len(placed):
+        geoms = np.asarray(table.geometry.values, dtype=object)
+        geoms[placed] = shapely.points(lon[placed], lat[placed])
+        table = table.set_geometry(gpd.GeoSeries(geoms, index=table.index, crs="EPSG:4326"))
+    table["geocode_precision"] = pd.array(out_prec, dtype="string")
+    table["geocoder"] = pd.array(out_geocoder, dtype="string")
+    rows = [
+        (table["camera_id"].iat[i], table["source_ref"].iat[i], addresses[i], munis[i], why)
+        for i, why in sorted(unplaced)
+    ]
+    report = pd.DataFrame(rows, columns=list(UNPLACED_COLUMNS)).astype("string")
+    log.info("geocoded %d rows; %d placed, %d unplaced", total, len(placed), len(unplaced))
+    return GeocodeResult(table, report)
+
+
+# --------------------------------------------------------------------------- files
+
+_ADDRESS_HEADERS = ("address", "adresa", "lokacija", "location", "mesto", "lokacija kamere",
+                    "adresa lokacije", "mesto postavljanja", "ulica")
+_MUNICIPALITY_HEADERS = ("municipality", "opstina", "opština", "grad", "jls",
+                         "jedinica lokalne samouprave", "grad opstina")
+_LAT_HEADERS = ("latitude", "lat", "geografska sirina", "sirina", "y")
+_LON_HEADERS = ("longitude", "lon", "lng", "long", "geografska duzina", "duzina", "x")
+
+
+def _find_column(columns: Iterable[str], wanted: tuple[str, ...]) -> str | None:
+    by_key = {fold(c, drop_unit_words=False): c for c in columns}
+    for w in wanted:
+        hit = by_key.get(fold(w, drop_unit_words=False))
+        if hit is not None:
+            return hit
+    return None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    data = path.read_bytes()
+    for enc in ("utf-8-sig", "cp1250", "cp1251"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1251 decodes every byte but 0x98
+        raise UnknownFormatError(f"{path} is not UTF-8, Windows-1250 or Windows-1251 text")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        sep = dialect.delimiter
+    except csv.Error:
+        sep = ","
+    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+
+
+def _coord(value: Any) -> float | None:
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
+def geocode_file(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    extract: str | os.PathLike[str] | None = None,
+    online: bool = False,
+    nominatim_url: str | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    address_column: str | None = None,
+    municipality_column: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> GeocodeResult:
+    """Geocode a CSV register and write it back with coordinates and precision.
+
+    The output is the input's columns plus ``latitude``, ``longitude`` (EPSG:4326 degrees),
+    ``geocode_precision`` and ``geocoder``; rows that could not be placed are listed, with
+    the reason, in ``<out stem>-unplaced.csv`` beside ``out``. Both files are written
+    atomically.
+
+    Parameters
+    ----------
+    path
+        A CSV file (UTF-8, Windows-1250 or -1251; comma, semicolon or tab separated) with an
+        address column ("address", "adresa", "lokacija", ...) and optionally a municipality
+        column ("municipality", "opština", "grad") and ``latitude``/``longitude``; its
+        columns are written back unchanged. An ``.xlsx``/``.ods`` register is read with
+        :func:`camera_map.foi.read_register` instead and written as camera-table columns
+        (``source_ref``, ``municipality``, ``address``, ...); rows that reader rejects are
+        listed in the report as "not read".
+    out
+        The CSV to write.
+    extract, online, nominatim_url, units, progress
+        As for :func:`geocode_cameras`.
+    address_column, municipality_column
+        Column names when they are not among the recognised headers.
+    """
+    from .table import cameras_from_records
+
+    src = Path(path)
+    if not src.exists():
+        raise InputError(f"register {src} does not exist")
+    if src.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return _geocode_spreadsheet(src, Path(out), extract=extract, online=online,
+                                    nominatim_url=nominatim_url, units=units,
+                                    progress=progress)
+    frame = _read_csv(src)
+    cols = list(frame.columns)
+    a_col = address_column or _find_column(cols, _ADDRESS_HEADERS)
+    if a_col is None or a_col not in frame.columns:
+        raise ColumnError(f"{src}: no address column; found columns {cols}. Name it 'address' "
+                          "(or 'adresa', 'lokacija'), or pass address_column=")
+    m_col = municipality_column or _find_column(cols, _MUNICIPALITY_HEADERS)
+    if m_col is not None and m_col not in frame.columns:
+        raise ColumnError(f"{src}: no column {m_col!r}; found columns {cols}")
+    lat_col, lon_col = _find_column(cols, _LAT_HEADERS), _find_column(cols, _LON_HEADERS)
+
+    records = []
+    for n, row in enumerate(frame.to_dict("records")):
+        rec: dict[str, Any] = {
+            "source": "foi", "source_ref": f"{src.name}#row {n + 2}",
+            "address": row[a_col] or None,
+            "municipality": (row[m_col] or None) if m_col else None,
+        }
+        if lat_col and lon_col:
+            la, lo = _coord(row[lat_col]), _coord(row[lon_col])
+            if la is not None and lo is not None and -90 <= la <= 90 and -180 <= lo <= 180:
+                rec["latitude"], rec["longitude"] = la, lo
+        records.append(rec)
+    result = geocode_cameras(cameras_from_records(records), extract=extract, online=online,
+                             nominatim_url=nominatim_url, units=units, progress=progress)
+    cams = result.cameras
+    geoms = np.asarray(cams.geometry.values, dtype=object)
+    lat, lon = shapely.get_y(geoms), shapely.get_x(geoms)  # NaN where there is no point
+    written = frame.copy()
+    written["latitude"] = [f"{v:.7f}" if not np.isnan(v) else "" for v in lat]
+    written["longitude"] = [f"{v:.7f}" if not np.isnan(v) else "" for v in lon]
+    written["geocode_precision"] = cams["geocode_precision"].fillna("").astype(str).to_numpy()
+    written["geocoder"] = cams["geocoder"].fillna("").astype(str).to_numpy()
+
+    return _write_outputs(written, result, Path(out))
+
+
+def _write_outputs(written: pd.DataFrame, result: GeocodeResult, target: Path,
+                   rejected: pd.DataFrame | None = None) -> GeocodeResult:
+    write_with_atomic(target, lambda fh: written.to_csv(fh, index=False, lineterminator="\n"))
+    report_path = target.with_name(f"{target.stem}-unplaced.csv")
+    report = result.unplaced.drop(columns=["camera_id"])
+    report.insert(0, "row", [ref.rsplit("row ", 1)[-1] for ref in report["source_ref"]])
+    if rejected is not None and len(rejected):
+        extra = pd.DataFrame({
+            "row": rejected["row"].astype(str),
+            "source_ref": [f"{f}#{s + '!' if isinstance(s, str) and s else ''}row {r}"
+                           for f, s, r in zip(rejected["file"], rejected["sheet"],
+                                              rejected["row"], strict=True)],
+            "address": pd.NA, "municipality": pd.NA,
+            "reason": "not read: " + rejected["reason"].astype(str),
+        })
+        report = pd.concat([report, extra], ignore_index=True)
+    write_with_atomic(report_path, lambda fh: report.to_csv(fh, index=False,
+                                                            lineterminator="\n"))
+    result.report = report_path
+    return result
+
+
+def _geocode_spreadsheet(src: Path, out: Path, **options: Any) -> GeocodeResult:
+    """XLSX/ODS registers: read with the FOI reader, write the camera-table columns."""
+    from .foi import read_register
+
+    reg = read_register(src, units=options.get("units"))
+    result = geocode_cameras(reg.cameras, **options)
+    cams = result.cameras
+    geoms = np.asarray(cams.geometry.values, dtype=object)
+    lat, lon = shapely.get_y(geoms), shapely.get_x(geoms)
+    keep = [c for c in cams.columns if c not in ("geometry", "camera_id", "tags",
+                                                  "geocode_precision", "geocoder")
+            and cams[c].notna().any()]
+    written = pd.DataFrame({c: cams[c].astype("string").fillna("") for c in keep})
+    written["latitude"] = [f"{v:.7f}" if not np.isnan(v) else "" for v in lat]
+    written["longitude"] = [f"{v:.7f}" if not np.isnan(v) else "" for v in lon]
+    written["geocode_precision"] = cams["geocode_precision"].fillna("").astype(str).to_numpy()
+    written["geocoder"] = cams["geocoder"].fillna("").astype(str).to_numpy()
+    return _write_outputs(written, result, out, reg.rejected)
