@@ -100,6 +100,11 @@ def _progress() -> Callable[[str], None]:
               "(e.g. EPSG:31277, Serbian Gauss-Krüger zone 7).")
 @click.option("--mapping", type=click.Path(path_type=Path), default=None,
               help="TOML file mapping your column headers to camera-table columns.")
+@click.option("--municipality", "default_municipality", default=None,
+              help="Municipality of every register row that names none (e.g. a reply from "
+              "one municipality).")
+@click.option("--document", default=None, help="Document (title, URL or reference) of every "
+              "register row that cites none.")
 @click.option("--title", default=None, help="Title of the map.")
 @click.option("--tiles", default=None, help="Base map: an xyzservices provider name such as "
               "CartoDB.Positron, or 'none' (default: none when self-contained).")
@@ -123,7 +128,8 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
           overpass_url: str | None, extract: Path | None, online: bool,
           nominatim_url: str | None, claims: Path | None, sheet: str | None,
           encoding: str | None, delimiter: str | None, crs: str | None,
-          mapping: Path | None, title: str | None, tiles: str | None, lang: str,
+          mapping: Path | None, default_municipality: str | None, document: str | None,
+          title: str | None, tiles: str | None, lang: str,
           scheme: str | None, k: int | None, self_contained: bool, formats: str,
           strict: bool, out_dir: Path | None) -> None:
     """Build the map, figures and exports. With no options: the bundled Serbian default."""
@@ -157,7 +163,8 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
         if tiles is not None:
             map_options["tiles"] = None if tiles.lower() == "none" else tiles
         read_options = {"sheet": sheet, "encoding": encoding, "delimiter": delimiter,
-                        "crs": crs, "mapping": mapping}
+                        "crs": crs, "mapping": mapping,
+                        "default_municipality": default_municipality, "document": document}
         step = _progress()
         try:
             result = run_build(
@@ -185,6 +192,38 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
 def _size(path: Path) -> str:
     n = path.stat().st_size
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--sheet", default=None, help="Sheet to read (name or 0-based number; "
+              "default: every sheet).")
+@click.option("--encoding", default=None, help="Text encoding (default: detected).")
+@click.option("--delimiter", default=None, help="CSV delimiter (default: detected; also "
+              "tab, comma, semicolon, pipe).")
+@click.option("--crs", default=None, help="CRS of projected x/y coordinates.")
+@click.option("--mapping", type=click.Path(path_type=Path), default=None,
+              help="TOML file mapping your column headers to camera-table columns.")
+@click.option("--municipality", "default_municipality", default=None,
+              help="Municipality of every row that names none.")
+@click.option("--layer", default=None, help="Bundled layer to check places against "
+              "(default: serbia).")
+@click.option("--strict", is_flag=True, help="Exit 4 if any row would be rejected.")
+def check(file: Path, sheet: str | None, encoding: str | None, delimiter: str | None,
+          crs: str | None, mapping: Path | None, default_municipality: str | None,
+          layer: str | None, strict: bool) -> None:
+    """Validate a FOI register without building: what would be read, mapping, problems."""
+    from .foi import check_register
+    from .layers import load_layer
+
+    with _errors():
+        units = load_layer(layer).units
+        report = check_register(file, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                                crs=crs, mapping=mapping, units=units,
+                                default_municipality=default_municipality)
+    out.print(report.format(), markup=False, soft_wrap=True)
+    if strict and not report.ok:
+        sys.exit(4)
 
 
 @main.command()

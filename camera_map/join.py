@@ -80,6 +80,8 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
     located = is_located(out)
     unit_of_point = units_containing(out.geometry, layer.units)
     names = dict(zip(layer.units["id"], layer.units["name"], strict=True))
+    group_of = {u: g for u, g in zip(layer.units["id"], layer.units["group_id"], strict=True)
+                if isinstance(g, str)}
     group_names = dict(zip(layer.groups["id"].astype(str), layer.groups["name"], strict=True))
     ids: list[object] = []
     levels: list[object] = []
@@ -111,8 +113,7 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
             levels.append("unit")
             how.append("point")
             if isinstance(match, Match):
-                member_of = layer.units.loc[layer.units["id"] == uid, "group_id"].iloc[0]
-                if match.id != uid and match.id != member_of:
+                if match.id not in (uid, group_of.get(uid)):
                     problems.append(Problem(
                         f"the point lies in {names[uid]} ({uid}) but the row names "
                         f"{stated!r}; the point decides", file=ref))

@@ -23,7 +23,8 @@ from .layers import Layer
 
 #: Columns the metrics add to the layer's units, in output order.
 METRIC_COLUMNS = [
-    "evidence", "cameras", "estimate_basis", "cameras_points", "cameras_counted",
+    "evidence", "cameras", "cameras_installed", "estimate_basis", "cameras_points",
+    "cameras_counted",
     "cameras_per_1000", "cameras_per_km2", "residents_per_camera", "rank", "ranked",
     "foi_points", "foi_counted", "osm_points", "documented", "mapped", "evidence_gap",
     "exact_share", "newest_evidence",
@@ -55,7 +56,8 @@ def _joined(values: pd.Series) -> object:
 
 
 _AGG_COLUMNS = [
-    "cameras", "estimate_basis", "cameras_points", "cameras_counted", "foi_points",
+    "cameras", "cameras_installed", "estimate_basis", "cameras_points", "cameras_counted",
+    "foi_points",
     "foi_counted", "osm_points", "documented", "mapped", "evidence_gap", "exact_share",
     "newest_evidence", "facial_recognition_cameras", "vendors", "sources", "documents",
 ]  # fmt: skip
@@ -79,6 +81,7 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
     is_osm = (rows["source"] == "osm").fillna(False).to_numpy()
     fr = rows["facial_recognition"].astype("boolean")
     exact = (rows["geocode_precision"] == "exact").fillna(False).to_numpy()
+    installed = (rows["status"] == "installed").fillna(False).to_numpy()
     frame = pd.DataFrame({
         "id": rows["municipality_id"].to_numpy(),
         "points": count.where(is_point, 0),
@@ -87,6 +90,8 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
         "foi_counted": count.where(~is_point & is_foi, 0),
         "osm_points": count.where(is_point & is_osm, 0),
         "exact": count.where(is_point & exact, 0),
+        "inst_points": count.where(is_point & installed, 0),
+        "inst_counted": count.where(~is_point & installed, 0),
         "fr": count.where(fr.fillna(False).to_numpy(), 0),
         "fr_known": fr.notna().to_numpy(),
         "has_foi": is_foi,
@@ -97,9 +102,12 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
     })
     g = frame.groupby("id", sort=True)
     sums = g[["points", "counted", "foi_points", "foi_counted", "osm_points", "exact",
-              "fr"]].sum().astype("Int64")
+              "fr", "inst_points", "inst_counted"]].sum().astype("Int64")
     out = pd.DataFrame(index=sums.index)
     out["cameras"] = np.maximum(sums["points"], sums["counted"]).astype("Int64")
+    # cameras a source says are installed (tenders also list contracted and planned ones)
+    out["cameras_installed"] = np.maximum(sums["inst_points"], sums["inst_counted"]).astype(
+        "Int64")
     out["estimate_basis"] = np.select(
         [sums["counted"] == 0, sums["points"] == 0, sums["points"] == sums["counted"],
          sums["points"] > sums["counted"]],

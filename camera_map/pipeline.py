@@ -183,6 +183,7 @@ def build(
     inputs = default_cameras() if use_default else list(cameras or [])
     options = dict(read_options or {})
     options.setdefault("units", the_layer.units)
+    _check_distinct_names(inputs)
     sources = read_sources(inputs, **options) if inputs else []
     if osm_area or osm_bbox:
         sources.append(_fetch_overpass(osm_area, osm_bbox, overpass_url))
@@ -282,7 +283,10 @@ def build(
                                                          out / "municipalities.fgb")
         outputs["cameras.fgb"] = write_flatgeobuf(cams_out[[*cam_cols, "geometry"]],
                                                   out / "cameras.fgb")
-    outputs["rejected.csv"] = write_csv(rejected, out / "rejected.csv")
+    from .foi import write_rejected
+
+    outputs["rejected.csv"] = write_rejected(
+        [s.details["register"] for s in sources if "register" in s.details], out / "rejected.csv")
     outputs["problems.csv"] = write_csv(_problem_frame(problems), out / "problems.csv")
     outputs["sources.json"] = write_json(_sources_record(sources, the_layer, attribution,
                                                         checks), out / "sources.json")
@@ -339,6 +343,20 @@ def _with_lonlat(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     lon[located] = geoms[located].x.round(7)
     lat[located] = geoms[located].y.round(7)
     return cameras.assign(longitude=lon, latitude=lat)
+
+
+def _check_distinct_names(inputs: Sequence[str | os.PathLike[str]]) -> None:
+    """Rows are referenced by file name (``file.csv#row 7``), so names must differ."""
+    files = [f for p in map(Path, inputs) for f in ([p] if not p.is_dir() else
+             sorted(x for x in p.iterdir() if x.is_file()))]
+    seen: dict[str, Path] = {}
+    for f in files:
+        other = seen.setdefault(f.name, f)
+        if other != f and other.resolve() != f.resolve():
+            raise InputError(f"two inputs have the same file name {f.name!r} ({other} and {f}); "
+                             "rows are cited by file name, so rename one of them")
+        if other == f and files.count(f) > 1:
+            raise InputError(f"{f} is given twice; give each input once")
 
 
 def _int_or_none(v: object) -> int | None:

@@ -115,8 +115,8 @@ def read_source(path: str | os.PathLike[str], **options: Any) -> list[SourceResu
     """Read one file (or every camera file in a folder) into camera tables.
 
     ``options`` go to the FOI register reader (:func:`camera_map.foi.read_register`:
-    ``sheet``, ``encoding``, ``delimiter``, ``crs``, ``mapping``, ``units``); OSM readers
-    take none.
+    ``sheet``, ``encoding``, ``delimiter``, ``crs``, ``mapping``, ``units``,
+    ``default_municipality``, ``document``); OSM readers take none.
     """
     p = Path(path)
     kind = detect_kind(p)
@@ -138,7 +138,7 @@ def read_source(path: str | os.PathLike[str], **options: Any) -> list[SourceResu
     return [SourceResult(p, kind, reg.cameras, rejected=reg.rejected,
                          problems=list(reg.problems), rows_read=reg.rows_read,
                          details={"needs_geocoding": reg.needs_geocoding,
-                                  "columns": reg.columns})]
+                                  "columns": reg.columns, "register": reg})]
 
 
 def _is_candidate(f: Path) -> bool:

@@ -87,3 +87,36 @@ def test_boundaries_that_are_not_vector_data(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert first_line(res.stderr).startswith(
         f"error: boundaries file '{bad}' could not be read as a vector dataset")
+
+
+def test_check_reports_mapping_and_rejections_and_strict_fails(data_dir: Path) -> None:
+    reg = data_dir / "foi" / "latin_cp1250.csv"
+    res = invoke("check", str(reg))
+    assert res.exit_code == 0
+    assert "encoding Windows-1250, delimiter semicolon" in res.stdout
+    assert "'Geografska širina' → latitude" in res.stdout
+    assert "row 4: latitude 'abc' is not a number" in res.stdout
+    strict = invoke("check", str(reg), "--strict")
+    assert strict.exit_code == 4
+
+
+def test_build_strict_fails_on_rejected_rows(data_dir: Path, tmp_path: Path) -> None:
+    reg = data_dir / "foi" / "latin_cp1250.csv"
+    res = invoke("build", "--cameras", str(reg), "--strict", "--out", str(tmp_path / "o"))
+    assert res.exit_code == 4
+    assert "1 row(s) rejected and --strict is set" in res.stderr
+    ok = invoke("build", "--cameras", str(reg), "--out", str(tmp_path / "o"), "--format", "csv")
+    assert ok.exit_code == 0
+    rejected = (tmp_path / "o" / "rejected.csv").read_text("utf-8-sig")
+    assert rejected.splitlines()[0].startswith("file,sheet,row,reason,")
+    assert "latitude 'abc' is not a number" in rejected
+
+
+def test_two_inputs_with_the_same_name(tmp_path: Path) -> None:
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "kamere.csv").write_text("Opština,Broj kamera\nLjig,3\n", "utf-8")
+    res = invoke("build", "--cameras", str(tmp_path / "a" / "kamere.csv"), "--cameras",
+                 str(tmp_path / "b" / "kamere.csv"), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 1
+    assert "two inputs have the same file name 'kamere.csv'" in res.stderr

@@ -191,3 +191,29 @@ def test_mapped_is_unknown_when_no_osm_was_read(layer) -> None:  # type: ignore[
     row = metrics.unit(OSECINA)
     assert row["documented"] == 5
     assert pd.isna(row["mapped"]) and pd.isna(row["evidence_gap"])
+
+
+def test_point_in_another_unit_than_its_row_names_is_reported(layer) -> None:  # type: ignore[no-untyped-def]
+    ljig = unit_geom(layer, LJIG).representative_point()
+    zemun = unit_geom(layer, "70157").representative_point()
+    joined, _ = run(layer, [
+        dict(source="foi", source_ref="r.csv#row 2", longitude=ljig.x, latitude=ljig.y,
+             municipality="Osečina"),
+        dict(source="foi", source_ref="r.csv#row 3", longitude=zemun.x, latitude=zemun.y,
+             municipality="Beograd"),  # Zemun is in the City of Belgrade: no problem
+    ])
+    assert joined.cameras["municipality_id"].tolist() == [LJIG, "70157"]
+    assert [str(p) for p in joined.problems] == [
+        "r.csv#row 2: the point lies in Ljig (70769) but the row names 'Osečina'; the point "
+        "decides"]
+
+
+def test_installed_and_total_are_reported_separately(layer) -> None:  # type: ignore[no-untyped-def]
+    _, metrics = run(layer, [
+        dict(source="foi", source_ref="t.xlsx#A!row 2", count=30, municipality="Osečina",
+             status="installed"),
+        dict(source="foi", source_ref="t.xlsx#A!row 3", count=20, municipality="Osečina",
+             status="contracted"),
+    ])
+    row = metrics.unit(OSECINA)
+    assert (row["cameras"], row["cameras_installed"]) == (50, 30)

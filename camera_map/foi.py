@@ -1,0 +1,1194 @@
+"""Freedom-of-information registers: messy spreadsheets in, every row accounted for.
+
+Reads the CSV/TSV, XLSX and ODS files that municipalities send in reply to FOI requests
+or attach to tenders, typed by clerks in Serbian Latin or Cyrillic, and turns each row
+into one record of the camera table (:mod:`camera_map.table`) or into a rejected row with
+a reason a clerk could act on. Rows read = rows accepted + rows rejected; blank rows are
+counted apart.
+
+A row is one of three kinds:
+
+- a **located camera**: coordinates (decimal degrees, DMS, or projected x/y with a CRS),
+  ``count`` 1;
+- an **address** to geocode later: no point, ``address`` set (``count`` from the row, else 1);
+- a **count for a municipality**: no point, no address, a municipality and a number of
+  cameras (or, when the register has no count column, one listed camera).
+
+A row with coordinates *and* a number of cameras above one ("Trg slobode: 12 cameras" with
+the square's coordinates) is kept as one count row: ``count`` N, no geometry, the
+municipality from the row or from the unit containing the point, and a note
+"N cameras listed at <lat>, <lon>". Turning it into N points would invent N cameras at
+one exact spot; keeping one point with count N would break the camera-table contract.
+
+Header names are matched against ``camera_map/data/foi_aliases.toml`` and a user mapping
+(TOML ``[columns] "Moja kolona" = "manufacturer"``) after :func:`camera_map.names.fold`;
+columns nobody knows are kept in ``tags`` under their original header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import logging
+import math
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+
+from . import coords
+from ._io import write_with_atomic
+from ._tabular import (
+    DELIMITER_NAMES,
+    ENCODING_LABELS,
+    Cell,
+    Sheet,
+    Table,
+    is_blank,
+    read_table,
+)
+from .errors import InputError, Problem
+from .names import fold, fold_loose
+from .table import COLUMNS, STATUS_VALUES, cameras_from_records, validate_cameras
+
+log = logging.getLogger(__name__)
+
+KEPT: Final = "kept in tags"
+#: Targets that are read from a register but are not camera-table columns.
+INPUT_TARGETS: Final = (
+    "latitude", "longitude", "x", "y", "coordinates", "street", "house_number", "settlement",
+    "ordinal",
+)  # fmt: skip
+_NOT_MAPPABLE: Final = frozenset(
+    {"camera_id", "source", "source_ref", "tags", "geocoder", "geocode_precision"}
+)
+#: Every target a header can be mapped to (plus "tags" to keep a column as it is).
+TARGETS: Final = tuple(c for c in COLUMNS if c not in _NOT_MAPPABLE) + INPUT_TARGETS
+_JOINED: Final = {"document": "; ", "note": "; ", "description": "; ", "address": ", ",
+                  "name": "; "}
+_LAST_WINS: Final = frozenset({"municipality", "settlement"})  # "Grad | Opština": the finer one
+_HEADER_SCAN: Final = 30
+_TOTAL_WORDS: Final = ("ukupno", "ukupan", "svega", "sveukupno", "total", "zbir", "suma", "sum")
+_TRAILING_NOISE: Final = frozenset(
+    {"a", "u", "rsd", "din", "dinara", "eur", "evra", "sa", "bez", "pdv", "wgs84", "wgs", "84",
+     "dd", "kom", "ukupno", "da", "ne"}
+)
+_COUNT_UNITS: Final = frozenset(
+    {"", "kom", "komada", "komad", "kamera", "kamere", "kameri", "pcs", "cameras", "camera"}
+)
+_PARENS: Final = re.compile(r"[(\[{].*?[)\]}]")
+_REJECT_HEADERS: Final = ("file", "sheet", "row", "reason")
+_MAIN_TARGETS: Final = ("municipality", "address", "latitude", "longitude", "x", "y", "count",
+                        "manufacturer", "model", "facial_recognition", "status", "supplier",
+                        "contract_value", "installed", "document")
+
+
+# --- column mapping -------------------------------------------------------------------------
+
+
+def header_key(text: object) -> str:
+    """Comparison key of a header: :func:`~camera_map.names.fold` keeping unit words."""
+    return fold(text, drop_unit_words=False)
+
+
+@functools.cache
+def _alias_table() -> tuple[dict[str, str], dict[str, str]]:
+    """Return ``(folded alias → target, folded alias → alias as written)``."""
+    raw = resources.files("camera_map").joinpath("data", "foi_aliases.toml").read_text("utf-8")
+    table = tomllib.loads(raw)["aliases"]
+    targets: dict[str, str] = {}
+    spelled: dict[str, str] = {}
+    for target, aliases in table.items():
+        if target not in TARGETS:
+            raise ValueError(f"foi_aliases.toml: unknown target {target!r}")
+        for alias in aliases:
+            key = header_key(alias)
+            if targets.get(key, target) != target:
+                raise ValueError(f"foi_aliases.toml: {alias!r} is listed under "
+                                 f"{targets[key]!r} and {target!r}")
+            targets[key] = target
+            spelled.setdefault(key, alias)
+    return targets, spelled
+
+
+def builtin_aliases() -> dict[str, str]:
+    """Return the built-in header aliases: folded header text → target column."""
+    return dict(_alias_table()[0])
+
+
+def load_mapping(mapping: str | Path | Mapping[str, str] | None) -> dict[str, str]:
+    """Read a user column mapping: a TOML file with a ``[columns]`` table, or a dict.
+
+    Keys are headers as they appear in the register (compared folded, so case, script and
+    diacritics do not matter); values are targets from :data:`TARGETS`, or ``"tags"`` to
+    keep the column as it is. Returns folded header → target.
+    """
+    if mapping is None:
+        return {}
+    where = "mapping"
+    if isinstance(mapping, str | Path):
+        path = Path(mapping)
+        where = path.name
+        try:
+            data = tomllib.loads(path.read_text("utf-8-sig"))
+        except FileNotFoundError:
+            raise InputError(f"{path}: mapping file not found; check the path") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"{where}: is not a valid TOML mapping file ({exc}); write it like\n"
+                '[columns]\n"Moja kolona" = "manufacturer"'
+            ) from None
+        if not isinstance(data.get("columns"), dict):
+            raise InputError(
+                f"{where}: has no [columns] table; write it like\n"
+                '[columns]\n"Moja kolona" = "manufacturer"'
+            )
+        mapping = data["columns"]
+    assert isinstance(mapping, Mapping)
+    out: dict[str, str] = {}
+    for header, target in mapping.items():
+        target = str(target).strip()
+        if target not in (*TARGETS, "tags"):
+            close = difflib.get_close_matches(target, [*TARGETS, "tags"], n=3)
+            hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+            raise InputError(
+                f"{where}: column {header!r} is mapped to {target!r}, which is not a column "
+                f"camera-map knows; {hint}use one of {', '.join([*TARGETS, 'tags'])}"
+            )
+        out[header_key(header)] = target
+    return out
+
+
+def match_header(text: object, user: Mapping[str, str] | None = None) -> str | None:
+    """Return the target a header means, or None.
+
+    Tries the user mapping, then the built-in aliases: the whole header, the header
+    without parenthesised parts ("Vrednost (RSD)"), then without trailing words such as
+    "RSD", "sa PDV", "WGS84".
+    """
+    if not isinstance(text, str) or is_blank(text):
+        return None
+    user = user or {}
+    aliases = _alias_table()[0]
+    candidates = [header_key(text), header_key(_PARENS.sub(" ", text))]
+    words = candidates[-1].split()
+    while len(words) > 1 and words[-1] in _TRAILING_NOISE:
+        words = words[:-1]
+        candidates.append(" ".join(words))
+    for key in candidates:
+        if key and key in user:
+            return user[key]
+    for key in candidates:
+        if key and key in aliases:
+            return aliases[key]
+    return None
+
+
+def _closest_aliases(text: str) -> list[str]:
+    aliases, spelled = _alias_table()
+    close = difflib.get_close_matches(header_key(text), list(aliases), n=3, cutoff=0.6)
+    return [f"{spelled[k]!r} = {aliases[k]}" for k in close]
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetInfo:
+    """How one sheet (or the whole CSV) was read."""
+
+    name: str | None
+    header_row: int | None  # 1-based; None when the sheet was not read
+    header_rows: int = 1  # 2 for a two-row (merged group) header
+    title: list[str] = field(default_factory=list)  # text of title rows above the header
+    columns: dict[str, str] = field(default_factory=dict)  # header → target or KEPT
+    rows_read: int = 0
+    blank_rows: int = 0
+    skipped: str | None = None  # why the sheet was not read
+
+
+@dataclass
+class RegisterResult:
+    """Everything read from one register.
+
+    Attributes
+    ----------
+    cameras
+        Camera table (:mod:`camera_map.table`), one record per accepted row, EPSG:4326.
+    rejected
+        One row per rejected row: ``file``, ``sheet``, ``row``, ``reason``, then every
+        original column with the value as read.
+    rows_read
+        Non-blank data rows (below the header) in the sheets read;
+        ``len(cameras) + len(rejected) == rows_read``.
+    blank_rows
+        Empty data rows (and rows with nothing but a running number), not counted as read.
+    needs_geocoding
+        Accepted rows with an address but no point.
+    columns
+        How each source header was mapped: header → target column or ``"kept in tags"``.
+    problems
+        Warnings about accepted rows and the file (swapped coordinates fixed, a point
+        outside its stated municipality, a value not understood, sheets not read).
+    """
+
+    file: str
+    kind: str
+    cameras: gpd.GeoDataFrame
+    rejected: pd.DataFrame
+    rows_read: int
+    blank_rows: int
+    needs_geocoding: int
+    columns: dict[str, str]
+    problems: list[Problem]
+    encoding: str | None
+    delimiter: str | None
+    sheets: list[str]
+    sheet_info: list[SheetInfo]
+    kinds: dict[str, int]  # accepted rows by kind: "point", "address", "count"
+    count_cameras: int  # cameras stated by the rows of kind "count"
+
+    @property
+    def accepted(self) -> int:
+        """Number of accepted rows (a count row is one row)."""
+        return len(self.cameras)
+
+    @property
+    def total_cameras(self) -> int:
+        """Cameras in every accepted row (points count 1, count rows their count)."""
+        return int(self.cameras["count"].sum())
+
+
+# --- value parsing --------------------------------------------------------------------------
+
+_FR_TRUE: Final = frozenset({
+    "da", "yes", "y", "true", "1", "x", "ima", "fr", "prepoznavanje lica",
+    "sa prepoznavanjem lica", "face recognition", "facial recognition", "podrzava", "podrzano",
+    "ukljuceno", "jeste", "postoji", "da ima", "da fr", "omoguceno", "ima fr", "lpr i fr",
+})  # fmt: skip
+_FR_FALSE: Final = frozenset({
+    "ne", "no", "n", "false", "0", "nema", "bez", "bez prepoznavanja lica", "nije",
+    "ne podrzava", "iskljuceno", "none", "ne postoji", "nema fr", "nije omoguceno",
+})  # fmt: skip
+_UNKNOWN_WORDS: Final = frozenset({"", "nepoznato", "unknown", "n a", "na", "nije poznato",
+                                   "nema podataka", "bez podataka"})
+_STATUS_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "installed": ("instal", "postavlj", "ugradj", "montir", "u funkcij", "u upotreb", "aktiv",
+                  "radi", "operativ", "funkcionis", "install", "active", "operational", "in use",
+                  "in service", "existing", "postojec", "u radu"),
+    "contracted": ("ugovor", "narucen", "u nabav", "nabavlj", "u realizacij", "contract",
+                   "ordered", "procured", "purchased", "kupljen"),
+    "planned": ("planir", "u planu", "plan", "predvidj", "predloz", "projektova", "buduc",
+                "proposed", "future"),
+    "removed": ("uklonj", "demontir", "skinut", "removed", "dismantled", "decommission",
+                "van upotreb"),
+    "unknown": ("nepoznat", "unknown"),
+}
+_MONTHS: Final = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "maj": 5, "may": 5, "jun": 6,
+                  "jul": 7, "avg": 8, "aug": 8, "sep": 9, "okt": 10, "oct": 10, "nov": 11,
+                  "dec": 12}
+
+
+def parse_facial_recognition(value: Cell) -> bool | None:
+    """Return True/False for explicit words ("da", "ne", "yes", "FR", "x", ...), else None.
+
+    Raises :class:`ValueError` for text that is not empty and not understood.
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    raw = str(value).strip()
+    if raw in ("✓", "✔", "☑", "+"):
+        return True
+    if raw in ("✗", "✘", "☐"):
+        return False
+    key = fold(raw, drop_unit_words=False)
+    if key in _FR_TRUE:
+        return True
+    if key in _FR_FALSE:
+        return False
+    if key in _UNKNOWN_WORDS:
+        return None
+    raise ValueError(
+        f"facial recognition {raw!r} is not understood: write da/ne (yes/no); "
+        "it is recorded as unknown"
+    )
+
+
+def parse_status(value: Cell) -> str | None:
+    """Return installed/contracted/planned/removed/unknown from Serbian or English words.
+
+    Raises :class:`ValueError` for text that is not empty and not understood.
+    """
+    if is_blank(value):
+        return None
+    raw = str(value).strip()
+    key = fold(raw, drop_unit_words=False)
+    if key in STATUS_VALUES:
+        return key
+    if not key:
+        return None
+    for status, stems in _STATUS_WORDS.items():
+        if any(key.startswith(s) or f" {s}" in f" {key}" for s in stems):
+            if key.startswith(("ne ", "nije ", "not ")):
+                break  # "nije instalirano" must not read as installed
+            return status
+    raise ValueError(
+        f"status {raw!r} is not understood: write instalirano (installed), ugovoreno "
+        "(contracted), planirano (planned) or uklonjeno (removed); it is recorded as unknown"
+    )
+
+
+def parse_date(value: Cell) -> str | None:
+    """Return an ISO date, possibly partial: "2021", "05.2021" → "2021-05", "15.03.2021." ...
+
+    Day comes before month ("03/04/2021" is 3 April) unless that is impossible. Raises
+    :class:`ValueError` when the text is not a date.
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and 1900 <= value <= 2100:
+            return str(int(value))
+        raise ValueError(f"date {value!r} is not a date: write it like 15.03.2021 or 2021")
+    raw = str(value).strip()
+    text = re.sub(r"\s*(godine|godina|god|g|године|година|год|г)\.?\s*$", "", raw,
+                  flags=re.IGNORECASE).strip().rstrip(".").strip()
+    text = re.sub(r"[T ]\d{1,2}:\d{2}(:\d{2})?$", "", text)
+    try:
+        m = re.fullmatch(r"(\d{4})", text)
+        if m:
+            return _iso(int(m[1]))
+        m = re.fullmatch(r"(\d{1,2})\s*[./-]\s*(\d{4})", text)
+        if m:
+            return _iso(int(m[2]), int(m[1]))
+        m = re.fullmatch(r"(\d{4})\s*[./-]\s*(\d{1,2})", text)
+        if m:
+            return _iso(int(m[1]), int(m[2]))
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if m:
+            return _iso(int(m[1]), int(m[2]), int(m[3]))
+        m = re.fullmatch(r"(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{4})", text)
+        if m:
+            a, b = int(m[1]), int(m[2])
+            day, month = (b, a) if a <= 12 < b else (a, b)
+            return _iso(int(m[3]), month, day)
+        m = re.fullmatch(r"(?:(\d{1,2})\.?\s+)?([^\W\d_]+)\.?,?\s+(\d{4})", text)
+        if m:
+            named = _MONTHS.get(fold(m[2], drop_unit_words=False)[:3])
+            if named:
+                return _iso(int(m[3]), named, int(m[1]) if m[1] else None)
+    except ValueError:
+        pass
+    raise ValueError(f"date {raw!r} is not a date: write it like 15.03.2021, 03.2021 or 2021")
+
+
+def _iso(year: int, month: int | None = None, day: int | None = None) -> str:
+    if not 1900 <= year <= 2100:
+        raise ValueError("year out of range")
+    if month is None:
+        return f"{year:04d}"
+    if day is None:
+        dt.date(year, month, 1)
+        return f"{year:04d}-{month:02d}"
+    return dt.date(year, month, day).isoformat()
+
+
+def _count(value: Cell) -> int:
+    """Parse a number of cameras ("45", "45 kom", "1.200"); raise ValueError with the reason."""
+    try:
+        number, unit = coords.split_number(value, grouped_three=True)
+    except ValueError:
+        number, unit = math.nan, "?"
+    if (unit and fold(unit, drop_unit_words=False) not in _COUNT_UNITS) or math.isnan(number):
+        raise ValueError(f"number of cameras {value!r} is not a whole number: write it like 45")
+    if not float(number).is_integer() or number < 0:
+        raise ValueError(f"number of cameras {value!r} is not a whole number: write it like 45")
+    return int(number)
+
+
+def _text(value: Cell) -> str | None:
+    """A cell as text for a text column; placeholders such as "-" and "/" are missing."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime):
+        value = value.date() if value.time() == dt.time() else value
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    text = " ".join(str(value).split())
+    return text if fold(text, drop_unit_words=False) else None
+
+
+def _jsonable(value: object) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+# --- units (municipal boundaries) ------------------------------------------------------------
+
+
+class _Units:
+    """Look-ups in a units GeoDataFrame (``id``, ``name``, ``name_cyr``, optional groups)."""
+
+    def __init__(self, units: gpd.GeoDataFrame) -> None:
+        if units.crs is not None and units.crs.to_epsg() != 4326:
+            units = units.to_crs("EPSG:4326")
+        self.gdf = units.reset_index(drop=True)
+        self.names = [str(n) for n in self.gdf.get("name", self.gdf.index.astype(str))]
+        self.by_key: dict[str, set[int]] = {}
+        self.by_loose: dict[str, set[int]] = {}
+        for col in ("id", "name", "name_cyr", "group_id", "group_name"):
+            if col not in self.gdf.columns:
+                continue
+            for i, v in enumerate(self.gdf[col]):
+                if v is None or (not isinstance(v, str) and pd.isna(v)):
+                    continue
+                self.by_key.setdefault(fold(v), set()).add(i)
+                self.by_loose.setdefault(fold_loose(v), set()).add(i)
+
+    def lookup(self, name: str) -> set[int] | None:
+        return self.by_key.get(fold(name)) or self.by_loose.get(fold_loose(name))
+
+    def close_names(self, name: str) -> list[str]:
+        keys = {fold(n): n for n in self.names}
+        return [keys[k] for k in difflib.get_close_matches(fold(name), list(keys), n=3)]
+
+    def containing(self, lon: float, lat: float) -> set[int]:
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            return set()
+        hits = self.gdf.sindex.query(Point(lon, lat), predicate="intersects")
+        return {int(i) for i in hits}
+
+    def label(self, idx: Iterable[int]) -> str:
+        return ", ".join(sorted(self.names[i] for i in idx))
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Col:
+    index: int
+    header: str  # display name, unique in the sheet
+    key: str  # header_key of the header row text (for repeated-header detection)
+    target: str | None  # None = kept in tags
+
+
+@dataclass
+class _Options:
+    file: str
+    crs: str | None
+    units: _Units | None
+    default_municipality: str | None
+    document: str | None
+    user: dict[str, str]
+
+
+def _col_letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _row_targets(row: Sequence[Cell], user: Mapping[str, str]) -> set[str]:
+    return {t for t in (match_header(c, user) for c in row) if t}
+
+
+def _find_header(rows: list[list[Cell]], user: Mapping[str, str]) -> int | None:
+    """First row (0-based) where two or more cells map to different known targets."""
+    first_filled: int | None = None
+    for i, row in enumerate(rows[:_HEADER_SCAN]):
+        if all(is_blank(c) for c in row):
+            continue
+        if first_filled is None:
+            first_filled = i
+        if len(_row_targets(row, user) - {"ordinal"}) >= 2:
+            return i
+    if first_filled is not None:
+        row = rows[first_filled]
+        filled = [c for c in row if not is_blank(c)]
+        if all(isinstance(c, str) for c in filled) and _row_targets(row, user) - {"ordinal"}:
+            return first_filled  # a one-column register ("Adresa")
+    return None
+
+
+def _build_columns(sheet: Sheet, h: int, user: Mapping[str, str],
+                   kind: str) -> tuple[list[_Col], int, list[str]]:
+    """Map the header row ``h`` (and a second header row below it, if any) to targets.
+
+    Returns the columns, the number of header rows (1 or 2) and notes about the mapping.
+    """
+    rows = sheet.rows
+    width = max((len(r) for r in rows), default=0)
+    head = list(rows[h]) + [None] * (width - len(rows[h]))
+    sub: list[Cell] | None = None
+    if h + 1 < len(rows):
+        nxt = list(rows[h + 1]) + [None] * (width - len(rows[h + 1]))
+        own = [c for c in range(width)
+               if not is_blank(nxt[c]) and (h + 1, c) not in sheet.merged_from]
+        known = [c for c in own if match_header(nxt[c], user)]
+        under_merge = [c for c in known if (h, c) in sheet.wide_merges]
+        under_blank = [c for c in known if is_blank(head[c])]
+        # A second header row: every cell of its own is a column name, and they sit under a
+        # merged group header ("Koordinate" over "Širina", "Dužina") or, in a CSV export of
+        # one, under the blank cells the merge left.
+        if own and len(known) == len(own) and (under_merge or (under_blank and len(known) >= 2)):
+            sub = nxt
+    cols: list[_Col] = []
+    seen: Counter[str] = Counter()
+    notes: list[str] = []
+    used: dict[str, int] = {}
+    for c in range(width):
+        top = _text(head[c]) or ""
+        low = _text(sub[c]) if sub is not None and (h + 1, c) not in sheet.merged_from else None
+        if low and top and low != top:
+            display = f"{top} / {low}"
+            target = match_header(low, user) or match_header(f"{top} {low}", user)
+            if target is None and (h, c) not in sheet.wide_merges:
+                target = match_header(top, user)
+        else:
+            display = top or low or ""
+            target = match_header(display, user) if display else None
+        if not display:
+            display = f"column {_col_letter(c) if kind != 'csv' else c + 1}"
+        seen[display] += 1
+        if seen[display] > 1:
+            display = f"{display} (column {_col_letter(c) if kind != 'csv' else c + 1})"
+        if target == "tags":
+            target = None
+        if target and target in used and target not in _JOINED:
+            first = cols[used[target]]
+            if target in _LAST_WINS:
+                notes.append(f"columns {first.header!r} and {display!r} both name the "
+                             f"{target}; {display!r} is used, {first.header!r} kept in tags")
+                first.target = None
+                used[target] = len(cols)
+            else:
+                notes.append(f"columns {first.header!r} and {display!r} both map to "
+                             f"{target}; {first.header!r} is used, {display!r} kept in tags")
+                target = None
+        elif target:
+            used[target] = len(cols)
+        cols.append(_Col(c, display, header_key(top or low or ""), target))
+    return cols, (2 if sub is not None else 1), notes
+
+
+class _Rows:
+    """Accumulates accepted records, rejected rows and problems over the sheets of a file."""
+
+    def __init__(self, opts: _Options) -> None:
+        self.opts = opts
+        self.records: list[dict[str, Any]] = []
+        self.rejected: list[dict[str, Any]] = []
+        self.problems: list[Problem] = []
+        self.needs_geocoding = 0
+        self.kinds: Counter[str] = Counter()
+        self.count_cameras = 0
+
+    def warn(self, message: str, sheet: str | None, row: int | None,
+             column: str | None = None, value: object = None) -> None:
+        self.problems.append(Problem(message, file=self.opts.file, sheet=sheet, row=row,
+                                     column=column, value=_jsonable(value)))
+
+    def reject(self, sheet: str | None, row: int, reason: str,
+               original: dict[str, Any]) -> None:
+        rec = {"file": self.opts.file, "sheet": sheet or "", "row": row, "reason": reason}
+        for k, v in original.items():
+            rec[k + " (original)" if k in _REJECT_HEADERS else k] = _jsonable(v)
+        self.rejected.append(rec)
+
+
+def _located(values: dict[str, Cell], opts: _Options) -> tuple[tuple[float, float] | None,
+                                                                list[str], list[str]]:
+    """Find the row's point. Returns ``((lon, lat) or None, errors, warnings)``."""
+    errors: list[str] = []
+    warns: list[str] = []
+    lat_v, lon_v = values.get("latitude"), values.get("longitude")
+    x_v, y_v = values.get("x"), values.get("y")
+    pair_v = values.get("coordinates")
+    projected: tuple[float, float] | None = None  # (x, y) numbers needing a CRS
+
+    if not is_blank(lat_v) or not is_blank(lon_v):
+        if is_blank(lat_v) or is_blank(lon_v):
+            given, missing = ("latitude", "longitude") if is_blank(lon_v) else ("longitude",
+                                                                                  "latitude")
+            return None, [f"{given} is given but {missing} is empty: give both, or neither "
+                          "and an address"], warns
+        try:
+            lat, lat_axis = coords.parse_degrees(lat_v, axis="lat")
+        except ValueError as exc:
+            errors.append(str(exc))
+        try:
+            lon, lon_axis = coords.parse_degrees(lon_v, axis="lon")
+        except ValueError as exc:
+            errors.append(str(exc))
+        if errors:
+            return None, errors, warns
+        if not coords.looks_like_degrees(lat, lon):
+            projected = (lon, lat)
+        else:
+            if lat_axis == "lon" and lon_axis == "lat":
+                lat, lon = lon, lat
+                warns.append("the latitude and longitude columns hold each other's values "
+                             "(by their N/E letters): swapped")
+            if abs(lat) > 90 and abs(lon) <= 90:
+                lat, lon = lon, lat
+                warns.append("latitude is beyond ±90°, so latitude and longitude were "
+                             "swapped")
+            return (lon, lat), errors, warns
+    elif not is_blank(x_v) or not is_blank(y_v):
+        if is_blank(x_v) or is_blank(y_v):
+            return None, ["only one of the x/y coordinates is given: give both, or neither "
+                          "and an address"], warns
+        try:
+            x = coords.parse_number(x_v)
+            y = coords.parse_number(y_v)
+        except ValueError:
+            return None, [f"coordinates x={x_v!r}, y={y_v!r} are not numbers: write them "
+                          "like 7457291.66 (easting) and 4962972.43 (northing)"], warns
+        if coords.looks_like_degrees(y, x) and opts.crs is None:
+            if abs(y) > 90 and abs(x) <= 90:
+                x, y = y, x
+                warns.append("y is beyond ±90°, so x and y were read as latitude, longitude")
+            return (x, y), errors, warns
+        projected = (x, y)
+    elif not is_blank(pair_v):
+        try:
+            lat, lon = coords.parse_pair(pair_v)
+        except ValueError as exc:
+            return None, [str(exc)], warns
+        if coords.looks_like_degrees(lat, lon):
+            if abs(lat) > 90 and abs(lon) <= 90:
+                lat, lon = lon, lat
+                warns.append("latitude is beyond ±90°, so the pair was read as longitude, "
+                             "latitude")
+            return (lon, lat), errors, warns
+        projected = (lon, lat)
+    else:
+        return None, errors, warns
+
+    assert projected is not None
+    px, py = projected
+    if opts.crs is None:
+        likely = "; ".join(coords.likely_crs(px, py))
+        return None, [f"coordinates {_num(px)}, {_num(py)} are projected (metres), not "
+                      "degrees, and no CRS was given: pass --crs (crs= in Python) with the "
+                      f"register's coordinate system, likely {likely}"], warns
+    lon, lat, swapped = coords.projected_to_wgs84(px, py, opts.crs)
+    if not coords.in_area_of_use(opts.crs, lon, lat):
+        likely = "; ".join(coords.likely_crs(px, py))
+        return None, [f"coordinates {_num(px)}, {_num(py)} in {opts.crs} land at {lat:.5f}, "
+                      f"{lon:.5f} (lat, lon), outside the area where {opts.crs} is used: "
+                      f"check --crs; likely {likely}"], warns
+    if swapped:
+        warns.append(f"x and y were swapped (in Gauss-Krüger notation X is the northing): "
+                     f"read easting {_num(py)}, northing {_num(px)}")
+    return (lon, lat), errors, warns
+
+
+def _num(v: float) -> str:
+    return f"{v:.2f}" if abs(v) >= 1000 else f"{v:g}"
+
+
+def _check_place(point: tuple[float, float], municipality: str | None, opts: _Options,
+                 warns: list[str]) -> tuple[tuple[float, float], set[int]]:
+    """Swapped-coordinate fix and outside-municipality warnings against the units."""
+    units = opts.units
+    if units is None:
+        return point, set()
+    lon, lat = point
+    stated = units.lookup(municipality) if municipality else None
+    inside = units.containing(lon, lat)
+    if not inside:
+        swapped = units.containing(lat, lon)
+        if swapped and (stated is None or swapped & stated):
+            where = units.label(swapped)
+            warns.append(f"point {lat:.6f}, {lon:.6f} (lat, lon) is outside every unit but "
+                         f"with latitude and longitude swapped it is in {where}: swapped")
+            return (lat, lon), swapped
+        if swapped:
+            warns.append(f"point {lat:.6f}, {lon:.6f} (lat, lon) is outside every unit; "
+                         f"swapped it would be in {units.label(swapped)}, not in the stated "
+                         f"municipality {municipality!r}: left as given, check the coordinates")
+        else:
+            warns.append(f"point {lat:.6f}, {lon:.6f} (lat, lon) is outside every unit of the "
+                         "boundary layer: check the coordinates")
+        return point, inside
+    if stated is not None and not inside & stated:
+        warns.append(f"point {lat:.6f}, {lon:.6f} (lat, lon) is in {units.label(inside)}, not "
+                     f"in the stated municipality {municipality!r}: check the coordinates "
+                     "or the municipality")
+    return point, inside
+
+
+def _read_sheet(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows) -> None:
+    opts = acc.opts
+    cols, n_head, notes = _build_columns(sheet, h, opts.user, table.kind)
+    info.header_row = h + 1
+    info.header_rows = n_head
+    info.title = [
+        " ".join(t for c, v in enumerate(row)
+                 if (r, c) not in sheet.merged_from and (t := _text(v)))
+        for r, row in enumerate(sheet.rows[:h]) if any(not is_blank(v) for v in row)
+    ]
+    info.columns = {c.header: (c.target or KEPT) for c in cols}
+    sname = sheet.name
+    for note in notes:
+        acc.warn(note, sname, h + 1)
+    by_target: dict[str, list[_Col]] = {}
+    for c in cols:
+        if c.target:
+            by_target.setdefault(c.target, []).append(c)
+    has_count_col = "count" in by_target
+    first = h + n_head
+    for r in range(first, len(sheet.rows)):
+        cells = list(sheet.rows[r]) + [None] * (len(cols) - len(sheet.rows[r]))
+        rownum = r + 1
+        filled = [c for c in cols if not is_blank(cells[c.index])]
+        if not filled or all(c.target == "ordinal" for c in filled):
+            info.blank_rows += 1
+            continue
+        info.rows_read += 1
+        original = {c.header: cells[c.index] for c in cols}
+        _read_row(cells, cols, by_target, has_count_col, sheet, r, rownum, original, acc)
+    if info.rows_read == 0:
+        acc.warn(f"the {'sheet' if sname else 'file'} has a header row (row {h + 1}) but no "
+                 "data rows: 0 rows read", sname, None)
+
+
+def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Col]],
+              has_count_col: bool, sheet: Sheet, r: int, rownum: int,
+              original: dict[str, Any], acc: _Rows) -> None:
+    opts = acc.opts
+    sname = sheet.name
+
+    def reject(reason: str) -> None:
+        acc.reject(sname, rownum, reason, original)
+
+    # a header repeated below (page breaks in a printed register)
+    repeats = sum(1 for c in cols if c.key and not is_blank(cells[c.index])
+                  and header_key(cells[c.index]) == c.key)
+    if repeats >= 2:
+        return reject("repeats the header row: not a camera")
+
+    for c in by_target.get("count", []):
+        src = sheet.merged_from.get((r, c.index))
+        if src is not None and src[0] != r and not is_blank(cells[c.index]):
+            last = max(rr for (rr, cc), s in sheet.merged_from.items() if s == src)
+            return reject(
+                f"part of the merged {c.header!r} cell of rows {src[0] + 1}-{last + 1} "
+                f"({cells[c.index]} cameras, counted once on row {src[0] + 1}): give each row "
+                "its own number of cameras to keep this row"
+            )
+
+    values: dict[str, Cell] = {}
+    for target, tcols in by_target.items():
+        parts = []
+        for c in tcols:
+            v = cells[c.index]
+            src = sheet.merged_from.get((r, c.index))
+            if src is not None and src[0] != r and target == "contract_value":
+                continue  # a merged total belongs to its first row only
+            if not is_blank(v):
+                parts.append(v)
+        if not parts:
+            continue
+        if target in _JOINED and len(parts) > 1:
+            texts = [t for t in (_text(p) for p in parts) if t]
+            values[target] = _JOINED[target].join(texts) if texts else None
+        else:
+            values[target] = parts[0]
+
+    tags: dict[str, Any] = {}
+    for c in cols:
+        if (c.target is None or c.target == "ordinal") and not is_blank(cells[c.index]):
+            tags[c.header] = _jsonable(cells[c.index])
+
+    point, errors, warns = _located(values, opts)
+    if point is None and not errors:
+        lead = next((v for v in (values.get("municipality"), values.get("address"),
+                                 values.get("name"), *(cells[c.index] for c in cols))
+                     if not is_blank(v)), None)
+        if isinstance(lead, str) and fold(lead, drop_unit_words=False).startswith(_TOTAL_WORDS):
+            return reject(f"looks like a total row ({lead.strip()!r}): a total is not a "
+                          "camera and would count the rows above twice")
+
+    count: int | None = None
+    if not is_blank(values.get("count")):
+        try:
+            count = _count(values["count"])
+        except ValueError as exc:
+            errors.append(str(exc))
+    if errors:
+        return reject("; ".join(errors))
+
+    municipality = _text(values.get("municipality")) or opts.default_municipality
+    street = _text(values.get("street"))
+    number = _text(values.get("house_number"))
+    settlement = _text(values.get("settlement"))
+    address_parts = [p for p in (_text(values.get("address")),
+                                 " ".join(p for p in (street, number) if p) or None) if p]
+    if settlement and not any(fold(settlement) in fold(p) for p in address_parts):
+        address_parts.append(settlement)
+    address = ", ".join(address_parts) or None
+
+    rec: dict[str, Any] = {
+        "source": "foi",
+        "source_ref": (f"{opts.file}#{sname}!row {rownum}" if sname is not None
+                       else f"{opts.file}#row {rownum}"),
+        "municipality": municipality,
+        "address": address,
+    }
+    notes: list[str] = []
+    inside: set[int] = set()
+    if point is not None:
+        point, inside = _check_place(point, municipality, opts, warns)
+    units = opts.units
+    if units is not None and municipality and units.lookup(municipality) is None:
+        close = units.close_names(municipality)
+        hint = f" (closest: {', '.join(close)})" if close else ""
+        warns.append(f"municipality {municipality!r} is not a unit of the boundary layer{hint}: "
+                     "check the spelling")
+
+    if count == 0 and (point is not None or address):
+        return reject("the number of cameras is 0 on a row with a location: a reported zero "
+                      "is a count for a municipality (give the municipality, no location)")
+    if point is not None and (count is None or count == 1):
+        kind = "point"
+        rec["geometry"] = Point(*point)
+        rec["count"] = 1
+        rec["geocode_precision"] = "exact"
+    elif point is not None:
+        kind = "count"
+        assert count is not None
+        lon, lat = point
+        rec["count"] = count
+        notes.append(f"{count} cameras listed at {lat:.6f}, {lon:.6f} (lat, lon)")
+        if not municipality and units is not None and len(inside) == 1:
+            rec["municipality"] = units.names[next(iter(inside))]
+        if not rec["municipality"]:
+            warns.append(f"{count} cameras at one point without a municipality: they cannot "
+                         "be counted in a municipality; add a municipality column")
+    elif address:
+        kind = "address"
+        rec["count"] = count or 1
+        acc.needs_geocoding += 1
+    elif municipality and (count is not None or not has_count_col):
+        kind = "count"  # a reported 0 is evidence of no cameras, not "no data"
+        rec["count"] = 1 if count is None else count
+    elif municipality:
+        return reject(f"the number of cameras is empty: the row names municipality "
+                      f"{municipality!r} but no coordinates, address or number of cameras; "
+                      "fill in the number of cameras, or give coordinates or an address")
+    else:
+        return reject("no location: give latitude and longitude (or x/y with --crs), an "
+                      "address, or a municipality with a number of cameras")
+
+    for target, parser in (("facial_recognition", parse_facial_recognition),
+                           ("status", parse_status), ("installed", parse_date)):
+        v = values.get(target)
+        try:
+            rec[target] = parser(v)
+        except ValueError as exc:
+            rec[target] = "unknown" if target == "status" else None
+            col = by_target[target][0].header
+            tags[col] = _jsonable(v)
+            acc.warn(str(exc), sname, rownum, col, v)
+    if not is_blank(values.get("contract_value")):
+        v = values["contract_value"]
+        try:
+            amount, unit = coords.split_number(v, grouped_three=True)
+            rec["contract_value"] = amount
+            if unit:
+                tags["currency"] = unit
+        except ValueError:
+            col = by_target["contract_value"][0].header
+            tags[col] = _jsonable(v)
+            acc.warn(f"contract value {v!r} is not an amount: write it like 1.234.567,00 RSD; "
+                     "kept in tags", sname, rownum, col, v)
+    if not is_blank(values.get("height")):
+        try:
+            rec["height"] = coords.parse_number(values["height"])
+        except ValueError:
+            col = by_target["height"][0].header
+            tags[col] = _jsonable(values["height"])
+            acc.warn("height is not a number of metres; kept in tags", sname, rownum, col,
+                     values["height"])
+    for target in ("document", "name", "description", "surveillance_type", "camera_type",
+                   "mount", "direction", "zone", "operator", "manufacturer", "model",
+                   "supplier", "note", "source_version", "source_date", "surveillance"):
+        text = _text(values.get(target))
+        if text is not None:
+            rec[target] = text
+    if not rec.get("document") and opts.document:
+        rec["document"] = opts.document
+    if notes:
+        rec["note"] = "; ".join([*([rec["note"]] if rec.get("note") else []), *notes])
+    rec["tags"] = tags or None
+    for w in warns:
+        acc.warn(w, sname, rownum)
+    acc.kinds[kind] += 1
+    if kind == "count":
+        acc.count_cameras += int(rec["count"])
+    acc.records.append(rec)
+
+
+def _no_header_error(file: str, sheets: list[Sheet]) -> InputError:
+    best: tuple[int, int, list[str]] | None = None
+    for sheet in sheets:
+        for i, cells in enumerate(sheet.rows[:_HEADER_SCAN]):
+            texts = [str(c).strip() for c in cells if isinstance(c, str) and c.strip()]
+            if texts and (best is None or len(texts) > len(best[2])):
+                best = (i, 0, texts)
+        if best:
+            break
+    if best is None:
+        return InputError(
+            f"{file}: no header row found: the sheets have no text cells; expected a header "
+            "row naming the columns, such as 'Opština', 'Adresa', 'Latitude', 'Broj kamera'"
+        )
+    row, _, texts = best
+    described = []
+    for t in texts[:12]:
+        close = _closest_aliases(t)
+        described.append(f"{t!r} (closest known: {', '.join(close)})" if close
+                         else f"{t!r} (nothing close)")
+    example = texts[0].replace('"', "'")
+    return InputError(
+        f"{file}: no header row found: expected a row with at least two column names "
+        "camera-map knows, such as 'Opština', 'Adresa', 'Latitude', 'Longitude', 'Broj kamera'. "
+        f"Row {row + 1} has: {'; '.join(described)}. Name the columns in a mapping file, "
+        f'one line per column, e.g.\n[columns]\n"{example}" = "address"\nand pass it with '
+        "--mapping FILE.toml (mapping= in Python). Columns it can name: "
+        f"{', '.join(_MAIN_TARGETS)}"
+        f"; also {', '.join(t for t in TARGETS if t not in _MAIN_TARGETS)}, or tags"
+    )
+
+
+def read_register(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    crs: str | None = None,
+    mapping: str | Path | Mapping[str, str] | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    default_municipality: str | None = None,
+    document: str | None = None,
+) -> RegisterResult:
+    """Read an FOI register (CSV/TSV, XLSX or ODS) into the camera table, row by row.
+
+    Parameters
+    ----------
+    path
+        The register. Its kind is told by its bytes, not its extension.
+    sheet
+        Sheet name or 0-based index; None reads every sheet with a recognisable header
+        (the others are reported in ``problems``).
+    encoding, delimiter
+        Override detection for text files (``"cp1251"``, ``";"``, ``"tab"``).
+    crs
+        CRS of projected x/y columns, e.g. ``"EPSG:31277"`` (Serbian Gauss-Krüger zone 7)
+        or ``"EPSG:32634"`` (UTM 34N). Rows with projected numbers are rejected without it.
+    mapping
+        Extra header → column mapping: a TOML file with ``[columns]`` or a dict.
+    units
+        Municipal units (EPSG:4326; ``id``, ``name``, ``name_cyr``) to check points against:
+        swapped coordinates are fixed when the swapped point lands where the row says,
+        points outside their stated municipality or every unit are reported.
+    default_municipality
+        Municipality of rows that name none (a register of one municipality).
+    document
+        Document title/URL/reference for rows without a document of their own.
+
+    Returns
+    -------
+    RegisterResult
+
+    Raises
+    ------
+    camera_map.errors.InputError
+        The file is empty, not a table, undecodable, or has no recognisable header.
+    """
+    p = Path(path)
+    user = load_mapping(mapping)
+    if crs is not None:
+        coords.crs_from_user(crs)  # fail early, before reading rows
+    table = read_table(p, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                       header_score=lambda row: len(_row_targets(row, user) - {"ordinal"}))
+    opts = _Options(
+        file=p.name, crs=crs, units=_Units(units) if units is not None else None,
+        default_municipality=default_municipality, document=document, user=user,
+    )
+    if not any(any(not is_blank(c) for c in row) for s in table.sheets for row in s.rows):
+        raise InputError(
+            f"{p.name}: the file is empty (no filled cells): expected a register with a header "
+            "row and one row per camera or per municipality; check that the export finished"
+        )
+    acc = _Rows(opts)
+    infos: list[SheetInfo] = []
+    readable: list[tuple[Sheet, int]] = []
+    for s in table.sheets:
+        info = SheetInfo(s.name, None)
+        infos.append(info)
+        h = _find_header(s.rows, opts.user)
+        if h is None:
+            filled = sum(1 for row in s.rows if any(not is_blank(c) for c in row))
+            info.skipped = ("empty" if not filled else
+                            f"no recognisable header row ({filled} filled rows not read)")
+        else:
+            readable.append((s, h))
+    if not readable:
+        raise _no_header_error(p.name, table.sheets)
+    if sheet is not None and table.kind != "csv" and infos[0].skipped:
+        raise _no_header_error(p.name, table.sheets)
+    for info in infos:
+        if info.skipped:
+            acc.warn(f"sheet {info.name!r} not read: {info.skipped}", None, None)
+    for s, h in readable:
+        info = next(i for i in infos if i.name == s.name)
+        _read_sheet(s, table, info, h, acc)
+    cameras = validate_cameras(cameras_from_records(acc.records), where=p.name)
+    originals: list[str] = []
+    for rec in acc.rejected:
+        originals.extend(k for k in rec if k not in _REJECT_HEADERS and k not in originals)
+    rejected = pd.DataFrame(acc.rejected, columns=[*_REJECT_HEADERS, *originals])
+    rejected = rejected.astype({"row": "int64"}) if len(rejected) else rejected
+    columns: dict[str, str] = {}
+    for info in infos:
+        for k, v in info.columns.items():
+            columns.setdefault(k, v)
+    rows_read = sum(i.rows_read for i in infos)
+    blank = sum(i.blank_rows for i in infos)
+    assert len(cameras) + len(rejected) == rows_read
+    log.info("%s: %d rows read, %d accepted, %d rejected, %d blank", p.name, rows_read,
+             len(cameras), len(rejected), blank)
+    return RegisterResult(
+        file=p.name, kind=table.kind, cameras=cameras, rejected=rejected, rows_read=rows_read,
+        blank_rows=blank, needs_geocoding=acc.needs_geocoding, columns=columns,
+        problems=acc.problems, encoding=table.encoding, delimiter=table.delimiter,
+        sheets=[i.name for i in infos if i.header_row is not None and i.name is not None],
+        sheet_info=infos, kinds={k: acc.kinds.get(k, 0) for k in ("point", "address", "count")},
+        count_cameras=acc.count_cameras,
+    )
+
+
+def write_rejected(results: RegisterResult | Iterable[RegisterResult],
+                   path: str | Path) -> Path:
+    """Write the rejected rows of one or more registers to a CSV file, atomically.
+
+    Columns: ``file``, ``sheet``, ``row``, ``reason``, then every original column (the union
+    over the registers, in order of first appearance). UTF-8 with a byte-order mark, so
+    that Excel shows Cyrillic correctly when a clerk opens it.
+    """
+    import csv
+
+    items = [results] if isinstance(results, RegisterResult) else list(results)
+    frames = [r.rejected for r in items]
+    header: list[str] = list(_REJECT_HEADERS)
+    for f in frames:
+        header.extend(c for c in f.columns if c not in header)
+
+    def write(fh: Any) -> None:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for f in frames:
+            for rec in f.to_dict("records"):
+                w.writerow(["" if _missing(rec.get(c)) else rec.get(c) for c in header])
+
+    return write_with_atomic(path, write, encoding="utf-8-sig")
+
+
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckReport:
+    """What :func:`check_register` found; ``format()`` gives the text the CLI prints."""
+
+    result: RegisterResult
+
+    @property
+    def ok(self) -> bool:
+        """True when no row was rejected (``--strict`` fails otherwise)."""
+        return len(self.result.rejected) == 0
+
+    def format(self) -> str:
+        """Return the report as plain text: reading, mapping, counts, problems, rejections."""
+        r = self.result
+        lines: list[str] = []
+        if r.kind == "csv":
+            enc = ENCODING_LABELS.get(r.encoding or "", r.encoding)
+            delim = DELIMITER_NAMES.get(r.delimiter or "", repr(r.delimiter))
+            lines.append(f"{r.file}: CSV text, encoding {enc}, delimiter {delim}")
+        else:
+            lines.append(f"{r.file}: {r.kind.upper()} workbook, {len(r.sheet_info)} sheet(s)")
+        for info in r.sheet_info:
+            where = f"sheet {info.name!r}" if info.name is not None else "file"
+            if info.header_row is None:
+                lines.append(f"  {where}: not read: {info.skipped}")
+                continue
+            head = (f"rows {info.header_row}-{info.header_row + 1}" if info.header_rows == 2
+                    else f"row {info.header_row}")
+            lines.append(f"  {where}: header in {head}; {info.rows_read} rows read, "
+                         f"{info.blank_rows} blank")
+            for t in info.title:
+                lines.append(f"    title: {t}")
+            for header, target in info.columns.items():
+                lines.append(f"    {header!r} → {target}")
+        k = r.kinds
+        lines.append(
+            f"Rows read: {r.rows_read} (accepted {r.accepted}, rejected {len(r.rejected)}); "
+            f"blank rows skipped: {r.blank_rows}"
+        )
+        lines.append(
+            f"Accepted: {k['point']} located cameras, {k['address']} addresses "
+            f"(needs geocoding: {r.needs_geocoding}), {k['count']} count rows with "
+            f"{r.count_cameras} cameras; {r.total_cameras} cameras in all"
+        )
+        if r.problems:
+            lines.append(f"Problems ({len(r.problems)}):")
+            lines.extend(f"  {p}" for p in r.problems)
+        if len(r.rejected):
+            lines.append(f"Rejected rows ({len(r.rejected)}):")
+            for rec in r.rejected.itertuples(index=False):
+                sheet = f"#{rec.sheet}" if rec.sheet else ""
+                lines.append(f"  {rec.file}{sheet}, row {rec.row}: {rec.reason}")
+        lines.append("OK: every row accepted" if self.ok
+                     else f"NOT OK: {len(r.rejected)} row(s) rejected")
+        return "\n".join(lines)
+
+
+def check_register(path: str | Path, **options: Any) -> CheckReport:
+    """Read a register as :func:`read_register` would (same options) and report on it."""
+    return CheckReport(read_register(path, **options))
+
