@@ -112,11 +112,10 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
             ids.append(uid)
             levels.append("unit")
             how.append("point")
-            if isinstance(match, Match):
-                if match.id not in (uid, group_of.get(uid)):
-                    problems.append(Problem(
-                        f"the point lies in {names[uid]} ({uid}) but the row names "
-                        f"{stated!r}; the point decides", file=ref))
+            if isinstance(match, Match) and match.id not in (uid, group_of.get(uid)):
+                problems.append(Problem(
+                    f"the point lies in {names[uid]} ({uid}) but the row names "
+                    f"{stated!r}; the point decides", file=ref))
             continue
         if isinstance(match, Exception):
             problems.append(Problem(str(match), file=ref))
