@@ -77,66 +77,58 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
     """
     out = cameras.copy()
     problems: list[Problem] = []
-    located = is_located(out)
-    unit_of_point = units_containing(out.geometry, layer.units)
+    located = is_located(out).to_numpy()
+    unit_of_point = units_containing(out.geometry, layer.units).astype(object)
+    unit_of_point = unit_of_point.where(unit_of_point.notna(), None).to_numpy()
     names = dict(zip(layer.units["id"], layer.units["name"], strict=True))
     group_of = {u: g for u, g in zip(layer.units["id"], layer.units["group_id"], strict=True)
                 if isinstance(g, str)}
     group_names = dict(zip(layer.groups["id"].astype(str), layer.groups["name"], strict=True))
-    ids: list[object] = []
-    levels: list[object] = []
-    how: list[object] = []
-    cache: dict[str, Match | UnknownPlaceError] = {}
-    for i, (is_pt, stated, ref) in enumerate(
-        zip(located, out["municipality"], out["source_ref"], strict=True)
-    ):
-        match: Match | UnknownPlaceError | None = None
-        if not pd.isna(stated):
-            key = str(stated)
-            if key not in cache:
-                try:
-                    cache[key] = layer.resolve(key)
-                except UnknownPlaceError as exc:
-                    cache[key] = exc
-            match = cache[key]
-        if is_pt:
-            uid = unit_of_point.iloc[i]
-            if pd.isna(uid):
-                problems.append(Problem(
-                    "the point lies outside every unit of the layer; it is kept in "
-                    "cameras.geojson but counts toward no municipality", file=ref))
-                ids.append(pd.NA)
-                levels.append(pd.NA)
-                how.append(pd.NA)
-                continue
-            ids.append(uid)
-            levels.append("unit")
-            how.append("point")
-            if isinstance(match, Match) and match.id not in (uid, group_of.get(uid)):
-                problems.append(Problem(
-                    f"the point lies in {names[uid]} ({uid}) but the row names "
-                    f"{stated!r}; the point decides", file=ref))
-            continue
-        if isinstance(match, Exception):
-            problems.append(Problem(str(match), file=ref))
-        elif match is None:
+
+    # resolve each distinct municipality text once
+    stated = out["municipality"].astype(object)
+    stated = stated.where(stated.notna(), None).to_numpy()
+    resolved: dict[str, Match | UnknownPlaceError] = {}
+    for key in {s for s in stated if s is not None}:
+        try:
+            resolved[key] = layer.resolve(key)
+        except UnknownPlaceError as exc:
+            resolved[key] = exc
+    matches = [resolved.get(s) if s is not None else None for s in stated]
+    match_id = np.array([m.id if isinstance(m, Match) else None for m in matches], dtype=object)
+    match_level = np.array([m.level if isinstance(m, Match) else None for m in matches],
+                           dtype=object)
+    none = np.full(len(out), None, dtype=object)
+
+    inside = located & (unit_of_point != None)  # noqa: E711 - elementwise on an object array
+    by_name = ~located & (match_id != None)  # noqa: E711
+    ids = np.where(inside, unit_of_point, np.where(by_name, match_id, none))
+    levels = np.where(inside, "unit", np.where(by_name, match_level, none))
+    how = np.where(inside, "point", np.where(by_name, "name", none))
+
+    refs = out["source_ref"].astype(object).to_numpy()
+    for i in np.flatnonzero(located & ~inside):
+        problems.append(Problem(
+            "the point lies outside every unit of the layer; it is kept in cameras.geojson "
+            "but counts toward no municipality", file=refs[i]))
+    mismatch = inside & (match_id != None)  # noqa: E711
+    for i in np.flatnonzero(mismatch):
+        uid = unit_of_point[i]
+        if match_id[i] not in (uid, group_of.get(uid)):
             problems.append(Problem(
-                "the row has no point and names no municipality, so it counts nowhere; "
-                "add coordinates, an address or the municipality", file=ref))
-        if not isinstance(match, Match):
-            ids.append(pd.NA)
-            levels.append(pd.NA)
-            how.append(pd.NA)
-            continue
-        ids.append(match.id)
-        levels.append(match.level)
-        how.append("name")
+                f"the point lies in {names[uid]} ({uid}) but the row names {stated[i]!r}; "
+                "the point decides", file=refs[i]))
+    for i in np.flatnonzero(~located & ~by_name):
+        err = resolved.get(stated[i]) if stated[i] is not None else None
+        problems.append(Problem(
+            str(err) if err is not None else
+            "the row has no point and names no municipality, so it counts nowhere; add "
+            "coordinates, an address or the municipality", file=refs[i]))
     out["municipality_id"] = pd.array(ids, dtype="string")
-    out["municipality_name"] = pd.array(
-        [pd.NA if pd.isna(i) else names.get(i, group_names.get(i, i)) for i in ids],
-        dtype="string")
+    label = {**group_names, **names}
+    out["municipality_name"] = pd.array([label.get(i) if i is not None else None for i in ids],
+                                        dtype="string")
     out["assigned_level"] = pd.array(levels, dtype="string")
     out["assigned_by"] = pd.array(how, dtype="string")
-    for p in problems:
-        log.info("join: %s", p)
+    log.info("join: %d problem(s)", len(problems))
     return JoinResult(out, problems)

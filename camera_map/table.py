@@ -145,9 +145,13 @@ def conform(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for col, dtype in COLUMNS.items():
         if col in out.columns:
             ser = out[col]
-            if dtype == "string":
-                ser = ser.astype("object").where(ser.notna(), None)
-                ser = ser.map(lambda v: v if v is None else str(v))
+            if str(ser.dtype) == dtype:
+                data[col] = ser
+                continue
+            if dtype == "string" and ser.dtype == object:
+                ser = ser.where(ser.notna(), None)
+                if not ser.map(lambda v: v is None or isinstance(v, str)).all():
+                    ser = ser.map(lambda v: v if v is None else str(v))
             data[col] = ser.astype(dtype)
         else:
             data[col] = pd.Series(pd.NA, index=out.index, dtype=dtype)
