@@ -107,18 +107,31 @@ def _progress() -> Callable[[str], None]:
               "register row that cites none.")
 @click.option("--title", default=None, help="Title of the map.")
 @click.option("--tiles", default=None, help="Base map: an xyzservices provider name such as "
-              "CartoDB.Positron, or 'none' (default: none when self-contained).")
+              "OpenStreetMap.Mapnik, or 'none' (default: none when self-contained, since tiles "
+              "are requests to another host; OpenStreetMap.Mapnik with --cdn).")
 @click.option("--lang", type=click.Choice(["en", "sr-Latn", "sr-Cyrl"]), default="en",
               show_default=True, help="Language of the map.")
+@click.option("--metric", type=click.Choice(["cameras_per_1000", "cameras_per_km2", "cameras"]),
+              default=None, help="Figure the map opens with (default: cameras_per_1000).")
 @click.option("--scheme", default=None, help="mapclassify scheme for the choropleth "
-              "(e.g. FisherJenks, Quantiles, NaturalBreaks).")
-@click.option("--k", type=int, default=None, help="Number of classes.")
+              "(default: fisher_jenks; e.g. quantiles, natural_breaks, equal_interval).")
+@click.option("-k", "--classes", "k", type=int, default=None,
+              help="Number of classes (default: 5).")
+@click.option("--png/--no-png", default=True, show_default=True,
+              help="Also write map.png, the choropleth for print.")
+@click.option("--merge/--no-merge", "merge", default=True, show_default=True,
+              help="Merge cameras that several sources describe (by distance and agreement).")
+@click.option("--merge-distance", default=None, metavar="PREC=M,...",
+              help="Merge thresholds in metres per geocode precision, e.g. "
+              "\"exact=15,address=30,street=60,settlement=none\".")
+@click.option("--max-direction-difference", type=float, default=45.0, show_default=True,
+              help="Largest difference of view directions (degrees) that still agree.")
 @click.option("--self-contained/--cdn", default=True, show_default=True,
               help="Inline every script so the map works offline, or load them from CDNs.")
 @click.option("--format", "formats", default="geojson,csv,gpkg", show_default=True,
               metavar="LIST", help="Exports, comma-separated: geojson, csv, gpkg (GeoPackage "
-              "with layers municipalities, cameras, cities, rejected, problems), fgb "
-              "(FlatGeobuf).")
+              "with layers municipalities, cameras, cities, rejected, conflicts, problems), "
+              "fgb (FlatGeobuf).")
 @click.option("--strict", is_flag=True, help="Fail (exit 4) if any input row is rejected.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output/).")
@@ -129,9 +142,10 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
           nominatim_url: str | None, claims: Path | None, sheet: str | None,
           encoding: str | None, delimiter: str | None, crs: str | None,
           mapping: Path | None, default_municipality: str | None, document: str | None,
-          title: str | None, tiles: str | None, lang: str,
-          scheme: str | None, k: int | None, self_contained: bool, formats: str,
-          strict: bool, out_dir: Path | None) -> None:
+          title: str | None, tiles: str | None, lang: str, metric: str | None,
+          scheme: str | None, k: int | None, png: bool, merge: bool,
+          merge_distance: str | None, max_direction_difference: float,
+          self_contained: bool, formats: str, strict: bool, out_dir: Path | None) -> None:
     """Build the map, figures and exports. With no options: the bundled Serbian default."""
     from .layers import layer_from_files
     from .pipeline import build as run_build
@@ -157,7 +171,7 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
                                          population=population,
                                          population_field=population_field)
         map_options: dict[str, Any] = {"lang": lang, "self_contained": self_contained}
-        for key, value in (("title", title), ("scheme", scheme), ("k", k)):
+        for key, value in (("title", title), ("scheme", scheme), ("k", k), ("metric", metric)):
             if value is not None:
                 map_options[key] = value
         if tiles is not None:
@@ -165,6 +179,11 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
         read_options = {"sheet": sheet, "encoding": encoding, "delimiter": delimiter,
                         "crs": crs, "mapping": mapping,
                         "default_municipality": default_municipality, "document": document}
+        distances = None
+        if merge_distance:
+            from .merge import distances_from_text
+
+            distances = distances_from_text(merge_distance)
         step = _progress()
         try:
             result = run_build(
@@ -172,7 +191,9 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
                 osm_bbox=osm_bbox, overpass_url=overpass_url, claims=claims, extract=extract,
                 online=online, nominatim_url=nominatim_url,
                 read_options=read_options, map_options=map_options, formats=format_list,
-                strict=strict, progress=step)
+                png=png, merge=merge, merge_distances=distances,
+                max_direction_difference=max_direction_difference, strict=strict,
+                progress=step)
         except InputError as exc:
             step("done")
             if strict and "--strict" in str(exc):
@@ -289,6 +310,48 @@ def geocode(file: Path, out_file: Path, extract: Path | None, online: bool,
     if result.report is not None:
         out.print(f"Rows that could not be placed, with the reason: {result.report}",
                   markup=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--cameras", "cameras", multiple=True, type=click.Path(path_type=Path),
+              metavar="PATH", help="Camera files or folders (default: the bundled example).")
+@click.option("--layer", default=None, help="Bundled boundary layer (default: serbia).")
+@click.option("--extract", type=click.Path(path_type=Path), default=None,
+              help="OSM extract (.osm.pbf) for offline geocoding of addresses.")
+@click.option("--lang", type=click.Choice(["en", "sr-Latn", "sr-Cyrl"]), default="en",
+              show_default=True, help="Language of the page and the summary.")
+@click.option("--tiles", default=None, help="Base map (xyzservices name) or 'none'.")
+@click.option("--self-contained/--cdn", default=True, show_default=True,
+              help="Inline every script so the page works offline.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: output/); the page goes to towns/<name>.html.")
+def town(name: str, cameras: tuple[Path, ...], layer: str | None, extract: Path | None,
+         lang: str, tiles: str | None, self_contained: bool, out_dir: Path | None) -> None:
+    """Check one town: its figures, rank, vendors, face recognition and sources.
+
+    NAME is the municipality in Latin, Cyrillic or ASCII spelling, or its official code.
+    Prints the summary and writes a page with the town's map.
+    """
+    from . import settings
+    from .pipeline import analyse
+    from .town import render_town
+
+    with _errors():
+        step = _progress()
+        try:
+            analysis = analyse(list(cameras) or None, layer=layer, extract=extract,
+                               progress=step)
+        finally:
+            step("done")
+        options: dict[str, Any] = {"lang": lang, "self_contained": self_contained}
+        if tiles is not None:
+            options["tiles"] = None if tiles.lower() == "none" else tiles
+        path, summary = render_town(analysis.metrics.units, analysis.cameras, name,
+                                    out_dir or settings.output_dir,
+                                    attribution=analysis.attribution, **options)
+    out.print(summary, markup=False, soft_wrap=True)
+    out.print(f"Wrote {path}", markup=False, soft_wrap=True)
 
 
 @main.command("layers")

@@ -77,8 +77,11 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
         return pd.DataFrame(columns=_AGG_COLUMNS)
     count = rows["count"].astype("Int64")
     is_point = (rows["assigned_by"] == "point").to_numpy()
-    is_foi = (rows["source"] == "foi").fillna(False).to_numpy()
-    is_osm = (rows["source"] == "osm").fillna(False).to_numpy()
+    # a camera merged from several sources (camera_map.merge) lists them all in sources_all
+    all_sources = (rows["sources_all"].fillna(rows["source"]) if "sources_all" in rows
+                   else rows["source"]).astype("string").fillna("")
+    is_foi = all_sources.str.contains(r"\bfoi\b", regex=True).to_numpy(dtype=bool)
+    is_osm = all_sources.str.contains(r"\bosm\b", regex=True).to_numpy(dtype=bool)
     fr = rows["facial_recognition"].astype("boolean")
     exact = (rows["geocode_precision"] == "exact").fillna(False).to_numpy()
     installed = (rows["status"] == "installed").fillna(False).to_numpy()
@@ -97,7 +100,7 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
         "has_foi": is_foi,
         "date": rows["source_date"].astype("string").str.slice(0, 10).to_numpy(),
         "manufacturer": rows["manufacturer"].to_numpy(),
-        "source": rows["source"].to_numpy(),
+        "source": all_sources.str.split("; ").to_numpy(),
         "document": rows["document"].to_numpy(),
     })
     g = frame.groupby("id", sort=True)
@@ -128,7 +131,7 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
     out["newest_evidence"] = g["date"].max()
     out["facial_recognition_cameras"] = sums["fr"].where(g["fr_known"].any())
     out["vendors"] = g["manufacturer"].agg(_joined)
-    out["sources"] = g["source"].agg(_joined)
+    out["sources"] = g["source"].agg(lambda s: _joined(s.explode()))
     out["documents"] = g["document"].agg(_joined)
     for col in ("osm_points", "documented", "mapped", "evidence_gap"):
         out[col] = out[col].astype("Int64")

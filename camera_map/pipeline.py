@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from .errors import InputError, Problem
 from .export import write_csv, write_flatgeobuf, write_geojson, write_geopackage, write_json
 from .join import JOIN_COLUMNS, join_cameras
 from .layers import OSM_ATTRIBUTION, Layer, load_layer
+from .merge import CONFLICT_COLUMNS, MERGE_COLUMNS
 from .metrics import Metrics, compute_metrics
 from .sources import SourceResult, read_sources
 from .table import COLUMNS, empty_cameras, validate_cameras
@@ -36,8 +37,8 @@ DEFAULT_FORMATS = ("geojson", "csv", "gpkg")
 
 
 @dataclass
-class BuildResult:
-    """Everything a build produced."""
+class Analysis:
+    """Everything the pipeline computed, before anything is written."""
 
     layer: Layer
     metrics: Metrics
@@ -46,7 +47,7 @@ class BuildResult:
     rejected: pd.DataFrame
     problems: list[Problem]
     claims: list[ClaimCheck]
-    outputs: dict[str, Path]
+    conflicts: pd.DataFrame
     timings: dict[str, float]
     attribution: list[str]
 
@@ -91,6 +92,13 @@ class BuildResult:
         return "\n".join(lines)
 
 
+@dataclass
+class BuildResult(Analysis):
+    """Everything a build produced, with the files it wrote."""
+
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+
 def default_example() -> Path:
     """Folder of the bundled example of the default layer (``examples/serbia``)."""
     return Path(settings.examples_dir) / settings.default_layer
@@ -101,11 +109,10 @@ def default_cameras() -> list[Path]:
     return [default_example() / "cameras"]
 
 
-def build(
+def analyse(
     cameras: Sequence[str | os.PathLike[str]] | None = None,
     *,
     layer: Layer | str | None = None,
-    out_dir: str | os.PathLike[str] | None = None,
     osm_area: str | None = None,
     osm_bbox: str | Sequence[float] | None = None,
     overpass_url: str | None = None,
@@ -114,13 +121,14 @@ def build(
     online: bool = False,
     nominatim_url: str | None = None,
     read_options: dict[str, Any] | None = None,
-    map_options: dict[str, Any] | None = None,
-    formats: Sequence[str] = DEFAULT_FORMATS,
+    merge: bool = True,
+    merge_distances: dict[str, float | None] | None = None,
+    max_direction_difference: float = 45.0,
     strict: bool = False,
     progress: Callable[[str], None] | None = None,
     geocode_progress: Callable[[int, int], None] | None = None,
-) -> BuildResult:
-    """Build maps and figures from camera evidence.
+) -> Analysis:
+    """Read, geocode, merge, join and measure camera evidence; write nothing.
 
     Parameters
     ----------
@@ -131,8 +139,6 @@ def build(
     layer
         A :class:`~camera_map.layers.Layer` (e.g. from
         :func:`~camera_map.layers.layer_from_files`) or a bundled layer name; default Serbia.
-    out_dir
-        Output folder (default ``settings.output_dir``, ``output/``).
     osm_area, osm_bbox, overpass_url
         Also fetch OSM cameras live from Overpass for an area name or a W,S,E,N box.
     claims
@@ -144,16 +150,12 @@ def build(
         cached on disk). Without either, such rows are placed at their municipality
         (precision ``municipality``), which counts them but never draws them as a position.
     read_options
-        Options for FOI registers (``sheet``, ``encoding``, ``delimiter``, ``crs``, ``mapping``).
-    map_options
-        Options for :func:`camera_map.render.render_map` (``title``, ``tiles``, ``lang``,
-        ``scheme``, ``k``, ``self_contained``).
-    formats
-        Exports to write, any of :data:`FORMATS`: ``geojson`` (municipalities.geojson,
-        cameras.geojson), ``csv`` (municipalities.csv, cameras.csv), ``gpkg``
-        (camera-map.gpkg with layers municipalities, cameras, rejected, problems) and
-        ``fgb`` (FlatGeobuf). ``map.html``, rejected.csv, problems.csv, sources.json and
-        summary.txt are always written.
+        Options for FOI registers (``sheet``, ``encoding``, ``delimiter``, ``crs``,
+        ``mapping``, ``default_municipality``, ``document``).
+    merge, merge_distances, max_direction_difference
+        Merge cameras that several sources describe (:func:`camera_map.merge.merge_cameras`):
+        distance thresholds in metres per geocode precision, and the largest difference of
+        view directions that still agree, in degrees.
     strict
         Raise :class:`~camera_map.errors.InputError` if any row is rejected.
     progress
@@ -161,9 +163,6 @@ def build(
     geocode_progress
         Called with (rows done, rows to geocode) while geocoding.
     """
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown:
-        raise InputError(f"unknown export format(s) {unknown}; choose from {', '.join(FORMATS)}")
     timings: dict[str, float] = {}
     step = progress or (lambda _stage: None)
     clock = time.perf_counter()
@@ -205,7 +204,6 @@ def build(
     lap("normalise")
 
     step("geocode")
-    unplaced = pd.DataFrame()
     needs = table.geometry.isna() & table["address"].notna() & (table["count"] == 1)
     if needs.any():
         from .geocode import geocode_cameras
@@ -215,12 +213,24 @@ def build(
                               country_codes=the_layer.country_code,
                               progress=geocode_progress)
         table = validate_cameras(geo.cameras, where="geocoded cameras")
-        unplaced = geo.unplaced
-        for row in unplaced.to_dict("records"):
+        for row in geo.unplaced.to_dict("records"):
             problems.append(Problem(f"not placed: {row.get('reason')}",
                                     file=str(row.get("source_ref") or ""),
                                     value=row.get("address")))
     lap("geocode")
+
+    step("merge")
+    conflicts = pd.DataFrame()
+    if merge and len(table):
+        from .merge import merge_cameras
+
+        merged = merge_cameras(table, distances=merge_distances,
+                               max_direction_difference=max_direction_difference)
+        table, conflicts = merged.cameras, merged.conflicts
+        if merged.merges:
+            log.info("merged %d record(s) that describe cameras another source describes too",
+                     merged.merges)
+    lap("merge")
 
     step("join")
     joined = join_cameras(table, the_layer)
@@ -228,7 +238,8 @@ def build(
     lap("join")
 
     step("metrics")
-    metrics = compute_metrics(joined.cameras, the_layer)
+    metrics = compute_metrics(joined.cameras, the_layer,
+                              osm_in_build=any(_is_osm(s) for s in sources))
     claim_path = claims
     if claim_path is None and use_default:
         default_claims = default_example() / "claims.csv"
@@ -237,31 +248,84 @@ def build(
               else [])
     lap("metrics")
 
-    has_osm = the_layer.contains_osm or any(s.kind.startswith(("osm", "overpass"))
-                                            for s in sources)
     attribution = list(the_layer.attribution)
-    if any(s.kind.startswith(("osm", "overpass")) for s in sources):
+    if any(_is_osm(s) for s in sources):
         attribution.insert(0, OSM_ATTRIBUTION)
-    elif has_osm and not any("OpenStreetMap" in a for a in attribution):
+    elif the_layer.contains_osm and not any("OpenStreetMap" in a for a in attribution):
         attribution.append(OSM_ATTRIBUTION)
+    cams = joined.cameras.sort_values("camera_id", kind="stable").reset_index(drop=True)
+    return Analysis(the_layer, metrics, cams, sources, rejected, problems, checks, conflicts,
+                    timings, attribution)
+
+
+def build(
+    cameras: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    map_options: dict[str, Any] | None = None,
+    png: bool = True,
+    progress: Callable[[str], None] | None = None,
+    **options: Any,
+) -> BuildResult:
+    """Build maps, figures and exports from camera evidence.
+
+    Runs :func:`analyse` (every keyword it takes is accepted here too), then writes into
+    ``out_dir`` (default ``settings.output_dir``, ``output/``): ``map.html``, ``map.png``,
+    the exports named in ``formats``, and the reports.
+
+    Parameters
+    ----------
+    formats
+        Exports to write, any of :data:`FORMATS`: ``geojson`` (municipalities.geojson,
+        cameras.geojson), ``csv`` (municipalities.csv, cameras.csv), ``gpkg``
+        (camera-map.gpkg with layers municipalities, cameras, cities, rejected, conflicts,
+        problems) and ``fgb`` (FlatGeobuf). ``map.html``, rejected.csv, conflicts.csv,
+        problems.csv, sources.json, summary.txt and README.md are always written.
+    map_options
+        Options for :func:`camera_map.render.render_map` (``title``, ``tiles``, ``lang``,
+        ``metric``, ``scheme``, ``k``, ``self_contained``).
+    png
+        Also write ``map.png``, the static choropleth for print.
+    """
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise InputError(f"unknown export format(s) {unknown}; choose from {', '.join(FORMATS)}")
+    analysis = analyse(cameras, progress=progress, **options)
+    step = progress or (lambda _stage: None)
+    timings = analysis.timings
+    clock = time.perf_counter()
+    the_layer, metrics, cams_out = analysis.layer, analysis.metrics, analysis.cameras
+    attribution = analysis.attribution
 
     out = Path(out_dir or settings.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     outputs: dict[str, Path] = {}
-    cams_out = joined.cameras.sort_values("camera_id", kind="stable").reset_index(drop=True)
 
     step("render")
     from .render import render_map
 
     opts = dict(map_options or {})
     opts.setdefault("title", f"Surveillance cameras — {the_layer.country or the_layer.title}")
-    opts.setdefault("data_date", _data_date(cams_out, the_layer))
+    opts.setdefault("data_date", _data_date(cams_out))
     outputs["map.html"] = render_map(metrics.units, cams_out, out / "map.html",
                                      attribution=attribution, **opts)
-    lap("render")
+    if png:
+        from .static import render_png
+
+        png_opts = {k: v for k, v in opts.items() if k in ("title", "metric", "scheme", "k",
+                                                           "lang", "data_date")}
+        outputs["map.png"] = render_png(metrics.units, out / "map.png",
+                                        attribution=attribution, **png_opts)
+    now = time.perf_counter()
+    timings["render"] = round(now - clock, 4)
+    clock = now
 
     step("export")
-    cam_cols = [*COLUMNS, *JOIN_COLUMNS]
+    cam_cols = [c for c in (*COLUMNS, *MERGE_COLUMNS, *JOIN_COLUMNS) if c in cams_out.columns]
+    conflicts = analysis.conflicts if len(analysis.conflicts.columns) else pd.DataFrame(
+        columns=list(CONFLICT_COLUMNS))
+    problem_frame = _problem_frame(analysis.problems)
     if "geojson" in formats:
         outputs["municipalities.geojson"] = write_geojson(
             metrics.units, out / "municipalities.geojson", coordinate_decimals=6,
@@ -276,8 +340,9 @@ def build(
     if "gpkg" in formats:
         outputs["camera-map.gpkg"] = write_geopackage(out / "camera-map.gpkg", {
             "municipalities": metrics.units, "cameras": cams_out[[*cam_cols, "geometry"]],
-            "cities": metrics.groups, "rejected": rejected.astype(str),
-            "problems": _problem_frame(problems)}, description="; ".join(attribution))
+            "cities": metrics.groups, "rejected": analysis.rejected.astype(str),
+            "conflicts": conflicts, "problems": problem_frame},
+            description="; ".join(attribution))
     if "fgb" in formats:
         outputs["municipalities.fgb"] = write_flatgeobuf(metrics.units,
                                                          out / "municipalities.fgb")
@@ -286,16 +351,21 @@ def build(
     from .foi import write_rejected
 
     outputs["rejected.csv"] = write_rejected(
-        [s.details["register"] for s in sources if "register" in s.details], out / "rejected.csv")
-    outputs["problems.csv"] = write_csv(_problem_frame(problems), out / "problems.csv")
-    outputs["sources.json"] = write_json(_sources_record(sources, the_layer, attribution,
-                                                        checks), out / "sources.json")
-    lap("export")
-    result = BuildResult(the_layer, metrics, joined.cameras, sources, rejected, problems,
-                         checks, outputs, timings, attribution)
+        [s.details["register"] for s in analysis.sources if "register" in s.details],
+        out / "rejected.csv")
+    outputs["conflicts.csv"] = write_csv(conflicts, out / "conflicts.csv")
+    outputs["problems.csv"] = write_csv(problem_frame, out / "problems.csv")
+    outputs["sources.json"] = write_json(_sources_record(analysis), out / "sources.json")
+    timings["export"] = round(time.perf_counter() - clock, 4)
+    result = BuildResult(**{f.name: getattr(analysis, f.name) for f in fields(Analysis)},
+                         outputs=outputs)
     outputs["summary.txt"] = write_text_atomic(out / "summary.txt", result.summary() + "\n")
     outputs["README.md"] = write_text_atomic(out / "README.md", _output_readme(result))
     return result
+
+
+def _is_osm(source: SourceResult) -> bool:
+    return source.kind.startswith(("osm", "overpass"))
 
 
 _FILE_NOTES = {
@@ -306,9 +376,12 @@ _FILE_NOTES = {
     "municipalities.csv": "the units' figures keyed by official code (`id`), for charting tools",
     "cameras.csv": "the cameras with longitude/latitude columns",
     "camera-map.gpkg": "GeoPackage with layers municipalities, cameras, cities, rejected, "
-                       "problems",
+                       "conflicts, problems",
     "municipalities.fgb": "FlatGeobuf of the units", "cameras.fgb": "FlatGeobuf of the cameras",
+    "map.png": "the choropleth as a picture, for print and social media",
     "rejected.csv": "input rows that were not used, with the reason",
+    "conflicts.csv": "pairs of nearby cameras from different sources kept apart because they "
+                     "contradict each other (type, direction, operator), with the reason",
     "problems.csv": "warnings about the inputs",
     "sources.json": "inputs (with SHA-256), layer, attribution and claim checks",
     "summary.txt": "the summary printed by the build",
@@ -403,19 +476,19 @@ def _problem_frame(problems: list[Problem]) -> pd.DataFrame:
         columns=["where", "message", "value"])
 
 
-def _data_date(cameras: gpd.GeoDataFrame, layer: Layer) -> str | None:
+def _data_date(cameras: gpd.GeoDataFrame) -> str | None:
     """The date of the newest evidence (ISO), or None when no source dates its evidence."""
     dates = cameras["source_date"].dropna().astype(str).str.slice(0, 10)
     return str(dates.max()) if len(dates) else None
 
 
-def _sources_record(sources: list[SourceResult], layer: Layer, attribution: list[str],
-                    checks: list[ClaimCheck]) -> dict[str, Any]:
+def _sources_record(analysis: Analysis) -> dict[str, Any]:
     import hashlib
 
     def digest(p: Path) -> str | None:
         return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None
 
+    layer = analysis.layer
     return {
         "generator": f"camera-map {__version__}",
         "layer": {"name": layer.name, "title": layer.title,
@@ -423,10 +496,12 @@ def _sources_record(sources: list[SourceResult], layer: Layer, attribution: list
                   "population_year": layer.population_year},
         "inputs": [{"file": s.path.name, "kind": s.kind, "sha256": digest(s.path),
                     "rows_read": s.rows_read, "accepted": len(s.cameras),
-                    "rejected": len(s.rejected)} for s in sources],
-        "attribution": attribution,
+                    "rejected": len(s.rejected)} for s in analysis.sources],
+        "licences": {"OpenStreetMap data": "ODbL 1.0 (https://opendatacommons.org/licenses/odbl/)"}
+        if any("OpenStreetMap" in a for a in analysis.attribution) else {},
+        "attribution": analysis.attribution,
         "claims": [{"municipality": c.name, "claim": c.claim.claim, "source": c.claim.source,
                     "metric": c.claim.metric, "reported": c.claim.value,
                     "computed": None if c.actual is None else round(c.actual, 4),
-                    "reproduced": c.ok} for c in checks],
+                    "reproduced": c.ok} for c in analysis.claims],
     }

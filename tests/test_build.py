@@ -75,7 +75,7 @@ def test_default_outputs_are_written_and_say_no_data(default_build) -> None:  # 
 def test_geopackage_layers_keep_values_and_types(default_build) -> None:  # type: ignore[no-untyped-def]
     path = default_build.outputs["camera-map.gpkg"]
     layers = {name for name, _ in pyogrio.list_layers(path)}
-    assert layers == {"municipalities", "cameras", "cities", "rejected", "problems"}
+    assert layers == {"municipalities", "cameras", "cities", "rejected", "conflicts", "problems"}
     info = pyogrio.read_info(path, layer="municipalities")
     types = dict(zip(info["fields"], info["dtypes"], strict=True))
     assert types["population"] == "int64" and types["cameras_per_1000"] == "float64"

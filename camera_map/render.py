@@ -1,0 +1,938 @@
+"""The interactive map (``map.html``): a folium/Leaflet page people can publish.
+
+The page shows the municipalities as a choropleth that switches between cameras per 1,000
+residents, per km² and total cameras (classes from mapclassify), a legend with a distinct
+"no data" class, camera points in clusters, a heat map, view cones, filters for face
+recognition, ALPR, vendor and source, and popups that cite every fact's source.
+
+Data reach the page in one JSON object inside a ``<script>`` element (with ``<``, ``>``,
+``&`` and line separators escaped, so no value can end the element). Text shown as HTML
+(tooltips, unit popups, attribution) is escaped in Python with :func:`html.escape`; camera
+popups are built in the browser with ``textContent``. Links are made only from ``http(s)``
+URLs. Cameras scale through that compact JSON (repeated values stored once, coordinates as
+integers): 50,000 cameras make a page of a few MB, not tens.
+
+With ``self_contained=True`` (the default) every script and stylesheet is inlined from
+installed packages (:mod:`camera_map._offline`) and no base map is drawn, because tiles are
+images from another host; pass ``tiles=`` explicitly to have both (tiles then load online).
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Figure, MacroElement
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.plugins import HeatMap, MarkerCluster
+from folium.template import Template
+
+from . import i18n
+from ._io import write_text_atomic
+from ._offline import check_self_contained, inline_resources
+from .directions import parse_direction
+from .errors import ColumnError, InputError
+from .names import slug
+from .table import camera_id_for, is_located
+
+logger = logging.getLogger(__name__)
+
+METRICS: Final = ("cameras_per_1000", "cameras_per_km2", "cameras")
+#: mapclassify schemes usable without extra arguments (``user_defined`` needs bins).
+SCHEMES: Final = (
+    "boxplot", "equalinterval", "fisherjenks", "fisherjenkssampled", "headtailbreaks",
+    "jenkscaspall", "jenkscaspallforced", "jenkscaspallsampled", "maxp", "maximumbreaks",
+    "naturalbreaks", "percentiles", "prettybreaks", "quantiles", "stdmean",
+)  # fmt: skip
+AUTO: Final = "auto"
+DEFAULT_TILES: Final = "OpenStreetMap.Mapnik"
+OSM_ATTRIBUTION: Final = "© OpenStreetMap contributors, ODbL 1.0"
+#: Positions this coarse say where a camera is counted, not where it stands.
+APPROXIMATE: Final = frozenset({"settlement", "municipality"})
+#: Camera types drawn as a circle: they turn, so any direction is possible.
+TURNING: Final = frozenset({"dome", "panning", "ptz"})
+NO_EVIDENCE: Final = -1
+UNKNOWN_FIGURE: Final = -2
+
+# Camera columns shown in popups, in order (tags/geocoder are internals).
+_POPUP_FIELDS: Final = (
+    "name", "source", "source_ref", "source_version", "source_date", "document",
+    "municipality_name", "municipality", "address", "description", "surveillance",
+    "surveillance_type", "camera_type", "mount", "direction", "height", "zone", "operator",
+    "manufacturer", "model", "facial_recognition", "status", "supplier", "contract_value",
+    "installed", "geocode_precision", "note", "camera_id",
+)  # fmt: skip
+_UNIT_COLUMNS: Final[dict[str, str]] = {
+    "name_cyr": "string", "population": "Int64", "area_km2": "Float64",
+    "group_id": "string", "group_name": "string", "evidence": "string", "cameras": "Int64",
+    "cameras_per_1000": "Float64", "cameras_per_km2": "Float64", "rank": "Int64",
+    "group_cameras": "Int64", "group_population": "Int64", "group_area_km2": "Float64",
+    "group_cameras_per_1000": "Float64", "group_cameras_per_km2": "Float64",
+    "group_rank": "Int64", "facial_recognition_cameras": "Int64", "vendors": "string",
+    "sources": "string", "documents": "string",
+}  # fmt: skip
+
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')]+")
+
+
+# --------------------------------------------------------------------------- directions
+
+
+def direction_cones(text: object, *, width: float = 60.0) -> list[tuple[float, float]] | None:
+    """View cones of a ``direction`` value, parsed by :func:`camera_map.directions.parse_direction`.
+
+    Parameters
+    ----------
+    text
+        ``"90"``, ``"45;135"`` (several cameras), ``"350-20"`` (a range, clockwise),
+        ``"0-360"`` (all round) or compass points (``"NE"``); degrees clockwise from north.
+    width
+        Opening of a cone, in degrees, where the value gives one direction only.
+
+    Returns
+    -------
+    list of (start, width) or None
+        Cones as start bearing in [0, 360) and opening in degrees, clockwise; a full circle
+        is ``(0, 360)``. None when the text is not a direction (nothing is drawn).
+    """
+    if i18n.is_missing(text):
+        return None
+    parsed = parse_direction(str(text))
+    if not parsed.ok:
+        return None
+    cones: list[tuple[float, float]] = []
+    for start, end in parsed.sectors:
+        if (start, end) == (0.0, 360.0):
+            cones.append((0.0, 360.0))
+        elif start == end:
+            cones.append(((start - width / 2) % 360, float(width)))
+        else:
+            cones.append((start, (end - start) % 360))
+    return cones or None
+
+
+# --------------------------------------------------------------------------- classes
+
+
+@dataclass
+class Classes:
+    """Choropleth classes of one metric.
+
+    Attributes
+    ----------
+    metric
+        Column the classes are of.
+    values
+        The value shown for each unit (its own figure, or its city's figure), NA if none.
+    klass
+        Class index per unit: 0..k-1, or ``NO_EVIDENCE`` (-1) or ``UNKNOWN_FIGURE`` (-2,
+        evidence exists but the figure cannot be computed, e.g. population unknown).
+    bins
+        Upper bound of each class.
+    ranges
+        Lowest and highest value that falls in each class (what the legend shows).
+    colors
+        Hex colour of each class.
+    counts
+        Number of units in each class.
+    """
+
+    metric: str
+    values: pd.Series
+    klass: np.ndarray
+    bins: list[float]
+    ranges: list[tuple[float, float]]
+    colors: list[str]
+    counts: list[int] = field(default_factory=list)
+
+    def labels(self, lang: str = "en") -> list[str]:
+        """Return the legend label of each class (``"2.50 – 10.00"``)."""
+        out: list[str] = []
+        for lo, hi in self.ranges:
+            a, b = i18n.fmt_metric(lo, self.metric, lang), i18n.fmt_metric(hi, self.metric, lang)
+            out.append(a if a == b else f"{a} – {b}")
+        return out
+
+    @property
+    def has_unknown(self) -> bool:
+        """Whether some unit has evidence but no computable figure for this metric."""
+        return bool((self.klass == UNKNOWN_FIGURE).any())
+
+
+def check_scheme(scheme: str) -> str:
+    """Return the mapclassify name of ``scheme`` or raise :class:`InputError` listing them."""
+    key = scheme.lower().replace("_", "").replace("-", "")
+    if key not in SCHEMES:
+        close = difflib.get_close_matches(key, SCHEMES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(
+            f"unknown classification scheme {scheme!r}{hint}; use one of: {', '.join(SCHEMES)}"
+        )
+    return key
+
+
+def check_metric(metric: str) -> str:
+    """Return ``metric`` if it is one the map can show, else raise :class:`InputError`."""
+    if metric not in METRICS:
+        raise InputError(f"unknown metric {metric!r}; use one of: {', '.join(METRICS)}")
+    return metric
+
+
+def shown_values(units: pd.DataFrame, metric: str) -> pd.Series:
+    """Return the figure each unit is drawn with: its own, or its city's for ``group``."""
+    own = units[metric].astype("Float64")
+    group = units[f"group_{metric}"].astype("Float64")
+    ev = units["evidence"]
+    out = own.where(ev == "unit", pd.NA)
+    return out.mask(ev == "group", group)
+
+
+def classify(
+    units: pd.DataFrame,
+    metric: str = "cameras_per_1000",
+    *,
+    scheme: str = "fisherjenks",
+    k: int = 5,
+    cmap: str = "YlOrRd",
+) -> Classes:
+    """Classify the units' figures of ``metric`` with a mapclassify scheme.
+
+    Classes are computed over the entities that have a figure: each unit with its own
+    figure, and each city group once (its members all show the group's figure). Units
+    without evidence are not zero: they get ``NO_EVIDENCE``.
+    """
+    import mapclassify
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    scheme = check_scheme(scheme)
+    check_metric(metric)
+    if k < 1:
+        raise InputError(f"k (number of classes) must be at least 1, got {k}")
+    values = shown_values(units, metric)
+    ev = units["evidence"]
+    klass = np.full(len(units), NO_EVIDENCE, dtype=int)
+    klass[((ev != "none") & values.isna()).to_numpy(dtype=bool)] = UNKNOWN_FIGURE
+    has = values.notna().to_numpy(dtype=bool)
+    # one value per entity: units on their own, groups once
+    entity = units["id"].astype(str).where(ev != "group", "group:" + units["group_id"].astype(str))
+    sample = (
+        pd.Series(values[has].to_numpy(dtype=float), index=entity[has]).groupby(level=0).first()
+    )
+    uniq = np.unique(sample.to_numpy(dtype=float))
+    if len(uniq) == 0:
+        return Classes(metric, values, klass, [], [], [])
+    if len(uniq) <= k:
+        bins = [float(v) for v in uniq]
+    else:
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                clf = mapclassify.classify(sample.to_numpy(dtype=float), scheme, k=k)
+        bins = sorted({float(b) for b in clf.bins})
+        bins[-1] = max(bins[-1], float(uniq[-1]))
+    vals = values[has].to_numpy(dtype=float)
+    idx = np.searchsorted(np.asarray(bins), vals, side="left")
+    klass[has] = np.minimum(idx, len(bins) - 1)
+    palette = colormaps[cmap]
+    stops = [0.6] if len(bins) == 1 else list(np.linspace(0.12, 0.95, len(bins)))
+    colors = [to_hex(palette(s)) for s in stops]
+    counts = [int((klass == i).sum()) for i in range(len(bins))]
+    ranges = []
+    for i, hi in enumerate(bins):
+        members = vals[klass[has] == i]
+        ranges.append((float(members.min()), float(members.max())) if len(members) else (hi, hi))
+    return Classes(metric, values, klass, bins, ranges, colors, counts)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def prepare_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Check the metrics frame and return it in EPSG:4326 with every optional column.
+
+    Required: ``id``, ``name`` and a geometry. Missing optional columns are added as NA;
+    without ``evidence`` a unit with a ``cameras`` figure counts as ``unit``, else ``none``.
+    """
+    if not isinstance(units, gpd.GeoDataFrame):
+        raise InputError(f"units must be a GeoDataFrame, got {type(units).__name__}")
+    missing = [c for c in ("id", "name") if c not in units.columns]
+    if missing:
+        raise ColumnError(
+            f"the units frame has no column(s) {missing}; it needs 'id' and 'name' "
+            f"(it has {list(units.columns)})"
+        )
+    out = units.copy()
+    if out.crs is None:
+        raise InputError("the units frame has no CRS; set one with .set_crs('EPSG:4326')")
+    if out.crs.to_epsg() != 4326:
+        out = out.to_crs("EPSG:4326")
+    for col, dtype in _UNIT_COLUMNS.items():
+        if col not in out.columns:
+            out[col] = pd.Series(pd.NA, index=out.index, dtype=dtype)
+    if units.get("evidence") is None:
+        out["evidence"] = np.where(out["cameras"].notna(), "unit", "none")
+    out["evidence"] = out["evidence"].astype("string").fillna("none")
+    bad = sorted(set(out["evidence"]) - {"unit", "group", "none"})
+    if bad:
+        raise InputError(f"column 'evidence' has values {bad}; expected 'unit', 'group' or 'none'")
+    if "ranked" not in out.columns:
+        out["ranked"] = int(out["rank"].notna().sum())
+    out["id"] = out["id"].astype(str)
+    return out
+
+
+def _resolve_tiles(tiles: str | None, self_contained: bool) -> Any:
+    import xyzservices.providers as xyz
+
+    if tiles == AUTO:
+        tiles = None if self_contained else DEFAULT_TILES
+    if tiles is None:
+        return None
+    try:
+        provider = xyz.query_name(tiles)
+    except ValueError:
+        names = list(xyz.flatten())
+        close = difflib.get_close_matches(tiles, names, n=5, cutoff=0.5)
+        raise InputError(
+            f"unknown base map {tiles!r}; give an xyzservices provider name such as "
+            f"{DEFAULT_TILES!r}"
+            + (f" (close: {', '.join(close)})" if close else "")
+            + ", or no base map"
+        ) from None
+    if provider.requires_token():
+        raise InputError(
+            f"base map {tiles!r} needs an API key; choose one that does not, e.g. "
+            f"{DEFAULT_TILES!r}, or no base map"
+        )
+    if self_contained:
+        logger.warning(
+            "base map %s loads tile images from %s: the page is self-contained for scripts "
+            "and styles but shows the base map only online",
+            tiles,
+            provider.build_url(),
+        )
+    return provider
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def script_json(obj: Any) -> str:
+    """Serialise ``obj`` as JSON that is safe inside a ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``-style escapes so that no value can close the
+    element (``</script>``) or open a comment (``<!--``); U+2028/U+2029 are escaped too.
+    """
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def is_web_url(text: str) -> bool:
+    """Return True if ``text`` is an absolute ``http``/``https`` URL and nothing else."""
+    if not text or any(ch.isspace() or ord(ch) < 32 for ch in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def link_html(url: str, label: str | None = None) -> str:
+    """Return an escaped ``<a>`` for an http(s) ``url``, or the escaped text otherwise."""
+    if not is_web_url(url):
+        return html.escape(label if label is not None else url)
+    return (
+        f'<a href="{html.escape(url, quote=True)}" target="_blank" '
+        f'rel="noopener noreferrer">{html.escape(label if label is not None else url)}</a>'
+    )
+
+
+def linkify(text: str) -> str:
+    """Escape ``text`` for HTML, turning each http(s) URL in it into a link."""
+    out, pos = [], 0
+    for m in _URL_IN_TEXT.finditer(text):
+        out.append(html.escape(text[pos : m.start()]))
+        out.append(link_html(m.group(0)))
+        pos = m.end()
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- unit text
+
+
+def _s(value: object) -> str | None:
+    return None if i18n.is_missing(value) or str(value) == "" else str(value)
+
+
+def unit_facts(
+    row: Any, lang: str, *, classes_metric: str = "cameras_per_1000"
+) -> list[tuple[str, str]]:
+    """Return (label, plain text) pairs describing one unit's figures, in ``lang``."""
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    ev = str(row["evidence"])
+    group = i18n.place_name(row["group_name"], lang)
+    prefix = "group_" if ev == "group" else ""
+    # a city-level figure is labelled with the city, so it is never read as the unit's own
+    of = f" ({group})" if ev == "group" else ""
+    facts: list[tuple[str, str]] = []
+    if ev == "none":
+        facts.append((t("field.cameras"), t("evidence.none")))
+    else:
+        facts.append(
+            (t("field.cameras") + of,
+             i18n.fmt_metric(row[prefix + "cameras"], "cameras", lang))
+        )
+        facts.append(
+            (
+                t("field.per_1000") + of,
+                i18n.fmt_metric(row[prefix + "cameras_per_1000"], "cameras_per_1000", lang),
+            )
+        )
+        facts.append(
+            (
+                t("field.per_km2") + of,
+                i18n.fmt_metric(row[prefix + "cameras_per_km2"], "cameras_per_km2", lang),
+            )
+        )
+        if ev == "group" and not i18n.is_missing(row["group_population"]):
+            facts.append((t("field.population") + of,
+                          i18n.fmt_number(row["group_population"], lang)))
+    pop = row["population"]
+    facts.append(
+        (
+            t("field.population"),
+            i18n.fmt_number(pop, lang)
+            if not i18n.is_missing(pop)
+            else t("value.unknown_population"),
+        )
+    )
+    rank_col, ranked = (row["group_rank"] if ev == "group" else row["rank"]), row["ranked"]
+    if not i18n.is_missing(rank_col) and not i18n.is_missing(ranked):
+        facts.append(
+            (
+                t("field.rank"),
+                t("rank.of", rank=int(rank_col), ranked=int(ranked)) + " (" + t("rank.basis") + ")",
+            )
+        )
+    else:
+        facts.append((t("field.rank"), t("value.not_ranked")))
+    facts.append(
+        (
+            t("field.evidence"),
+            t("evidence.group", group=group) if ev == "group" else t(f"evidence.{ev}"),
+        )
+    )
+    return facts
+
+
+def _extra_facts(row: Any, lang: str) -> list[tuple[str, str, bool]]:
+    """Facts for the popup beyond the tooltip: (label, html, already_html)."""
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    out: list[tuple[str, str, bool]] = []
+    area = row["area_km2"]
+    if not i18n.is_missing(area):
+        out.append(
+            (t("field.area"), f"{i18n.fmt_number(area, lang, decimals=1)} {t('unit.km2')}", False)
+        )
+    out.append((t("field.face_recognition"), fr_text(row, lang), False))
+    out.append((t("field.vendors"), _s(row["vendors"]) or t("value.unknown"), False))
+    out.append((t("field.sources"), _s(row["sources"]) or t("town.none"), False))
+    docs = _s(row["documents"])
+    if docs:
+        out.append(
+            (
+                t("field.documents"),
+                "<br>".join(link_html(d.strip()) for d in docs.split("; ") if d.strip()),
+                True,
+            )
+        )
+    return out
+
+
+def fr_text(row: Any, lang: str) -> str:
+    """Return the face-recognition status of a unit as a sentence in ``lang``."""
+    n = row["facial_recognition_cameras"]
+    if str(row["evidence"]) == "group" and "group_facial_recognition_cameras" in row:
+        n = row["group_facial_recognition_cameras"]
+    if i18n.is_missing(n):
+        return i18n.text("fr.unknown", lang)
+    if int(n) == 0:
+        return i18n.text("fr.none_said", lang)
+    return i18n.text("fr.some", lang, n=i18n.fmt_number(n, lang))
+
+
+def _table(rows: list[tuple[str, str, bool]]) -> str:
+    return (
+        "<table>"
+        + "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{v if is_html else html.escape(v)}</td></tr>"
+            for k, v, is_html in rows
+        )
+        + "</table>"
+    )
+
+
+def unit_tooltip_html(row: Any, lang: str) -> str:
+    """Return the escaped HTML of a unit's tooltip."""
+    name = html.escape(i18n.unit_name(row, lang))
+    return f"<h3>{name}</h3>" + _table([(k, v, False) for k, v in unit_facts(row, lang)])
+
+
+def unit_popup_html(row: Any, lang: str, *, town_link: bool = False) -> str:
+    """Return the escaped HTML of a unit's popup: every figure, sources and documents."""
+    name = html.escape(i18n.unit_name(row, lang))
+    rows = [(k, v, False) for k, v in unit_facts(row, lang)] + _extra_facts(row, lang)
+    body = f'<div class="cm-popup cm-unit-facts"><h3>{name}</h3>{_table(rows)}'
+    if town_link:
+        href = "towns/" + slug(str(row["name"])) + ".html"
+        body += (
+            f'<p><a href="{html.escape(href)}">{html.escape(i18n.text("town.link", lang))}</a></p>'
+        )
+    return body + "</div>"
+
+
+def _round_geometry(geom: Any, decimals: int = 5) -> Any:
+    return (
+        shapely.set_precision(geom, 10.0**-decimals, mode="pointwise") if geom is not None else None
+    )
+
+
+def unit_features(
+    units: gpd.GeoDataFrame, classes: Sequence[Classes], lang: str, *, town_links: bool = False
+) -> dict[str, Any]:
+    """Return the GeoJSON FeatureCollection the page draws (escaped HTML in properties)."""
+    geoms = units.geometry.map(_round_geometry)
+    features = []
+    for i, (_, row) in enumerate(units.iterrows()):
+        geom = geoms.iloc[i]
+        if geom is None or geom.is_empty:
+            continue
+        features.append({
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(geom),
+            "properties": {
+                "id": str(row["id"]),
+                "c": [int(c.klass[i]) for c in classes],
+                "g": bool(row["evidence"] == "group"),
+                "t": f'<div class="cm-tip-body">{unit_tooltip_html(row, lang)}</div>',
+                "p": unit_popup_html(row, lang, town_link=town_links),
+            },
+        })  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --------------------------------------------------------------------------- cameras
+
+
+@dataclass
+class CameraSummary:
+    """What the cameras frame holds and what of it the map draws."""
+
+    drawn: int = 0
+    approximate: int = 0
+    count_only: int = 0
+    has_osm: bool = False
+
+
+def _text_column(cameras: pd.DataFrame, col: str, lang: str) -> pd.Series:
+    ser = cameras[col]
+    if col == "facial_recognition":
+        out = ser.astype("boolean").map(
+            lambda v: (
+                None if v is pd.NA or v is None else i18n.text(f"bool.{str(bool(v)).lower()}", lang)
+            )
+        )
+        return out.astype("object")
+    if col in ("height", "contract_value"):
+        return ser.map(lambda v: None if i18n.is_missing(v) else f"{float(v):g}").astype("object")
+    out = ser.astype("object").where(ser.notna(), None)
+    return out.map(lambda v: None if v is None or str(v) == "" else str(v))
+
+
+def camera_payload(
+    cameras: gpd.GeoDataFrame | None, lang: str
+) -> tuple[dict[str, Any], CameraSummary]:
+    """Return the compact JSON the page builds its markers, heat map and cones from.
+
+    Coordinates become integers (1e-5 degree, about 1 m); a column with few distinct
+    values stores each once with an index per camera; columns that are empty everywhere are
+    left out; ``camera_id`` is left out where it is just ``source`` + ``source_ref``.
+    """
+    summary = CameraSummary()
+    empty = {"n": 0, "scale": 100000, "lat": [], "lon": [], "fields": [], "cols": {},
+             "flags": [], "cone": [], "cones": [None]}  # fmt: skip
+    if cameras is None or len(cameras) == 0:
+        return empty, summary
+    cams = cameras.copy()
+    if cams.crs is not None and cams.crs.to_epsg() != 4326:
+        cams = cams.to_crs("EPSG:4326")
+    counts = (
+        cams["count"].fillna(1).astype(int) if "count" in cams else pd.Series(1, index=cams.index)
+    )
+    located = is_located(cams).to_numpy()
+    prec = cams["geocode_precision"].astype("string") if "geocode_precision" in cams else None
+    approx = (
+        prec.isin(list(APPROXIMATE)).fillna(False).to_numpy(dtype=bool)
+        if prec is not None
+        else np.zeros(len(cams), dtype=bool)
+    )
+    summary.count_only = int(counts[~located].sum())
+    summary.approximate = int(counts[located & approx].sum())
+    if "source" in cams:
+        summary.has_osm = bool((cams["source"].astype("string") == "osm").fillna(False).any())
+    pts = cams[located & ~approx]
+    summary.drawn = len(pts)
+    if len(pts) == 0:
+        return empty, summary
+    scale = 100000
+    lat = np.round(pts.geometry.y.to_numpy() * scale).astype(np.int64)
+    lon = np.round(pts.geometry.x.to_numpy() * scale).astype(np.int64)
+    cols: dict[str, Any] = {}
+    fields: list[str] = []
+    texts: dict[str, pd.Series] = {}
+    for col in _POPUP_FIELDS:
+        if col not in pts.columns:
+            continue
+        ser = _text_column(pts, col, lang)
+        if col == "camera_id" and "source" in pts and "source_ref" in pts:
+            derived = [
+                camera_id_for(str(s), str(r)) if s is not None and r is not None else None
+                for s, r in zip(texts.get("source", ser), texts.get("source_ref", ser), strict=True)
+            ]
+            ser = ser.where(ser != pd.Series(derived, index=ser.index, dtype="object"), None)
+        if col == "municipality" and "municipality_name" in texts:
+            ser = ser.where(ser != texts["municipality_name"], None)
+        texts[col] = ser
+        if ser.isna().all():
+            continue
+        fields.append(col)
+        codes, uniques = pd.factorize(ser, sort=True)
+        if len(uniques) <= max(50, len(ser) // 4) or col in ("source", "manufacturer"):
+            cols[col] = {"d": [str(u) for u in uniques], "i": (codes + 1).tolist()}
+        else:
+            cols[col] = {"v": [v if v is not None else "" for v in ser.tolist()]}
+    flags = np.zeros(len(pts), dtype=int)
+    if "facial_recognition" in pts:
+        flags |= (
+            pts["facial_recognition"]
+            .astype("boolean")
+            .fillna(False)
+            .to_numpy(dtype=bool)
+            .astype(int)
+        )
+    if "surveillance_type" in pts:
+        alpr = pts["surveillance_type"].astype("string").str.upper().isin(["ALPR", "ANPR"])
+        flags |= alpr.fillna(False).to_numpy(dtype=bool).astype(int) * 2
+    cone_table: list[Any] = [None]
+    cone_index: dict[Any, int] = {}
+    cone = np.zeros(len(pts), dtype=int)
+    ctype = pts["camera_type"].astype("string").str.lower() if "camera_type" in pts else None
+    dirs = pts["direction"].astype("string") if "direction" in pts else None
+    for j in range(len(pts)):
+        spec: Any = None
+        if ctype is not None and not i18n.is_missing(ctype.iloc[j]) and ctype.iloc[j] in TURNING:
+            spec = "c"
+        elif dirs is not None and not i18n.is_missing(dirs.iloc[j]):
+            parsed = direction_cones(dirs.iloc[j])
+            if parsed:
+                spec = (
+                    "c"
+                    if any(w >= 360 for _, w in parsed)
+                    else tuple((round(a, 1), round(w, 1)) for a, w in parsed)
+                )
+        if spec is None:
+            continue
+        if spec not in cone_index:
+            cone_index[spec] = len(cone_table)
+            cone_table.append(spec if spec == "c" else [list(c) for c in spec])
+        cone[j] = cone_index[spec]
+    payload = {
+        "n": len(pts), "scale": scale, "lat": lat.tolist(), "lon": lon.tolist(),
+        "fields": fields, "cols": cols, "flags": flags.tolist(), "cone": cone.tolist(),
+        "cones": cone_table,
+    }  # fmt: skip
+    return payload, summary
+
+
+# --------------------------------------------------------------------------- page elements
+
+
+def _asset(name: str) -> str:
+    return resources.files("camera_map").joinpath("data", name).read_text(encoding="utf-8")
+
+
+class _App(MacroElement):
+    """Inlines the map's own script and style and starts it with the page's data."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}
+        <svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>
+        <pattern id="cm-hatch" width="6" height="6" patternUnits="userSpaceOnUse"
+          patternTransform="rotate(45)"><rect width="6" height="6" fill="#e0e0e0"/>
+          <line x1="0" y1="0" x2="0" y2="6" stroke="#8c8c8c" stroke-width="2"/></pattern>
+        </defs></svg>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        {{ this.js }}
+        var {{ this.get_name() }} = cameraMapApp({{ this._parent.get_name() }}, {{ this.config }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "CameraMapApp"
+        self.css = _asset("map.css").replace("</", "<\\/")
+        self.js = _asset("map.js").replace("</", "<\\/")
+        self.config = script_json(config)
+
+
+class _AppLayer(JSCSSMixin, Layer):
+    """A layer the page's script created, exposed to folium's LayerControl."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.app.get_name() }}.layers[{{ this.key|tojson }}];
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, app: _App, key: str, name: str, *, show: bool = True,
+        js: Sequence[tuple[str, str]] = (), css: Sequence[tuple[str, str]] = (),
+    ) -> None:  # fmt: skip
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "CameraMapLayer"
+        self.app, self.key = app, key
+        self.default_js = list(js)
+        self.default_css = list(css)
+
+
+@dataclass
+class MapOptions:
+    """Everything :func:`build_map` needs besides the data (see :func:`render_map`)."""
+
+    title: str
+    attribution: list[str]
+    data_date: str | None = None
+    metric: str = "cameras_per_1000"
+    scheme: str = "fisherjenks"
+    k: int = 5
+    tiles: str | None = AUTO
+    self_contained: bool = True
+    lang: str = "en"
+    town_links: bool = False
+    height: str = "100%"
+    cone_length_m: float = 30.0
+
+
+def build_map(
+    units: gpd.GeoDataFrame,
+    cameras: gpd.GeoDataFrame | None,
+    options: MapOptions,
+    *,
+    all_units: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
+    """Return the folium map (not yet rendered) for ``units`` and ``cameras``.
+
+    ``all_units``, when given, is the frame classes are computed over (a town page shows
+    one unit but colours it by the country's classes).
+    """
+    lang = i18n.check_lang(options.lang)
+    metric = check_metric(options.metric)
+    scheme = check_scheme(options.scheme)
+    units = prepare_units(units)
+    base = prepare_units(all_units) if all_units is not None else units
+    provider = _resolve_tiles(options.tiles, options.self_contained)
+    full = [classify(base, m, scheme=scheme, k=options.k) for m in METRICS]
+    ids = units["id"].tolist()
+    pos = {v: i for i, v in enumerate(base["id"].tolist())}
+    classes = [
+        Classes(
+            c.metric, c.values, c.klass[[pos[i] for i in ids]], c.bins, c.ranges, c.colors, c.counts
+        )
+        for c in full
+    ]
+    payload, summary = camera_payload(cameras, lang)
+    attribution = list(options.attribution)
+    if summary.has_osm and not any("openstreetmap" in a.lower() for a in attribution):
+        attribution.append(OSM_ATTRIBUTION)
+    notes = []
+    if summary.approximate:
+        notes.append(i18n.text("map.not_drawn", lang, n=i18n.fmt_number(summary.approximate, lang)))
+    if summary.count_only:
+        notes.append(i18n.text("map.count_only", lang, n=i18n.fmt_number(summary.count_only, lang)))
+    date = options.data_date
+    config = {
+        "title": options.title,
+        "dataDate": i18n.text("map.data_date", lang, date=date) if date else None,
+        "notes": notes,
+        "metric": METRICS.index(metric),
+        "metrics": [
+            {"key": c.metric, "label": i18n.text(f"metric.{c.metric}", lang), "colors": c.colors,
+             "labels": c.labels(lang), "hasUnknown": c.has_unknown}
+            for c in full
+        ],
+        "hasGroups": bool((units["evidence"] == "group").any()),
+        "units": unit_features(units, classes, lang, town_links=options.town_links),
+        "cameras": payload,
+        "labels": {f: i18n.text(f"col.{f}", lang) for f in _POPUP_FIELDS},
+        "text": {**i18n.strings(lang, "legend."), **i18n.strings(lang, "filter."),
+                 **i18n.strings(lang, "camera.")},
+        "attribution": [linkify(a) for a in attribution],
+        "coneLength": options.cone_length_m,
+        "coneMinZoom": 15,
+        "coneMax": 3000,
+    }  # fmt: skip
+    figure = Figure(title=html.escape(options.title))
+    m = folium.Map(tiles=None, height=options.height, control_scale=True, prefer_canvas=False)
+    figure.add_child(m)
+    m.options["maxZoom"] = 18
+    if provider is not None:
+        folium.TileLayer(
+            tiles=provider.build_url(),
+            attr=provider.html_attribution,
+            name=provider.name,
+            max_zoom=min(18, int(provider.get("max_zoom", 18))),
+        ).add_to(m)
+    app = _App(config)
+    m.add_child(app)
+    t = lambda key: i18n.text(key, lang)  # noqa: E731
+    _AppLayer(app, "units", t("layer.units")).add_to(m)
+    if payload["n"]:
+        _AppLayer(
+            app,
+            "cluster",
+            t("layer.cluster"),
+            js=MarkerCluster.default_js,
+            css=MarkerCluster.default_css,
+        ).add_to(m)
+        _AppLayer(app, "heat", t("layer.heat"), show=False, js=HeatMap.default_js).add_to(m)
+        _AppLayer(app, "cones", t("layer.cones")).add_to(m)
+    else:
+        # the script refers to both plugins; load them even when there is nothing to show
+        _AppLayer(
+            app,
+            "cluster",
+            t("layer.cluster"),
+            show=False,
+            js=MarkerCluster.default_js,
+            css=MarkerCluster.default_css,
+        ).add_to(m)
+        _AppLayer(app, "heat", t("layer.heat"), show=False, js=HeatMap.default_js).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def page_html(m: folium.Map, *, self_contained: bool, lang: str) -> str:
+    """Render a map built by :func:`build_map` to one HTML document."""
+    page = m.get_root().render()
+    page = page.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
+    if 'rel="icon"' not in page:
+        page = page.replace("<head>", '<head>\n<link rel="icon" href="data:,">', 1)
+    if self_contained:
+        page = inline_resources(page)
+        check_self_contained(page)
+    return page
+
+
+def render_map(
+    units: gpd.GeoDataFrame,
+    cameras: gpd.GeoDataFrame | None,
+    path: str | Path,
+    *,
+    title: str,
+    attribution: Sequence[str],
+    data_date: str | None = None,
+    metric: str = "cameras_per_1000",
+    scheme: str = "fisher_jenks",
+    k: int = 5,
+    tiles: str | None = AUTO,
+    self_contained: bool = True,
+    lang: str = "en",
+    town_links: bool = False,
+) -> Path:
+    """Write the interactive map to ``path`` (atomically) and return the path.
+
+    Parameters
+    ----------
+    units
+        The metrics frame: one row per municipal unit with ``id``, ``name``, geometry and
+        the metric columns (see the data contract); any CRS, drawn in EPSG:4326.
+    cameras
+        The camera table plus ``municipality_id``/``municipality_name``; None for none.
+        Cameras positioned only to a settlement or municipality are counted, not drawn.
+    path
+        Where the HTML goes.
+    title
+        Shown on the map and as the page title.
+    attribution
+        Every attribution the data require; "© OpenStreetMap contributors, ODbL 1.0" is
+        added when OSM cameras are shown and no string mentions OpenStreetMap.
+    data_date
+        Date of the data ("2024-05-01"), shown under the title.
+    metric
+        Metric shown first: ``cameras_per_1000``, ``cameras_per_km2`` or ``cameras``.
+    scheme, k
+        mapclassify scheme (any name in :data:`SCHEMES`, underscores allowed) and classes.
+    tiles
+        xyzservices provider name of the base map, or None for none. ``"auto"``: none when
+        self-contained, else OpenStreetMap.Mapnik.
+    self_contained
+        Inline every script and stylesheet; the page then makes no request to any other
+        host (unless ``tiles`` names a base map explicitly).
+    lang
+        ``en``, ``sr-Latn`` or ``sr-Cyrl``.
+    town_links
+        Link each unit's popup to ``towns/<slug>.html`` (see :func:`camera_map.town.render_town`).
+
+    Raises
+    ------
+    InputError
+        Unknown metric, scheme, language or base map; units without ``id``/``name``.
+    """
+    started = time.perf_counter()
+    options = MapOptions(
+        title=title, attribution=list(attribution), data_date=data_date, metric=metric,
+        scheme=scheme, k=k, tiles=tiles, self_contained=self_contained, lang=lang,
+        town_links=town_links,
+    )  # fmt: skip
+    m = build_map(units, cameras, options)
+    page = page_html(m, self_contained=self_contained, lang=lang)
+    out = write_text_atomic(path, page)
+    logger.info(
+        "wrote %s (%.1f MB) in %.2f s", out, len(page.encode()) / 1e6, time.perf_counter() - started
+    )
+    return out

@@ -1,0 +1,146 @@
+"""The static picture (``map.png``): the choropleth for print and social media.
+
+Drawn with geopandas on a matplotlib :class:`~matplotlib.figure.Figure` (no pyplot global
+state, the Agg canvas, so it works without a display), in a UTM projection chosen for the
+data so that shapes are not stretched. Classes and colours are the interactive map's
+(:func:`camera_map.render.classify`); units without evidence are hatched grey and labelled
+"no data — no evidence found, not zero".
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+
+from . import i18n
+from ._io import write_bytes_atomic
+from .render import NO_EVIDENCE, UNKNOWN_FIGURE, check_metric, classify, prepare_units
+
+logger = logging.getLogger(__name__)
+
+
+def render_png(
+    units: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    title: str,
+    attribution: Sequence[str],
+    metric: str = "cameras_per_1000",
+    scheme: str = "fisher_jenks",
+    k: int = 5,
+    lang: str = "en",
+    data_date: str | None = None,
+    size_px: int = 1600,
+    dpi: int = 200,
+) -> Path:
+    """Write a static choropleth of ``metric`` to ``path`` (PNG, atomically).
+
+    Parameters
+    ----------
+    units
+        The metrics frame (see :func:`camera_map.render.render_map`).
+    path
+        Where the PNG goes.
+    title, attribution
+        Printed above and below the map; every attribution string is printed.
+    metric, scheme, k, lang
+        As for the interactive map.
+    data_date
+        Printed under the title when given.
+    size_px, dpi
+        The picture is ``size_px`` × ``size_px`` pixels at ``dpi`` (1600 px at 200 dpi is
+        8 × 8 inches).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    lang = i18n.check_lang(lang)
+    check_metric(metric)
+    units = prepare_units(units)
+    classes = classify(units, metric, scheme=scheme, k=k)
+    projected = units.to_crs(units.estimate_utm_crs()) if len(units) else units
+    inches = size_px / dpi
+    fig = Figure(figsize=(inches, inches), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.02, 0.2, 0.96, 0.68))
+    ax.set_axis_off()
+    group = (units["evidence"] == "group").to_numpy()
+    for i, colour in enumerate(classes.colors):
+        sel = classes.klass == i
+        if (sel & ~group).any():
+            projected[sel & ~group].plot(ax=ax, color=colour, edgecolor="#555", linewidth=0.3)
+        if (sel & group).any():
+            projected[sel & group].plot(
+                ax=ax, color=colour, edgecolor="#222", linewidth=0.6, linestyle="--"
+            )
+    none = classes.klass == NO_EVIDENCE
+    if none.any():
+        projected[none].plot(
+            ax=ax, facecolor="#e0e0e0", edgecolor="#8c8c8c", hatch="////", linewidth=0.3
+        )
+    unknown = classes.klass == UNKNOWN_FIGURE
+    if unknown.any():
+        projected[unknown].plot(ax=ax, color="#bdbdbd", edgecolor="#555", linewidth=0.3)
+    handles = [
+        Patch(facecolor=c, edgecolor="#555", label=label)
+        for c, label in zip(classes.colors, classes.labels(lang), strict=True)
+    ]
+    handles.append(
+        Patch(
+            facecolor="#e0e0e0",
+            edgecolor="#8c8c8c",
+            hatch="////",
+            label=i18n.text("legend.no_data", lang),
+        )
+    )
+    if unknown.any():
+        handles.append(
+            Patch(facecolor="#bdbdbd", edgecolor="#555", label=i18n.text("legend.unknown", lang))
+        )
+    if group.any():
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor="#222",
+                linestyle="--",
+                label=i18n.text("legend.group", lang),
+            )
+        )
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.03, 0.06),
+        fontsize=6.5,
+        title=i18n.text(f"metric.{metric}", lang),
+        title_fontsize=7.5,
+        frameon=False,
+        ncols=2,
+    )
+    fig.text(0.03, 0.965, title, fontsize=13, fontweight="bold", va="top")
+    if data_date:
+        fig.text(
+            0.03,
+            0.925,
+            i18n.text("map.data_date", lang, date=data_date),
+            fontsize=8,
+            va="top",
+            color="#444",
+        )
+    credits = "\n".join(textwrap.fill(a, 150) for a in attribution)
+    fig.text(0.03, 0.015, credits, fontsize=4.5, va="bottom", color="#444")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    out = write_bytes_atomic(path, buf.getvalue())
+    logger.info("wrote %s (%d bytes)", out, len(buf.getvalue()))
+    return out

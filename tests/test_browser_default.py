@@ -1,0 +1,70 @@
+"""The default Serbian map, as built by `camera-map build`, in Debian's headless Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from browserutil import distinct_colours, open_page, unit_point
+
+import camera_map
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def default_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("default")
+    return camera_map.build(out_dir=out, formats=[], png=False).outputs["map.html"]
+
+
+@pytest.fixture(scope="module")
+def map_with_osm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("osm")
+    data = Path(__file__).parent / "data" / "osm" / "overpass_osecina.json"
+    result = camera_map.build([Path("examples/serbia/cameras"), data], out_dir=out,
+                              formats=[], png=False)
+    return result.outputs["map.html"]
+
+
+def test_default_map_shows_serbia_offline_with_no_data_distinct(browser, default_map) -> None:  # type: ignore[no-untyped-def]
+    with open_page(browser, default_map, viewport=(1200, 900)) as visit:
+        page = visit.page
+        assert visit.errors == [] and visit.external == []
+        assert page.locator(".leaflet-overlay-pane path.cm-unit").count() == 161
+        legend = page.locator(".cm-legend")
+        assert legend.is_visible()
+        assert "no data — no evidence found, not zero" in legend.inner_text()
+        assert "cameras per 1,000 residents" in legend.inner_text()
+        fills = page.evaluate("""() => { const f = {}; cameraMap.layers.units.eachLayer(l => {
+            f[l.feature.properties.id] = l._path.getAttribute('fill'); }); return f; }""")
+        assert fills["70017"] == "url(#cm-hatch)"  # Aleksandrovac: no data
+        assert fills["70882"] not in ("url(#cm-hatch)", fills["70157"])  # Osečina vs Zemun
+        assert fills["70157"] == fills["70092"]  # Belgrade's units share the city figure
+        assert "OpenStreetMap contributors" in page.locator(
+            ".leaflet-control-attribution").inner_text()
+        assert distinct_colours(page.screenshot()) > 20
+        assert visit.load_seconds < 5
+
+
+def test_clicking_osecina_shows_the_reported_figure(browser, default_map) -> None:  # type: ignore[no-untyped-def]
+    with open_page(browser, default_map, viewport=(1200, 900)) as visit:
+        page = visit.page
+        page.evaluate("""() => { let b = null; cameraMap.layers.units.eachLayer(l => {
+            if (l.feature.properties.id === '70882') b = l.getBounds(); });
+            cameraMap.map.fitBounds(b, {animate: false}); }""")
+        page.mouse.click(*unit_point(page, "70882", 0.5, 0.5))
+        popup = page.locator(".leaflet-popup-content .cm-unit-facts")
+        popup.wait_for(timeout=3000)
+        text = popup.inner_text()
+        for expected in ("Osečina", "100", "10.05", "9,951", "1 of 2"):
+            assert expected in text, expected
+        assert visit.errors == []
+
+
+def test_osm_cameras_are_clustered_and_cited(browser, map_with_osm) -> None:  # type: ignore[no-untyped-def]
+    with open_page(browser, map_with_osm, viewport=(1200, 900)) as visit:
+        page = visit.page
+        n = page.evaluate("() => cameraMap.layers.cluster.getLayers().length")
+        assert n >= 3
+        assert visit.errors == [] and visit.external == []
