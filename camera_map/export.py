@@ -193,6 +193,16 @@ def _ogr_ready(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _geometry_type(gdf: gpd.GeoDataFrame) -> str:
+    """The layer's geometry type for GDAL; cameras are Points even when all are count rows."""
+    types = set(gdf.geom_type.dropna())
+    if not types or types == {"Point"}:
+        return "Point"
+    if types <= {"Polygon", "MultiPolygon"}:
+        return "MultiPolygon" if "MultiPolygon" in types else "Polygon"
+    return "Unknown"
+
+
 def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
                      description: str | None = None) -> Path:
     """Write several named layers into one GeoPackage, atomically.
@@ -214,7 +224,8 @@ def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
                 if data.crs is not None and data.crs.to_epsg() != 4326:
                     data = data.to_crs("EPSG:4326")
                 pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG",
-                                        promote_to_multi=False, layer_options=options)
+                                        promote_to_multi=False, layer_options=options,
+                                        geometry_type=_geometry_type(data))
             else:
                 pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG",
                                         layer_options=options)

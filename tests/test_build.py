@@ -80,6 +80,13 @@ def test_geopackage_layers_keep_values_and_types(default_build) -> None:  # type
     types = dict(zip(info["fields"], info["dtypes"], strict=True))
     assert types["population"] == "int64" and types["cameras_per_1000"] == "float64"
     assert types["name"] == "object"
+    import fiona  # a second, independent GDAL binding
+
+    with fiona.open(path, layer="cameras") as layer:
+        schema = layer.schema["properties"]
+        assert layer.schema["geometry"] == "Point" and layer.crs.to_epsg() == 4326
+    assert schema["count"].startswith("int") and schema["camera_id"].startswith("str")
+    assert schema["facial_recognition"].startswith(("bool", "int"))
     back = gpd.read_file(path, layer="municipalities").set_index("id")
     assert back.at["70882", "cameras"] == 100 and pd.isna(back.at["70017", "cameras"])
     assert back.crs.to_epsg() == 4326 and len(back) == 161

@@ -315,3 +315,21 @@ def test_helsinki_extract_gives_exactly_its_surveillance_nodes(tmp_path: Path) -
         )
     )
     assert independent == 221
+
+
+def test_xml_reader_agrees_with_osmnx(data_dir: Path) -> None:
+    """osmnx's features_from_xml is an independent reader of the same .osm fixture."""
+    import osmnx
+
+    path = data_dir / "osm" / "cameras.osm"
+    ours = read_osm(path).cameras
+    theirs = osmnx.features_from_xml(path, tags={"man_made": "surveillance"})
+    theirs_nodes = sorted(f"node/{i}" for kind, i in theirs.index if kind == "node")
+    ours_nodes = sorted(r for r in ours["source_ref"] if r.startswith("node/"))
+    assert ours_nodes == theirs_nodes
+    for kind, i in theirs.index:
+        if kind != "node":
+            continue
+        pt = theirs.loc[(kind, i)].geometry
+        mine = ours.loc[ours["source_ref"] == f"node/{i}"].geometry.iloc[0]
+        assert (mine.x, mine.y) == pytest.approx((pt.x, pt.y))
