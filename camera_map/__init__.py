@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .layers import Layer, layer_from_files, load_layer
-    from .pipeline import BuildResult, build
+    from .pipeline import Analysis, BuildResult, analyse, build
     from .sources import read_source
 
-__all__ = ["BuildResult", "Layer", "__version__", "build", "layer_from_files", "load_layer",
-           "read_source"]
+__all__ = ["Analysis", "BuildResult", "Layer", "__version__", "analyse", "build",
+           "layer_from_files", "load_layer", "read_source"]
 
 _LAZY = {
-    "build": "pipeline", "BuildResult": "pipeline", "Layer": "layers", "load_layer": "layers",
+    "build": "pipeline", "BuildResult": "pipeline", "analyse": "pipeline",
+    "Analysis": "pipeline", "Layer": "layers", "load_layer": "layers",
     "layer_from_files": "layers", "read_source": "sources",
 }  # fmt: skip
 

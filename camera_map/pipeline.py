@@ -61,9 +61,11 @@ class Analysis:
         lines = []
         n_rej = len(self.rejected)
         n_acc = sum(len(s.cameras) for s in self.sources)
+        needs = sum(int(s.details.get("needs_geocoding", 0)) for s in self.sources)
         lines.append(f"Read {len(self.sources)} input(s): {self.rows_read:,} rows/objects, "
                      f"{n_acc:,} accepted, {n_rej:,} rejected"
-                     + (" (see rejected.csv)" if n_rej else ""))
+                     + (" (see rejected.csv)" if n_rej else "")
+                     + f", {needs:,} needed geocoding")
         counted = self.cameras[self.cameras["municipality_id"].notna()]
         total = int(counted["count"].sum()) if len(counted) else 0
         own = int((units["evidence"] == "unit").sum())
