@@ -62,6 +62,11 @@ _EN: Final[dict[str, str]] = {
         "in their municipality but not drawn as points."
     ),
     "map.count_only": "{n} camera(s) are known only as counts per municipality.",
+    "map.aggregated": (
+        "{n} cameras are drawn as {cells} markers, each standing for the cameras within "
+        "about {m} m, so that the page stays small; every camera is in cameras.geojson."
+    ),
+    "camera.aggregate": "{n} camera(s) within about {m} m",
     "layer.units": "Municipalities",
     "layer.cluster": "Cameras",
     "layer.heat": "Heat map",
@@ -169,6 +174,11 @@ _SR_LATN: Final[dict[str, str]] = {
         "opštinu, ali nisu prikazane kao tačke."
     ),
     "map.count_only": "Kamere poznate samo kao broj po opštini: {n}.",
+    "map.aggregated": (
+        "{n} kamera prikazano je kao {cells} oznaka; svaka stoji za kamere na oko {m} m, "
+        "da bi stranica ostala mala. Svaka kamera je u cameras.geojson."
+    ),
+    "camera.aggregate": "kamera na oko {m} m: {n}",
     "layer.units": "Opštine",
     "layer.cluster": "Kamere",
     "layer.heat": "Toplotna mapa",

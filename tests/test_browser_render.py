@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from browserutil import distinct_colours, open_page, unit_point
-from render_fixtures import ATTRIBUTION, load_cameras, load_units
+from render_fixtures import ATTRIBUTION, load_cameras, load_units, many_cameras
 
 from camera_map.render import render_map
 from camera_map.town import render_town
@@ -217,3 +217,29 @@ def test_hostile_text_is_shown_literally_and_never_runs(browser, tmp_path) -> No
         assert visit.dialogs == []
         assert visit.errors == []
         assert not [u for u in visit.requests if u.endswith("/x")]
+
+
+def test_aggregated_map_counts_cameras_not_markers(browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from camera_map import render
+
+    cams = many_cameras(5_000)
+    old = render.MAX_POINTS
+    render.MAX_POINTS = 500
+    try:
+        path = render_map(load_units(), cams, tmp_path / "map.html", title="t",
+                          attribution=ATTRIBUTION)
+    finally:
+        render.MAX_POINTS = old
+    with open_page(browser, path, viewport=(1200, 900)) as visit:
+        page = visit.page
+        page.wait_for_selector(".marker-cluster")
+        assert visit.errors == [] and visit.external == []
+        assert "5,000 cameras are drawn as" in page.locator(".cm-title").inner_text()
+        assert page.locator(".cm-count").inner_text() == "5,000 of 5,000 cameras shown"
+        shown = page.evaluate("""() => { let n = 0; document.querySelectorAll(
+            '.marker-cluster span').forEach(s => { n += +s.textContent.replace(/,/g, ''); });
+            return n; }""")
+        assert 0 < shown <= 5_000
+        page.locator("input[name=alpr]").check()
+        alpr = int((cams["surveillance_type"] == "ALPR").sum())
+        assert page.locator(".cm-count").inner_text() == f"{alpr:,} of 5,000 cameras shown"

@@ -180,3 +180,27 @@ def test_fifty_thousand_cameras_make_a_page_under_five_mb(tmp_path) -> None:  # 
         load_units(), many_cameras(50_000), tmp_path / "map.html", title="t", attribution=[]
     )
     assert path.stat().st_size < 5_000_000
+
+
+def test_many_cameras_are_aggregated_without_losing_any(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    cams = many_cameras(20_000)
+    payload, summary = camera_payload(cams, "en", max_points=2_000)
+    assert summary.drawn == 20_000 and 0 < summary.cells <= 2_000
+    assert payload["n"] == summary.cells and sum(payload["w"]) == 20_000
+    # cells keep filterable kinds apart: the ALPR cameras are all still there
+    alpr = int((cams["surveillance_type"] == "ALPR").sum())
+    assert sum(w for w, f in zip(payload["w"], payload["flags"], strict=True) if f & 2) == alpr
+    vendors = payload["cols"]["manufacturer"]
+    huawei = vendors["d"].index("Huawei") + 1
+    assert sum(w for w, i in zip(payload["w"], vendors["i"], strict=True) if i == huawei) == int(
+        (cams["manufacturer"] == "Huawei").sum())
+    again, _ = camera_payload(cams.sample(frac=1, random_state=3), "en", max_points=2_000)
+    assert again == payload  # the same cameras in another order give the same page data
+
+
+def test_two_hundred_thousand_cameras_stay_under_five_mb(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = render_map(load_units(), many_cameras(200_000), tmp_path / "map.html", title="t",
+                      attribution=[])
+    html = path.read_text("utf-8")
+    assert path.stat().st_size < 5_000_000
+    assert "200,000 cameras are drawn as" in html

@@ -104,10 +104,19 @@ function cameraMapApp(map, cfg) {
     return col.v[i] || "";
   }
   function latlng(i) { return L.latLng(cam.lat[i] / scale, cam.lon[i] / scale); }
+  /* with many cameras each marker stands for the cameras of one grid cell (cam.w) */
+  function weight(i) { return cam.w ? cam.w[i] : 1; }
+  var total = 0;
+  for (var t = 0; t < cam.n; t++) { total += weight(t); }
   function colour(i) { var f = cam.flags[i]; return f & 1 ? "#d7191c" : (f & 2 ? "#7b3294" : "#2c7bb6"); }
   function popupFor(i) {
     var box = el("div", "cm-popup cm-camera-popup");
     el("h3", null, box, T["camera.title"] + (value("name", i) ? ": " + value("name", i) : ""));
+    if (cam.w) {
+      el("p", null, box, T["camera.aggregate"]
+        .replace("{n}", cam.w[i].toLocaleString(cfg.locale))
+        .replace("{m}", cam.cellMetres.toLocaleString(cfg.locale)));
+    }
     var src = value("source", i), ref = value("source_ref", i);
     var p = el("p", null, box, T["camera.source"] + ": " + src + (ref ? " — " + ref : ""));
     var m = /^(node|way|relation)\/(\d+)$/.exec(ref);
@@ -127,20 +136,33 @@ function cameraMapApp(map, cfg) {
   }
   var markers = new Array(cam.n);
   for (var i = 0; i < cam.n; i++) {
-    var mk = L.circleMarker(latlng(i), { radius: 6, color: "#fff", weight: 1,
+    var mk = L.circleMarker(latlng(i), { radius: Math.min(14, 5 + Math.sqrt(weight(i))),
+                                         color: "#fff", weight: 1,
                                          fillColor: colour(i), fillOpacity: 0.9 });
     mk.cmIndex = i;
     markers[i] = mk;
   }
-  var cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
-                                       maxClusterRadius: 50 });
+  var clusterOptions = { chunkedLoading: true, showCoverageOnHover: false,
+                         maxClusterRadius: 50 };
+  if (cam.w) {  /* a cluster counts cameras, not markers */
+    clusterOptions.iconCreateFunction = function (c) {
+      var n = 0;
+      c.getAllChildMarkers().forEach(function (m) { n += weight(m.cmIndex); });
+      var size = n < 10 ? "small" : (n < 100 ? "medium" : "large");
+      return L.divIcon({ html: "<div><span>" + n.toLocaleString(cfg.locale) + "</span></div>",
+                         className: "marker-cluster marker-cluster-" + size,
+                         iconSize: L.point(40, 40) });
+    };
+  }
+  var cluster = L.markerClusterGroup(clusterOptions);
   cluster.on("click", function (e) {
     var i = e.layer.cmIndex;
     if (i === undefined) { return; }
     L.popup({ maxWidth: 380 }).setLatLng(e.layer.getLatLng()).setContent(popupFor(i)).openOn(map);
   });
   app.layers.cluster = cluster;
-  var heat = L.heatLayer([], { radius: 18, blur: 15, maxZoom: 15, minOpacity: 0.3 });
+  var heat = L.heatLayer([], { radius: 18, blur: 15, maxZoom: 15, minOpacity: 0.3,
+                               max: cam.heatMax || 1 });
   app.layers.heat = heat;
 
   /* view cones: drawn on a canvas for the cameras in view, once zoomed in */
@@ -185,19 +207,22 @@ function cameraMapApp(map, cfg) {
   app.shown = [];
   app.applyFilter = function () {
     var f = app.filter, list = [], pts = [], vcol = cam.cols.manufacturer, scol = cam.cols.source;
-    var shown = [];
+    var shown = [], shownCameras = 0;
     for (var i = 0; i < cam.n; i++) {
       if (f.fr && !(cam.flags[i] & 1)) { continue; }
       if (f.alpr && !(cam.flags[i] & 2)) { continue; }
       if (f.vendor && !(vcol && vcol.d && vcol.i[i] === f.vendor)) { continue; }
       if (f.source && !(scol && scol.d && scol.i[i] === f.source)) { continue; }
-      list.push(markers[i]); pts.push(markers[i].getLatLng()); shown.push(i);
+      var ll = markers[i].getLatLng();
+      list.push(markers[i]); pts.push([ll.lat, ll.lng, weight(i)]); shown.push(i);
+      shownCameras += weight(i);
     }
     app.shown = shown;
     cluster.clearLayers(); cluster.addLayers(list); heat.setLatLngs(pts); drawCones();
     if (app.countBox) {
-      app.countBox.textContent = T["filter.showing"].replace("{shown}", shown.length)
-        .replace("{total}", cam.n);
+      app.countBox.textContent = T["filter.showing"]
+        .replace("{shown}", shownCameras.toLocaleString(cfg.locale))
+        .replace("{total}", total.toLocaleString(cfg.locale));
     }
   };
 
