@@ -10,10 +10,10 @@ same folder, so a crash never leaves a half-written output.
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import json
+import json.encoder
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -44,25 +44,61 @@ def _scalar(value: Any, decimals: int = FIGURE_DECIMALS) -> Any:
     return value
 
 
+def _json_value(value: Any, decimals: int, parse_json: bool) -> str:
+    val = _scalar(value, decimals)
+    if parse_json and isinstance(val, str):
+        val = json.loads(val)
+    return json.dumps(val, ensure_ascii=False, sort_keys=True)
+
+
+def _fragments(series: pd.Series, encode: Callable[[Any], str], null: str) -> np.ndarray:
+    """Encode every value of a column, each distinct value once (vectorised by factorize).
+
+    Returns an object array with ``encode(value)`` per row and ``null`` for missing values.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = np.array([*(encode(u) for u in uniques), null], dtype=object)
+    return table[codes]  # the sentinel -1 picks ``null``, the last entry
+
+
+#: Characters that make a CSV field need quotes.
+_CSV_SPECIAL = re.compile(r'[,"\n\r]')
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _string_fragments(series: pd.Series, prefix: str, null: str, *, raw_json: bool = False,
+                      csv: bool = False) -> np.ndarray:
+    """Encode a text column for JSON (or CSV) without a Python call per row.
+
+    Plain text is wrapped in quotes by vectorised string operations; only the few values
+    with characters to escape go through :func:`json.dumps`. With ``raw_json`` the column
+    already holds JSON (the camera table's ``tags``, written by
+    :func:`camera_map.table.tags_json`) and is embedded as it is.
+    """
+    values = series.to_numpy(dtype=object, na_value=None)
+    if raw_json:
+        return np.array([null if v is None else prefix + v for v in values], dtype=object)
+    if csv:
+        return np.array([null if v is None else prefix + (
+            '"' + v.replace('"', '""') + '"' if _CSV_SPECIAL.search(v) else v)
+            for v in values], dtype=object)
+    # json.encoder's C function gives exactly json.dumps(v, ensure_ascii=False) for a str
+    return np.array([null if v is None else prefix + _encode_string(v) for v in values],
+                    dtype=object)
+
+
+def _is_text(series: pd.Series) -> bool:
+    """Whether a column holds text only (pandas string dtype, or objects that are all str)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    if series.dtype == object:
+        return bool(series.map(lambda v: v is None or isinstance(v, str)).all())
+    return False
+
+
 def _encode_column(series: pd.Series, decimals: int, parse_json: bool = False) -> list[str]:
     """JSON-encode every value of a column (each distinct value encoded once)."""
-    cache: dict[Any, str] = {}
-    out: list[str] = []
-    for v in series.astype(object):
-        key = (type(v), v) if not isinstance(v, float) or not math.isnan(v) else ("nan",)
-        try:
-            hit = cache.get(key)
-        except TypeError:  # unhashable
-            hit = None
-        if hit is None:
-            val = _scalar(v, decimals)
-            if parse_json and isinstance(val, str):
-                val = json.loads(val)
-            hit = json.dumps(val, ensure_ascii=False, sort_keys=True)
-            with contextlib.suppress(TypeError):  # unhashable values are not cached
-                cache[key] = hit
-        out.append(hit)
-    return out
+    return list(_fragments(series, lambda v: _json_value(v, decimals, parse_json), "null"))
 
 
 def _round_coords(coords: Any, decimals: int) -> Any:
@@ -81,13 +117,13 @@ def _geometry_json(geoms: Sequence[Any], decimals: int) -> list[str]:
         return out
     sub = arr[present]
     types = shapely.get_type_id(sub)
-    if (types == 0).all():  # points: fast path
+    if (types == 0).all():  # points: vectorised (shortest repr of the rounded value)
         xy = np.round(shapely.get_coordinates(sub), decimals)
-        fmt = f"{{:.{decimals}f}}"
-        for i, (x, y) in zip(present, xy, strict=True):
-            out[i] = ('{"type":"Point","coordinates":[' + _trim(fmt.format(x)) + ","
-                      + _trim(fmt.format(y)) + "]}")
-        return out
+        xs = xy[:, 0].astype(str).astype(object)
+        ys = xy[:, 1].astype(str).astype(object)
+        arr_out = np.array(out, dtype=object)
+        arr_out[present] = '{"type":"Point","coordinates":[' + xs + "," + ys + "]}"
+        return list(arr_out)
     sub = shapely.orient_polygons(sub, exterior_cw=False)
     for i, g in zip(present, sub, strict=True):
         mapping = shapely.geometry.mapping(g)
@@ -112,22 +148,34 @@ def write_geojson(
     coordinate_decimals: int = 7,
     figure_decimals: int = FIGURE_DECIMALS,
     json_columns: Iterable[str] = (),
+    drop_nulls: bool = False,
     name: str | None = None,
     attribution: Sequence[str] = (),
 ) -> Path:
     """Write ``gdf`` as an RFC 7946 FeatureCollection, one feature per line.
 
     Rows are written in the frame's order (sort it first for stable output). Columns in
-    ``json_columns`` hold JSON text and are embedded as objects. ``attribution`` goes in a
-    foreign member of the same name.
+    ``json_columns`` hold JSON text and are embedded as objects. With ``drop_nulls`` a
+    property with no value is left out of its feature (readers treat it as null) — a third
+    of the size for sparse tables such as the cameras. ``attribution`` goes in a foreign
+    member of the same name.
     """
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs("EPSG:4326")
     cols = list(columns) if columns is not None else [c for c in gdf.columns
                                                        if c != gdf.geometry.name]
     json_cols = set(json_columns)
-    encoded = [_encode_column(gdf[c], figure_decimals, c in json_cols) for c in cols]
-    keys = [json.dumps(c, ensure_ascii=False) + ":" for c in cols]
+
+    def fragments(col: str) -> np.ndarray:
+        key = "," + json.dumps(col, ensure_ascii=False) + ":"
+        null = "" if drop_nulls else key + "null"
+        if _is_text(gdf[col]):
+            return _string_fragments(gdf[col], key, null, raw_json=col in json_cols)
+        parse = col in json_cols
+        return _fragments(gdf[col], lambda v: key + _json_value(v, figure_decimals, parse),
+                          null)
+
+    encoded = [fragments(c) for c in cols]
     geoms = _geometry_json(gdf.geometry.values, coordinate_decimals)
     head: dict[str, Any] = {"type": "FeatureCollection"}
     if name:
@@ -138,10 +186,15 @@ def write_geojson(
 
     def writer(fh: IO[str]) -> None:
         fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ',\n"features":[\n')
-        for n, (geom, *vals) in enumerate(zip(geoms, *encoded, strict=True)):
-            props = ",".join(k + v for k, v in zip(keys, vals, strict=True))
-            sep = ",\n" if n else ""
-            fh.write(f'{sep}{{"type":"Feature","properties":{{{props}}},"geometry":{geom}}}')
+        chunk = 50_000  # bounded memory for millions of features
+        for start in range(0, len(geoms), chunk):
+            rows = zip(geoms[start:start + chunk], *(e[start:start + chunk] for e in encoded),
+                       strict=True)
+            lines = ['{"type":"Feature","properties":{' + "".join(vals)[1:]
+                     + '},"geometry":' + geom + "}" for geom, *vals in rows]
+            if start:
+                fh.write(",\n")
+            fh.write(",\n".join(lines))
         fh.write("\n]}\n")
 
     return write_with_atomic(path, writer)
@@ -152,10 +205,14 @@ def _csv_value(v: Any, decimals: int) -> str:
     if val is None:
         return ""
     if isinstance(val, bool):
-        return "true" if val else "false"
-    if isinstance(val, float):
-        return _trim(f"{val:.{decimals}f}")
-    return str(val)
+        text = "true" if val else "false"
+    elif isinstance(val, float):
+        text = _trim(f"{val:.{decimals}f}")
+    else:
+        text = str(val)
+    if any(c in text for c in ',"\n\r'):  # quote as the csv module's QUOTE_MINIMAL does
+        text = '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] | None = None,
@@ -163,12 +220,19 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] |
     """Write ``frame`` (without geometry) as UTF-8 CSV with ``\\n`` line ends; empty = unknown."""
     cols = list(columns) if columns is not None else [
         c for c in frame.columns if not isinstance(frame[c].dtype, gpd.array.GeometryDtype)]
-    encoded = [[_csv_value(v, figure_decimals) for v in frame[c].astype(object)] for c in cols]
+    encoded = [_string_fragments(frame[c], "", "", csv=True) if _is_text(frame[c]) else
+               _fragments(frame[c], lambda v: _csv_value(v, figure_decimals), "")
+               for c in cols]
+    if len(cols) == 1:  # an empty one-field row would read as a blank line: quote it
+        encoded[0] = np.where(encoded[0] == "", '""', encoded[0])
+    header = ",".join(_csv_value(c, 0) for c in cols)
 
     def writer(fh: IO[str]) -> None:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(cols)
-        w.writerows(zip(*encoded, strict=True))
+        fh.write(header + "\n")
+        chunk = 50_000
+        for start in range(0, len(frame), chunk):
+            rows = zip(*(e[start:start + chunk] for e in encoded), strict=True)
+            fh.write("".join(",".join(r) + "\n" for r in rows))
 
     return write_with_atomic(path, writer)
 

@@ -334,7 +334,7 @@ def build(
             name="municipalities", attribution=attribution)
         outputs["cameras.geojson"] = write_geojson(
             cams_out, out / "cameras.geojson", columns=cam_cols, json_columns=["tags"],
-            name="cameras", attribution=attribution)
+            drop_nulls=True, name="cameras", attribution=attribution)
     if "csv" in formats:
         outputs["municipalities.csv"] = write_csv(metrics.units, out / "municipalities.csv")
         outputs["cameras.csv"] = write_csv(_with_lonlat(cams_out), out / "cameras.csv",
