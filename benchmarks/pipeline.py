@@ -37,7 +37,7 @@ import camera_map
 from camera_map.pipeline import build
 t1 = time.perf_counter()
 res = build([sys.argv[1]], layer="serbia", out_dir=sys.argv[2],
-            formats=sys.argv[3].split(","))
+            formats=sys.argv[3].split(","), png=True)
 t2 = time.perf_counter()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 sizes = {name: path.stat().st_size for name, path in res.outputs.items()}
@@ -47,7 +47,8 @@ print(json.dumps({"import": t1 - t0, "pipeline": t2 - t1, "stages": res.timings,
 
 IMPORT_FLOOR = (
     "import time; t = time.perf_counter(); "
-    "import geopandas, pandas, shapely, pyproj, pyogrio, folium, branca, mapclassify, osmium; "
+    "import geopandas, pandas, shapely, pyproj, pyogrio, folium, branca, mapclassify, osmium, "
+    "scipy.spatial, matplotlib.pyplot; "
     "print(time.perf_counter() - t)"
 )
 
@@ -118,7 +119,7 @@ def main() -> None:
     print(f"default `camera-map build` wall time (best of 3, whole process): {min(walls):.2f} s"
           f" = import floor + {min(walls) - floor:.2f} s")
     print()
-    header = ("cameras", "read", "normalise", "join", "metrics", "render", "export",
+    header = ("cameras", "read", "normalise", "merge", "join", "metrics", "render", "export",
               "pipeline", "peak RSS", "map.html", "cameras.geojson", "camera-map.gpkg")
     rows = []
     for n in args.sizes:
@@ -133,9 +134,9 @@ def main() -> None:
             raise SystemExit(f"build of {n:,} cameras failed")
         r = json.loads(res.stdout.strip().splitlines()[-1])
         s = r["stages"]
-        rows.append((f"{n:,}", *(f"{s.get(k, 0):.2f} s" for k in header[1:7]),
+        rows.append((f"{n:,}", *(f"{s.get(k, 0):.2f} s" for k in header[1:8]),
                      f"{r['pipeline']:.2f} s", f"{r['peak_kb'] / 1024:.0f} MB",
-                     *(fmt_size(r["sizes"].get(k, 0)) for k in header[9:])))
+                     *(fmt_size(r["sizes"].get(k, 0)) for k in header[10:])))
         print(f"{n:,} cameras: generated in {gen:.1f} s (cached afterwards); "
               f"imports {r['import']:.2f} s; {r['cameras']:,} assigned+unassigned cameras",
               file=sys.stderr)

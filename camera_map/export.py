@@ -166,17 +166,16 @@ def write_geojson(
                                                        if c != gdf.geometry.name]
     json_cols = set(json_columns)
 
-    def fragments(col: str) -> np.ndarray:
+    text = {c: _is_text(gdf[c]) for c in cols}
+
+    def fragments(col: str, values: pd.Series) -> np.ndarray:
         key = "," + json.dumps(col, ensure_ascii=False) + ":"
         null = "" if drop_nulls else key + "null"
-        if _is_text(gdf[col]):
-            return _string_fragments(gdf[col], key, null, raw_json=col in json_cols)
+        if text[col]:
+            return _string_fragments(values, key, null, raw_json=col in json_cols)
         parse = col in json_cols
-        return _fragments(gdf[col], lambda v: key + _json_value(v, figure_decimals, parse),
-                          null)
+        return _fragments(values, lambda v: key + _json_value(v, figure_decimals, parse), null)
 
-    encoded = [fragments(c) for c in cols]
-    geoms = _geometry_json(gdf.geometry.values, coordinate_decimals)
     head: dict[str, Any] = {"type": "FeatureCollection"}
     if name:
         head["name"] = name
@@ -186,10 +185,12 @@ def write_geojson(
 
     def writer(fh: IO[str]) -> None:
         fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ',\n"features":[\n')
-        chunk = 50_000  # bounded memory for millions of features
-        for start in range(0, len(geoms), chunk):
-            rows = zip(geoms[start:start + chunk], *(e[start:start + chunk] for e in encoded),
-                       strict=True)
+        chunk = 50_000  # encoded chunk by chunk: memory stays flat for millions of features
+        for start in range(0, len(gdf), chunk):
+            part = gdf.iloc[start:start + chunk]
+            geoms = _geometry_json(part.geometry.values, coordinate_decimals)
+            encoded = [fragments(c, part[c]) for c in cols]
+            rows = zip(geoms, *encoded, strict=True)
             lines = ['{"type":"Feature","properties":{' + "".join(vals)[1:]
                      + '},"geometry":' + geom + "}" for geom, *vals in rows]
             if start:
@@ -220,18 +221,25 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] |
     """Write ``frame`` (without geometry) as UTF-8 CSV with ``\\n`` line ends; empty = unknown."""
     cols = list(columns) if columns is not None else [
         c for c in frame.columns if not isinstance(frame[c].dtype, gpd.array.GeometryDtype)]
-    encoded = [_string_fragments(frame[c], "", "", csv=True) if _is_text(frame[c]) else
-               _fragments(frame[c], lambda v: _csv_value(v, figure_decimals), "")
-               for c in cols]
-    if len(cols) == 1:  # an empty one-field row would read as a blank line: quote it
-        encoded[0] = np.where(encoded[0] == "", '""', encoded[0])
+    text = {c: _is_text(frame[c]) for c in cols}
+
+    def fragments(col: str, values: pd.Series) -> np.ndarray:
+        if text[col]:
+            out = _string_fragments(values, "", "", csv=True)
+        else:
+            out = _fragments(values, lambda v: _csv_value(v, figure_decimals), "")
+        if len(cols) == 1:  # an empty one-field row would read as a blank line: quote it
+            out = np.where(out == "", '""', out)
+        return out
+
     header = ",".join(_csv_value(c, 0) for c in cols)
 
     def writer(fh: IO[str]) -> None:
         fh.write(header + "\n")
-        chunk = 50_000
+        chunk = 50_000  # encoded chunk by chunk: memory stays flat for millions of rows
         for start in range(0, len(frame), chunk):
-            rows = zip(*(e[start:start + chunk] for e in encoded), strict=True)
+            part = frame.iloc[start:start + chunk]
+            rows = zip(*(fragments(c, part[c]) for c in cols), strict=True)
             fh.write("".join(",".join(r) + "\n" for r in rows))
 
     return write_with_atomic(path, writer)
@@ -247,13 +255,12 @@ Writer = Callable[..., Path]
 
 
 def _ogr_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns GDAL types well: nullable ints/floats/booleans stay typed, text stays text."""
+    """A frame GDAL types well through Arrow: nullable ints, floats, booleans and text stay
+    typed, and numpy object columns of text become text."""
     out = frame.copy()
     for col in out.columns:
-        if isinstance(out[col].dtype, gpd.array.GeometryDtype):
-            continue
-        if isinstance(out[col].dtype, pd.StringDtype) or out[col].dtype == object:
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
+        if out[col].dtype == object and not isinstance(out[col].dtype, gpd.array.GeometryDtype):
+            out[col] = out[col].astype("string")
     return out
 
 
@@ -289,10 +296,10 @@ def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
                     data = data.to_crs("EPSG:4326")
                 pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG",
                                         promote_to_multi=False, layer_options=options,
-                                        geometry_type=_geometry_type(data))
+                                        geometry_type=_geometry_type(data), use_arrow=True)
             else:
                 pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG",
-                                        layer_options=options)
+                                        layer_options=options, use_arrow=True)
     return Path(path)
 
 
@@ -305,6 +312,6 @@ def write_flatgeobuf(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     data = _ogr_ready(gdf)
     has_null = bool((data.geometry.isna() | data.geometry.is_empty).any())
     with atomic_path(path) as tmp:
-        pyogrio.write_dataframe(data, tmp, driver="FlatGeobuf",
+        pyogrio.write_dataframe(data, tmp, driver="FlatGeobuf", use_arrow=True,
                                 layer_options={"SPATIAL_INDEX": "NO" if has_null else "YES"})
     return Path(path)
