@@ -63,6 +63,16 @@ _AGG_COLUMNS = [
 ]  # fmt: skip
 
 
+def _joined_by(ids: pd.Series, values: pd.Series, *, split: str | None = None) -> pd.Series:
+    """Distinct non-empty values per id, sorted and "; "-joined (distinct pairs first: fast)."""
+    pairs = pd.DataFrame({"id": ids.to_numpy(),
+                          "v": values.to_numpy(dtype=object, na_value=None)})
+    pairs = pairs.dropna().drop_duplicates()
+    if split:
+        pairs = pairs.assign(v=pairs["v"].str.split(split)).explode("v")
+    return pairs.groupby("id", sort=True)["v"].agg(_joined)
+
+
 def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
     """Figures per ``municipality_id`` from the rows assigned to it.
 
@@ -77,11 +87,14 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
         return pd.DataFrame(columns=_AGG_COLUMNS)
     count = rows["count"].astype("Int64")
     is_point = (rows["assigned_by"] == "point").to_numpy()
-    # a camera merged from several sources (camera_map.merge) lists them all in sources_all
+    # a camera merged from several sources (camera_map.merge) lists them all in sources_all;
+    # the few distinct source lists are split once, not once per camera
     all_sources = (rows["sources_all"].fillna(rows["source"]) if "sources_all" in rows
                    else rows["source"]).astype("string").fillna("")
-    is_foi = all_sources.str.contains(r"\bfoi\b", regex=True).to_numpy(dtype=bool)
-    is_osm = all_sources.str.contains(r"\bosm\b", regex=True).to_numpy(dtype=bool)
+    codes, lists = pd.factorize(all_sources)
+    split = [set(str(s).split("; ")) for s in lists]
+    is_foi = np.array([("foi" in s) for s in split] + [False])[codes]
+    is_osm = np.array([("osm" in s) for s in split] + [False])[codes]
     fr = rows["facial_recognition"].astype("boolean")
     exact = (rows["geocode_precision"] == "exact").fillna(False).to_numpy()
     installed = (rows["status"] == "installed").fillna(False).to_numpy()
@@ -98,10 +111,7 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
         "fr": count.where(fr.fillna(False).to_numpy(), 0),
         "fr_known": fr.notna().to_numpy(),
         "has_foi": is_foi,
-        "date": rows["source_date"].astype("string").str.slice(0, 10).to_numpy(),
-        "manufacturer": rows["manufacturer"].to_numpy(),
-        "source": all_sources.str.split("; ").to_numpy(),
-        "document": rows["document"].to_numpy(),
+        "date": rows["source_date"].to_numpy(dtype=object, na_value=None),
     })
     g = frame.groupby("id", sort=True)
     sums = g[["points", "counted", "foi_points", "foi_counted", "osm_points", "exact",
@@ -128,11 +138,12 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
     out["evidence_gap"] = out["documented"] - out["mapped"]
     out["exact_share"] = (sums["exact"].astype("Float64")
                           / sums["points"].astype("Float64").where(sums["points"] > 0))
-    out["newest_evidence"] = g["date"].max()
+    out["newest_evidence"] = g["date"].max().map(lambda d: d[:10] if isinstance(d, str) else d)
     out["facial_recognition_cameras"] = sums["fr"].where(g["fr_known"].any())
-    out["vendors"] = g["manufacturer"].agg(_joined)
-    out["sources"] = g["source"].agg(lambda s: _joined(s.explode()))
-    out["documents"] = g["document"].agg(_joined)
+    ids = frame["id"]
+    out["vendors"] = _joined_by(ids, rows["manufacturer"]).reindex(out.index)
+    out["sources"] = _joined_by(ids, all_sources, split="; ").reindex(out.index)
+    out["documents"] = _joined_by(ids, rows["document"]).reindex(out.index)
     for col in ("osm_points", "documented", "mapped", "evidence_gap"):
         out[col] = out[col].astype("Int64")
     out["exact_share"] = out["exact_share"].astype("Float64")
