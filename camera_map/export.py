@@ -13,18 +13,19 @@ from __future__ import annotations
 import json
 import json.encoder
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from . import __version__
-from ._io import write_text_atomic, write_with_atomic
+from ._io import atomic_path, write_text_atomic
 
 #: Decimals kept for figures such as cameras per 1,000 residents.
 FIGURE_DECIMALS = 4
@@ -51,42 +52,6 @@ def _json_value(value: Any, decimals: int, parse_json: bool) -> str:
     return json.dumps(val, ensure_ascii=False, sort_keys=True)
 
 
-def _fragments(series: pd.Series, encode: Callable[[Any], str], null: str) -> np.ndarray:
-    """Encode every value of a column, each distinct value once (vectorised by factorize).
-
-    Returns an object array with ``encode(value)`` per row and ``null`` for missing values.
-    """
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    table = np.array([*(encode(u) for u in uniques), null], dtype=object)
-    return table[codes]  # the sentinel -1 picks ``null``, the last entry
-
-
-#: Characters that make a CSV field need quotes.
-_CSV_SPECIAL = re.compile(r'[,"\n\r]')
-_encode_string: Callable[[str], str] = json.encoder.encode_basestring
-
-
-def _string_fragments(series: pd.Series, prefix: str, null: str, *, raw_json: bool = False,
-                      csv: bool = False) -> np.ndarray:
-    """Encode a text column for JSON (or CSV) without a Python call per row.
-
-    Plain text is wrapped in quotes by vectorised string operations; only the few values
-    with characters to escape go through :func:`json.dumps`. With ``raw_json`` the column
-    already holds JSON (the camera table's ``tags``, written by
-    :func:`camera_map.table.tags_json`) and is embedded as it is.
-    """
-    values = series.to_numpy(dtype=object, na_value=None)
-    if raw_json:
-        return np.array([null if v is None else prefix + v for v in values], dtype=object)
-    if csv:
-        return np.array([null if v is None else prefix + (
-            '"' + v.replace('"', '""') + '"' if _CSV_SPECIAL.search(v) else v)
-            for v in values], dtype=object)
-    # json.encoder's C function gives exactly json.dumps(v, ensure_ascii=False) for a str
-    return np.array([null if v is None else prefix + _encode_string(v) for v in values],
-                    dtype=object)
-
-
 def _is_text(series: pd.Series) -> bool:
     """Whether a column holds text only (pandas string dtype, or objects that are all str)."""
     if isinstance(series.dtype, pd.StringDtype):
@@ -94,11 +59,6 @@ def _is_text(series: pd.Series) -> bool:
     if series.dtype == object:
         return bool(series.map(lambda v: v is None or isinstance(v, str)).all())
     return False
-
-
-def _encode_column(series: pd.Series, decimals: int, parse_json: bool = False) -> list[str]:
-    """JSON-encode every value of a column (each distinct value encoded once)."""
-    return list(_fragments(series, lambda v: _json_value(v, decimals, parse_json), "null"))
 
 
 def _round_coords(coords: Any, decimals: int) -> Any:
@@ -140,6 +100,76 @@ def _trim(number: str) -> str:
     return "0" if number in ("-0", "") else number
 
 
+_LARGE = pa.large_string()
+_JSON_SPECIAL = r'["\\\x00-\x1f]'  # what json.encoder.encode_basestring escapes
+_CSV_SPECIAL_RE = r'[,"\n\r]'
+#: json.encoder's C function: exactly ``json.dumps(value, ensure_ascii=False)`` for a str
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _s(text: str) -> pa.Scalar:
+    return pa.scalar(text, _LARGE)
+
+
+def _join(*parts: pa.Array | pa.Scalar | str) -> pa.Array:
+    """Concatenate strings element-wise in Arrow (no Python call per row)."""
+    items = [_s(p) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*items, _s(""))
+
+
+def _arrow_text(series: pd.Series, prefix: str, null: str, *, raw_json: bool = False,
+                csv: bool = False) -> pa.Array:
+    """A text column encoded for JSON (quoted, escaped) or CSV (quoted where needed).
+
+    Plain values are wrapped by Arrow kernels; only the few values with characters to
+    escape go through Python (:func:`json.encoder.encode_basestring`, which gives exactly
+    ``json.dumps(value, ensure_ascii=False)``). With ``raw_json`` the column already holds
+    JSON (the camera table's ``tags``, written by :func:`camera_map.table.tags_json`) and
+    is embedded as it is.
+    """
+    arr = pa.array(series, type=_LARGE)
+    if raw_json:
+        enc = _join(prefix, arr)
+    elif csv:
+        special = pc.match_substring_regex(arr, _CSV_SPECIAL_RE).fill_null(False)
+        quoted = _join('"', pc.replace_substring(arr, '"', '""'), '"')
+        enc = _join(prefix, pc.if_else(special, quoted, arr))
+    else:
+        enc = _join(prefix + '"', arr, '"')
+        special = pc.match_substring_regex(arr, _JSON_SPECIAL).fill_null(False)
+        if pc.any(special).as_py():
+            escaped = [prefix + _encode_string(v) for v in pc.filter(arr, special).to_pylist()]
+            enc = pc.replace_with_mask(enc, special, pa.array(escaped, _LARGE))
+    return pc.if_else(pc.is_null(arr), _s(null), enc)
+
+
+def _arrow_values(series: pd.Series, encode: Callable[[Any], str], null: str) -> pa.Array:
+    """Any column, each distinct value encoded once in Python, then taken in Arrow."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = pa.array([*(encode(u) for u in uniques), null], _LARGE)
+    return table.take(pa.array(np.where(codes < 0, len(uniques), codes)))
+
+
+def _arrow_points(geoms: np.ndarray, decimals: int) -> pa.Array:
+    """RFC 7946 Point objects, or ``null`` for a missing geometry (count-only rows)."""
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    xy = np.round(shapely.get_coordinates(geoms[~missing]), decimals)
+    x = np.full(len(geoms), "0", dtype=object)
+    y = np.full(len(geoms), "0", dtype=object)
+    x[~missing] = xy[:, 0].astype(str)
+    y[~missing] = xy[:, 1].astype(str)
+    point = _join('{"type":"Point","coordinates":[', pa.array(x, _LARGE), ",",
+                  pa.array(y, _LARGE), "]}")
+    return pc.if_else(pa.array(missing), _s("null"), point)
+
+
+def _arrow_bytes(arr: pa.Array) -> memoryview:
+    """The UTF-8 bytes of a null-free large_string array, concatenated, without copying."""
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset
+                                                                 + len(arr) + 1]
+    return memoryview(arr.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+
+
 def write_geojson(
     gdf: gpd.GeoDataFrame,
     path: str | Path,
@@ -168,14 +198,16 @@ def write_geojson(
 
     text = {c: _is_text(gdf[c]) for c in cols}
 
-    def fragments(col: str, values: pd.Series) -> np.ndarray:
+    def fragments(col: str, values: pd.Series) -> pa.Array:
         key = "," + json.dumps(col, ensure_ascii=False) + ":"
         null = "" if drop_nulls else key + "null"
         if text[col]:
-            return _string_fragments(values, key, null, raw_json=col in json_cols)
+            return _arrow_text(values, key, null, raw_json=col in json_cols)
         parse = col in json_cols
-        return _fragments(values, lambda v: key + _json_value(v, figure_decimals, parse), null)
+        return _arrow_values(values, lambda v: key + _json_value(v, figure_decimals, parse),
+                             null)
 
+    points = bool((shapely.get_type_id(gdf.geometry.values) <= 0).all())
     head: dict[str, Any] = {"type": "FeatureCollection"}
     if name:
         head["name"] = name
@@ -183,22 +215,27 @@ def write_geojson(
         head["attribution"] = list(attribution)
     head["generator"] = f"camera-map {__version__}"
 
-    def writer(fh: IO[str]) -> None:
-        fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ',\n"features":[\n')
-        chunk = 50_000  # encoded chunk by chunk: memory stays flat for millions of features
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        fh.write((json.dumps(head, ensure_ascii=False)[:-1] + ',\n"features":[\n')
+                 .encode("utf-8"))
+        chunk = 100_000  # encoded chunk by chunk: memory stays flat for millions of features
         for start in range(0, len(gdf), chunk):
             part = gdf.iloc[start:start + chunk]
-            geoms = _geometry_json(part.geometry.values, coordinate_decimals)
-            encoded = [fragments(c, part[c]) for c in cols]
-            rows = zip(geoms, *encoded, strict=True)
-            lines = ['{"type":"Feature","properties":{' + "".join(vals)[1:]
-                     + '},"geometry":' + geom + "}" for geom, *vals in rows]
-            if start:
-                fh.write(",\n")
-            fh.write(",\n".join(lines))
-        fh.write("\n]}\n")
-
-    return write_with_atomic(path, writer)
+            if points:
+                geoms = _arrow_points(part.geometry.values, coordinate_decimals)
+            else:
+                geoms = pa.array(_geometry_json(part.geometry.values, coordinate_decimals),
+                                 _LARGE)
+            props = _join(*(fragments(c, part[c]) for c in cols)) if cols else pa.array(
+                [""] * len(part), _LARGE)
+            lines = _join('{"type":"Feature","properties":{',
+                          pc.utf8_slice_codeunits(props, 1), '},"geometry":', geoms, "},\n")
+            data = _arrow_bytes(lines)
+            if start + chunk >= len(gdf):
+                data = data[:-2]  # no separator after the last feature
+            fh.write(data)
+        fh.write(b"\n]}\n")
+    return Path(path)
 
 
 def _csv_value(v: Any, decimals: int) -> str:
@@ -223,26 +260,26 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] |
         c for c in frame.columns if not isinstance(frame[c].dtype, gpd.array.GeometryDtype)]
     text = {c: _is_text(frame[c]) for c in cols}
 
-    def fragments(col: str, values: pd.Series) -> np.ndarray:
+    def fragments(col: str, values: pd.Series) -> pa.Array:
         if text[col]:
-            out = _string_fragments(values, "", "", csv=True)
+            out = _arrow_text(values, "", "", csv=True)
         else:
-            out = _fragments(values, lambda v: _csv_value(v, figure_decimals), "")
+            out = _arrow_values(values, lambda v: _csv_value(v, figure_decimals), "")
         if len(cols) == 1:  # an empty one-field row would read as a blank line: quote it
-            out = np.where(out == "", '""', out)
+            out = pc.if_else(pc.equal(out, _s("")), _s('""'), out)
         return out
 
     header = ",".join(_csv_value(c, 0) for c in cols)
-
-    def writer(fh: IO[str]) -> None:
-        fh.write(header + "\n")
-        chunk = 50_000  # encoded chunk by chunk: memory stays flat for millions of rows
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        fh.write((header + "\n").encode("utf-8"))
+        chunk = 100_000  # encoded chunk by chunk: memory stays flat for millions of rows
         for start in range(0, len(frame), chunk):
             part = frame.iloc[start:start + chunk]
-            rows = zip(*(fragments(c, part[c]) for c in cols), strict=True)
-            fh.write("".join(",".join(r) + "\n" for r in rows))
-
-    return write_with_atomic(path, writer)
+            fields = [fragments(c, part[c]) for c in cols]
+            lines = pc.binary_join_element_wise(*fields, _s(",")) if len(fields) > 1 else \
+                fields[0]
+            fh.write(_arrow_bytes(_join(lines, "\n")))
+    return Path(path)
 
 
 def write_json(data: Any, path: str | Path) -> Path:
