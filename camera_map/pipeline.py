@@ -66,14 +66,16 @@ class Analysis:
                      f"{n_acc:,} accepted, {n_rej:,} rejected"
                      + (" (see rejected.csv)" if n_rej else "")
                      + f", {needs:,} needed geocoding")
-        counted = self.cameras[self.cameras["municipality_id"].notna()]
-        total = int(counted["count"].sum()) if len(counted) else 0
+        assigned = self.cameras[self.cameras["municipality_id"].notna()]
+        records = int(assigned["count"].sum()) if len(assigned) else 0
+        best = int(units["cameras"].sum()) + int(self.metrics.groups["cameras"].sum())
         own = int((units["evidence"] == "unit").sum())
         grp = int((units["evidence"] == "group").sum())
         none = int((units["evidence"] == "none").sum())
-        lines.append(f"Cameras assigned: {total:,}; units with their own figure: {own}, "
-                     f"with a city-level figure only: {grp}, no data: {none} "
-                     f"(of {len(units)}; no data is not zero)")
+        lines.append(f"Cameras: {best:,} (best estimates of units and cities, from {records:,} "
+                     "cameras in the evidence: counts and located cameras are not added)")
+        lines.append(f"Units with their own figure: {own}, with a city-level figure only: "
+                     f"{grp}, no data: {none} (of {len(units)}; no data is not zero)")
         ranked = pd.concat([
             units.loc[units["rank"].notna(), ["name", "rank", "cameras", "cameras_per_1000",
                                               "residents_per_camera"]],
