@@ -150,6 +150,26 @@ def _arrow_values(series: pd.Series, encode: Callable[[Any], str], null: str) ->
     return table.take(pa.array(np.where(codes < 0, len(uniques), codes)))
 
 
+def _is_number(series: pd.Series) -> bool:
+    return (pd.api.types.is_integer_dtype(series.dtype)
+            or pd.api.types.is_float_dtype(series.dtype)) and not pd.api.types.is_bool_dtype(
+        series.dtype)
+
+
+def _arrow_numbers(series: pd.Series, decimals: int) -> pa.Array:
+    """Numbers as CSV text in Arrow: rounded to ``decimals``, shortest form, "" when missing.
+
+    Gives what :func:`_csv_value` gives ("3" for 3.0, "0.1235"), without a Python call per
+    value — a million coordinates would otherwise take seconds.
+    """
+    arr = pa.array(series, from_pandas=True)  # NaN is missing, as in _scalar
+    if pa.types.is_floating(arr.type):
+        arr = pc.if_else(pc.is_finite(arr), pc.round(arr, decimals), pa.scalar(None, arr.type))
+    text = pc.cast(arr, pa.large_string())
+    text = pc.if_else(pc.equal(text, _s("-0")), _s("0"), text)
+    return pc.fill_null(text, _s(""))
+
+
 def _arrow_points(geoms: np.ndarray, decimals: int) -> pa.Array:
     """RFC 7946 Point objects, or ``null`` for a missing geometry (count-only rows)."""
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -263,6 +283,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] |
     def fragments(col: str, values: pd.Series) -> pa.Array:
         if text[col]:
             out = _arrow_text(values, "", "", csv=True)
+        elif _is_number(values):
+            out = _arrow_numbers(values, figure_decimals)
         else:
             out = _arrow_values(values, lambda v: _csv_value(v, figure_decimals), "")
         if len(cols) == 1:  # an empty one-field row would read as a blank line: quote it

@@ -63,3 +63,12 @@ def test_csv_matches_the_csv_module_quoting(tmp_path: Path) -> None:
         w.writerow(["name"])
         w.writerows([[v or ""] for v in values])
     assert path.read_bytes() == expected.read_bytes()
+
+
+def test_csv_numbers_missing_infinite_and_negative_zero(tmp_path: Path) -> None:
+    import numpy as np
+
+    path = tmp_path / "n.csv"
+    write_csv(pd.DataFrame({"a": [1.23456789, np.nan, np.inf, -0.0, 3.0],
+                            "b": pd.array([1, None, 3, 4, 5], dtype="Int64")}), path)
+    assert path.read_text("utf-8") == "a,b\n1.2346,1\n,\n,3\n0,4\n3,5\n"
