@@ -70,6 +70,14 @@ def render_png(
     units = prepare_units(units)
     classes = classify(units, metric, scheme=scheme, k=k)
     projected = units.to_crs(units.estimate_utm_crs()) if len(units) else units
+    if len(projected):
+        # detail finer than a pixel only costs drawing time: simplify to a third of a pixel
+        minx, miny, maxx, maxy = projected.total_bounds
+        pixel = max(maxx - minx, maxy - miny) / size_px
+        projected = projected.set_geometry(
+            projected.geometry.simplify_coverage(pixel / 3)
+            if hasattr(projected.geometry, "simplify_coverage")
+            else projected.geometry.simplify(pixel / 3, preserve_topology=True))
     inches = size_px / dpi
     fig = Figure(figsize=(inches, inches), dpi=dpi)
     FigureCanvasAgg(fig)
