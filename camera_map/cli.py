@@ -347,6 +347,11 @@ def town(name: str, cameras: tuple[Path, ...], layer: str | None, extract: Path 
         options: dict[str, Any] = {"lang": lang, "self_contained": self_contained}
         if tiles is not None:
             options["tiles"] = None if tiles.lower() == "none" else tiles
+        # the layer knows aliases ("Medijana" is part of Niš); a city of several units is
+        # left to render_town, which lists its members
+        match = analysis.layer.match(name)
+        if match is not None:
+            name = match.id if match.level == "unit" else match.name
         path, summary = render_town(analysis.metrics.units, analysis.cameras, name,
                                     out_dir or settings.output_dir,
                                     attribution=analysis.attribution, **options)

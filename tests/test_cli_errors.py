@@ -120,3 +120,14 @@ def test_two_inputs_with_the_same_name(tmp_path: Path) -> None:
                  str(tmp_path / "b" / "kamere.csv"), "--out", str(tmp_path / "o"))
     assert res.exit_code == 1
     assert "two inputs have the same file name 'kamere.csv'" in res.stderr
+
+
+def test_town_understands_aliases_and_cities(tmp_path: Path) -> None:
+    res = invoke("town", "Medijana", "--out", str(tmp_path))  # a city municipality of Niš
+    assert res.exit_code == 0 and res.stdout.startswith("Niš (70858)")
+    assert (tmp_path / "towns" / "nis.html").exists()
+    city = invoke("town", "Belgrade", "--out", str(tmp_path))
+    assert city.exit_code == 1
+    assert "Zemun" in city.stderr  # the members of the City of Belgrade are listed
+    unknown = invoke("town", "Osecinna", "--out", str(tmp_path))
+    assert unknown.exit_code == 1 and "closest: Osečina" in unknown.stderr
