@@ -57,7 +57,8 @@ from ._tabular import (
     read_table,
 )
 from .errors import InputError, Problem
-from .names import fold, fold_loose
+from .layers import UnitNames
+from .names import fold
 from .table import COLUMNS, STATUS_VALUES, cameras_from_records, validate_cameras
 
 log = logging.getLogger(__name__)
@@ -456,23 +457,13 @@ class _Units:
             units = units.to_crs("EPSG:4326")
         self.gdf = units.reset_index(drop=True)
         self.names = [str(n) for n in self.gdf.get("name", self.gdf.index.astype(str))]
-        self.by_key: dict[str, set[int]] = {}
-        self.by_loose: dict[str, set[int]] = {}
-        for col in ("id", "name", "name_cyr", "group_id", "group_name"):
-            if col not in self.gdf.columns:
-                continue
-            for i, v in enumerate(self.gdf[col]):
-                if v is None or (not isinstance(v, str) and pd.isna(v)):
-                    continue
-                self.by_key.setdefault(fold(v), set()).add(i)
-                self.by_loose.setdefault(fold_loose(v), set()).add(i)
+        self.index = UnitNames(self.gdf)
 
     def lookup(self, name: str) -> set[int] | None:
-        return self.by_key.get(fold(name)) or self.by_loose.get(fold_loose(name))
+        return self.index.positions(name) or None
 
     def close_names(self, name: str) -> list[str]:
-        keys = {fold(n): n for n in self.names}
-        return [keys[k] for k in difflib.get_close_matches(fold(name), list(keys), n=3)]
+        return self.index.close(name)
 
     def containing(self, lon: float, lat: float) -> set[int]:
         if not (math.isfinite(lon) and math.isfinite(lat)):

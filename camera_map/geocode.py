@@ -21,7 +21,6 @@ fix the register.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import logging
 import os
@@ -39,7 +38,8 @@ from ._io import write_with_atomic
 from .addresses import AddressQuery, parse_address, place_key
 from .errors import ColumnError, InputError, UnknownFormatError
 from .gazetteer import Gazetteer, build_gazetteer
-from .names import fold, fold_loose
+from .layers import UnitNames
+from .names import fold
 from .table import is_located
 
 if TYPE_CHECKING:
@@ -93,21 +93,10 @@ class UnitScope:
             raise ColumnError(f"the municipal layer has no column(s) {missing}; it needs 'id', "
                               "'name' and polygon geometry")
         self.units = units.to_crs("EPSG:4326") if units.crs is not None else units
-        self.names: dict[str, str] = {}
-        self._by: dict[str, set[str]] = {}
         ids = [str(v) for v in units["id"]]
-        for col in ("name", "name_cyr", "group_name"):
-            if col not in units.columns:
-                continue
-            for uid, val in zip(ids, units[col], strict=True):
-                if val is None or pd.isna(val):
-                    continue
-                for k in {fold(val), fold_loose(val)}:
-                    if k:
-                        self._by.setdefault(k, set()).add(uid)
-        for uid, val in zip(ids, units["name"], strict=True):
-            self.names[uid] = str(val)
-            self._by.setdefault(uid, set()).add(uid)
+        self._ids = ids
+        self.names: dict[str, str] = dict(zip(ids, map(str, units["name"]), strict=True))
+        self._index = UnitNames(units, columns=("id", "name", "name_cyr", "group_name"))
         points = self.units.geometry.representative_point()
         self.points: dict[str, tuple[float, float]] = {
             uid: (float(p.x), float(p.y)) for uid, p in zip(ids, points, strict=True)
@@ -119,22 +108,13 @@ class UnitScope:
         if text is None or (not isinstance(text, str) and pd.isna(text)):
             return None
         s = str(text).strip()
-        for k in (s, fold(s), fold_loose(s), place_key(s)):
-            hit = self._by.get(k)
-            if hit:
-                return frozenset(hit)
-        return None
+        # "Opština Osečina", "grad Valjevo": drop the words that name the kind of place
+        hits = self._index.positions(s) or self._index.positions(place_key(s))
+        return frozenset(self._ids[i] for i in hits) if hits else None
 
     def suggest(self, text: str) -> list[str]:
         """Return up to three unit names close to ``text``."""
-        keys = difflib.get_close_matches(fold(text), list(self._by), n=3, cutoff=0.75)
-        out: list[str] = []
-        for k in keys:
-            for uid in sorted(self._by[k]):
-                name = self.names[uid]
-                if name not in out:
-                    out.append(name)
-        return out[:3]
+        return self._index.close(text, n=3, cutoff=0.75)
 
     def contains(self, scope: frozenset[str], lon: float, lat: float) -> bool:
         """Whether the point lies in any unit of ``scope``."""

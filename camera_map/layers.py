@@ -35,6 +35,44 @@ UNIT_COLUMNS = ["id", "name", "name_cyr", "kind", "group_id", "group_name", "pop
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
 
 
+class UnitNames:
+    """Find the units of a units frame by any spelling of their code or name.
+
+    The one index behind every "which municipality does this text name" question: keys are
+    folded (:func:`camera_map.names.fold`: script, diacritics, case and words such as
+    "opština" do not matter), with a looser second key in which ``dj`` equals ``d``. Columns
+    ``id``, ``name``, ``name_cyr`` and, where present, ``group_id`` and ``group_name`` are
+    indexed, so a city's name gives all of its units. Results are row positions.
+    """
+
+    COLUMNS: tuple[str, ...] = ("id", "name", "name_cyr", "group_id", "group_name")
+
+    def __init__(self, units: pd.DataFrame, columns: tuple[str, ...] = COLUMNS) -> None:
+        self.names = [str(n) for n in units["name"]] if "name" in units else []
+        self._exact: dict[str, set[int]] = {}
+        self._loose: dict[str, set[int]] = {}
+        for col in columns:
+            if col not in units.columns:
+                continue
+            for i, value in enumerate(units[col].tolist()):
+                if value is None or (not isinstance(value, str) and pd.isna(value)):
+                    continue
+                self._exact.setdefault(fold(value), set()).add(i)
+                self._loose.setdefault(fold_loose(value), set()).add(i)
+
+    def positions(self, text: object) -> set[int]:
+        """Row positions of the units ``text`` names (empty when it names none)."""
+        if text is None or (not isinstance(text, str) and pd.isna(text)):
+            return set()
+        return set(self._exact.get(fold(text)) or self._loose.get(fold_loose(text)) or ())
+
+    def close(self, text: object, n: int = 3, cutoff: float = 0.6) -> list[str]:
+        """Up to ``n`` unit names closest to ``text`` (for "did you mean …" messages)."""
+        keys = {fold(name): name for name in self.names}
+        return [keys[k] for k in difflib.get_close_matches(fold(text), list(keys), n=n,
+                                                           cutoff=cutoff)]
+
+
 @dataclass(frozen=True)
 class Match:
     """What a municipality name or code in the evidence refers to.

@@ -8,7 +8,6 @@ text for the terminal.
 
 from __future__ import annotations
 
-import difflib
 import html
 import logging
 import re
@@ -24,7 +23,8 @@ from branca.element import Element, Figure
 from . import i18n
 from ._io import write_text_atomic
 from .errors import UnknownPlaceError
-from .names import fold, fold_loose, slug
+from .layers import UnitNames
+from .names import fold, slug
 from .render import (
     AUTO,
     MapOptions,
@@ -54,6 +54,17 @@ _TOWN_CSS = """
 """
 
 
+def _names_a_group(units: pd.DataFrame, hits: list[int], name: str) -> bool:
+    """Whether ``name`` is the name or code of the one group all ``hits`` belong to."""
+    keys: set[str] = set()
+    for col in ("group_id", "group_name"):
+        if col in units.columns:
+            keys |= {fold(v) for v in units[col].iloc[hits].tolist() if not i18n.is_missing(v)}
+    return fold(name) in keys and all(
+        not i18n.is_missing(g) for g in units["group_id"].iloc[hits].tolist()
+    ) and len(set(units["group_id"].iloc[hits].tolist())) == 1
+
+
 def find_unit(units: pd.DataFrame, name: str) -> int:
     """Return the row position of the unit called ``name`` in any spelling.
 
@@ -67,42 +78,21 @@ def find_unit(units: pd.DataFrame, name: str) -> int:
         No unit or several units match; the message lists the closest names, or the
         members when ``name`` is a city made of several units (e.g. Beograd).
     """
-    cols = [c for c in ("name", "name_cyr", "id") if c in units.columns]
-    for folder in (fold, fold_loose):
-        key = folder(name)
-        if not key:
-            break
-        hits = sorted({
-            i for col in cols for i, v in enumerate(units[col].tolist())
-            if not i18n.is_missing(v) and folder(v) == key
-        })  # fmt: skip
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            listed = ", ".join(f"{units['name'].iloc[i]} ({units['id'].iloc[i]})" for i in hits)
-            raise UnknownPlaceError(
-                f"{name!r} matches {len(hits)} municipalities: {listed}; give the code instead"
-            )
-    if "group_name" in units.columns:
-        members = [
-            i for i, v in enumerate(units["group_name"].tolist())
-            if not i18n.is_missing(v) and fold(v) == fold(name)
-        ]  # fmt: skip
-        if members:
-            listed = ", ".join(str(units["name"].iloc[i]) for i in members)
-            raise UnknownPlaceError(
-                f"{name!r} is a city made of {len(members)} municipalities; name one of them: "
-                f"{listed}"
-            )
-    choices: dict[str, str] = {}
-    for i in range(len(units)):
-        display = str(units["name"].iloc[i])
-        for col in cols:
-            v = units[col].iloc[i]
-            if not i18n.is_missing(v):
-                choices.setdefault(fold(v), display)
-    close = difflib.get_close_matches(fold(name), list(choices), n=5, cutoff=0.6)
-    suggestions = list(dict.fromkeys(choices[c] for c in close))
+    index = UnitNames(units)
+    hits = sorted(index.positions(name))
+    if len(hits) == 1:
+        return hits[0]
+    if hits and _names_a_group(units, hits, name):
+        listed = ", ".join(str(units["name"].iloc[i]) for i in hits)
+        raise UnknownPlaceError(
+            f"{name!r} is a city made of {len(hits)} municipalities; name one of them: {listed}"
+        )
+    if hits:
+        listed = ", ".join(f"{units['name'].iloc[i]} ({units['id'].iloc[i]})" for i in hits)
+        raise UnknownPlaceError(
+            f"{name!r} matches {len(hits)} municipalities: {listed}; give the code instead"
+        )
+    suggestions = index.close(name, n=5)
     hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
     raise UnknownPlaceError(
         f"no municipality called {name!r}{hint}. Names may be written in Latin or Cyrillic, "
