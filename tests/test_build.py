@@ -155,3 +155,16 @@ def test_the_console_script_runs_the_default(tmp_path: Path) -> None:
     mod = subprocess.run([sys.executable, "-m", "camera_map", "--help"], capture_output=True,
                          text=True, timeout=60)
     assert mod.returncode == 0 and "Usage: camera-map" in mod.stdout
+
+
+def test_threaded_exports_write_the_same_bytes(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import camera_map.pipeline as pipeline
+
+    data = Path(__file__).parent / "data" / "osm" / "overpass_osecina.json"
+    serial = camera_map.build([data], out_dir=tmp_path / "serial", png=False)
+    monkeypatch.setattr(pipeline, "PARALLEL_EXPORT_ROWS", 0)
+    threaded = camera_map.build([data], out_dir=tmp_path / "threaded", png=False)
+    assert set(serial.outputs) == set(threaded.outputs)
+    for name in ("municipalities.geojson", "cameras.geojson", "municipalities.csv",
+                 "cameras.csv", "problems.csv", "sources.json"):
+        assert serial.outputs[name].read_bytes() == threaded.outputs[name].read_bytes(), name
