@@ -57,6 +57,7 @@ _EN: Final[dict[str, str]] = {
     "unit.km2": "km²",
     "town.link": "Town page",
     "map.data_date": "Data as of {date}",
+    "map.title": "Surveillance cameras — {country}",
     "map.not_drawn": (
         "{n} camera(s) with only a settlement- or municipality-level position are counted "
         "in their municipality but not drawn as points."
@@ -169,6 +170,7 @@ _SR_LATN: Final[dict[str, str]] = {
     "unit.km2": "km²",
     "town.link": "Stranica opštine",
     "map.data_date": "Podaci od {date}",
+    "map.title": "Kamere za video-nadzor — {country}",
     "map.not_drawn": (
         "Kamere samo sa približnim položajem (naselje ili opština): {n}. Ubrojane su u "
         "opštinu, ali nisu prikazane kao tačke."

@@ -102,6 +102,7 @@ class Layer:
     population_year: int | None = None
     population_source: str | None = None
     country: str | None = None
+    country_local: str | None = None
     country_code: str | None = None
     contains_osm: bool = False
     path: Path | None = None
@@ -239,7 +240,8 @@ def load_layer(name: str | None = None) -> Layer:
         attribution=list(meta.get("attribution", [])),
         population_year=meta.get("population_year"),
         population_source=meta.get("population_source"),
-        country=meta.get("country"), country_code=meta.get("country_code"),
+        country=meta.get("country"), country_local=meta.get("country_local"),
+        country_code=meta.get("country_code"),
         contains_osm=bool(meta.get("contains_osm")),
         path=folder,
     )

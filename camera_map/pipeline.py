@@ -310,7 +310,8 @@ def build(
     from .render import render_map
 
     opts = dict(map_options or {})
-    opts.setdefault("title", f"Surveillance cameras — {the_layer.country or the_layer.title}")
+    if "title" not in opts:
+        opts["title"] = _default_title(the_layer, str(opts.get("lang", "en")))
     opts.setdefault("data_date", _data_date(cams_out))
     outputs["map.html"] = render_map(metrics.units, cams_out, out / "map.html",
                                      attribution=attribution, **opts)
@@ -390,6 +391,17 @@ def _run_writers(jobs: list[tuple[str, Callable[[], Path]]], *,
     with ThreadPoolExecutor(max_workers=min(3, os.cpu_count() or 1)) as pool:
         futures = [(name, pool.submit(job)) for name, job in jobs]
     return {name: future.result() for name, future in futures}
+
+
+def _default_title(layer: Layer, lang: str) -> str:
+    """"Surveillance cameras — Serbia", in the map's language and script."""
+    from . import i18n
+    from .names import to_cyrillic
+
+    country = layer.country or layer.title
+    if lang != "en" and layer.country_local:
+        country = to_cyrillic(layer.country_local) if lang == "sr-Cyrl" else layer.country_local
+    return i18n.text("map.title", lang, country=country)
 
 
 def _is_osm(source: SourceResult) -> bool:

@@ -168,3 +168,13 @@ def test_threaded_exports_write_the_same_bytes(tmp_path: Path, monkeypatch) -> N
     for name in ("municipalities.geojson", "cameras.geojson", "municipalities.csv",
                  "cameras.csv", "problems.csv", "sources.json"):
         assert serial.outputs[name].read_bytes() == threaded.outputs[name].read_bytes(), name
+
+
+@pytest.mark.parametrize(("lang", "title"), [
+    ("en", "Surveillance cameras — Serbia"),
+    ("sr-Latn", "Kamere za video-nadzor — Srbija"),
+    ("sr-Cyrl", "Камере за видео-надзор — Србија"),
+])
+def test_map_title_in_the_chosen_language(tmp_path: Path, lang: str, title: str) -> None:
+    res = camera_map.build(out_dir=tmp_path, formats=[], png=False, map_options={"lang": lang})
+    assert title in res.outputs["map.html"].read_text("utf-8")
