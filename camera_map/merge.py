@@ -406,7 +406,12 @@ def merge_cameras(
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     lon[located], lat[located] = shapely.get_x(geoms[located]), shapely.get_y(geoms[located])
-    ia, ib, dist, origin = _close_pairs(table, lon, lat, thr)
+    if len(np.unique(_origins(table, np.flatnonzero(located))[located])) < 2:
+        # one origin (e.g. a single OSM extract): no two records may merge, nothing to pair
+        ia = ib = np.empty(0, dtype=np.int64)
+        dist, origin = np.empty(0), np.full(n, -1, dtype=np.int64)
+    else:
+        ia, ib, dist, origin = _close_pairs(table, lon, lat, thr)
     checks = _Checks(table, np.flatnonzero(origin >= 0), max_direction_difference)
     reasons = checks.conflicts(ia, ib)
     bad = np.array([r is not None for r in reasons], dtype=bool)
