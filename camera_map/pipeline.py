@@ -86,9 +86,10 @@ class Analysis:
         ]).sort_values(["rank", "name"])
         for row in ranked.head(10).itertuples():
             noun = "camera" if int(row.cameras) == 1 else "cameras"
+            one_per = ("" if pd.isna(row.residents_per_camera)
+                       else f" (one per {row.residents_per_camera:,.0f})")
             lines.append(f"  {int(row.rank):>3}. {row.name}: {int(row.cameras):,} {noun}, "
-                         f"{row.cameras_per_1000:.2f} per 1,000 residents "
-                         f"(one per {row.residents_per_camera:,.0f})")
+                         f"{row.cameras_per_1000:.2f} per 1,000 residents{one_per}")
         for check in self.claims:
             lines.append(("✓ " if check.ok else "✗ ") + check.text)
         if self.problems:

@@ -178,3 +178,16 @@ def test_threaded_exports_write_the_same_bytes(tmp_path: Path, monkeypatch) -> N
 def test_map_title_in_the_chosen_language(tmp_path: Path, lang: str, title: str) -> None:
     res = camera_map.build(out_dir=tmp_path, formats=[], png=False, map_options={"lang": lang})
     assert title in res.outputs["map.html"].read_text("utf-8")
+
+
+def test_a_reported_zero_is_ranked_and_shown_as_zero(tmp_path: Path) -> None:
+    reg = tmp_path / "odgovori.csv"
+    reg.write_text("Opština,Broj kamera,Dokument\nLjig,0,Odgovor 1\nOsečina,100,Odgovor 2\n",
+                   encoding="utf-8")
+    res = camera_map.build([reg], out_dir=tmp_path / "o", formats=["csv"], png=False)
+    ljig = res.metrics.unit("70769")
+    assert (ljig["evidence"], ljig["cameras"], ljig["cameras_per_1000"], ljig["rank"]) == (
+        "unit", 0, 0.0, 2)
+    assert "2. Ljig: 0 cameras, 0.00 per 1,000 residents" in res.summary()
+    muni = pd.read_csv(res.outputs["municipalities.csv"], dtype={"id": str}).set_index("id")
+    assert muni.at["70769", "cameras"] == 0 and pd.isna(muni.at["70017", "cameras"])
