@@ -883,6 +883,7 @@ def build_map(
         "cameras": payload,
         "labels": {f: i18n.text(f"col.{f}", lang) for f in _POPUP_FIELDS},
         "text": {**i18n.strings(lang, "legend."), **i18n.strings(lang, "filter."),
+                 **i18n.strings(lang, "box."),
                  **i18n.strings(lang, "camera.")},
         "attribution": [linkify(a) for a in attribution],
         "coneLength": options.cone_length_m,

@@ -68,3 +68,24 @@ def test_osm_cameras_are_clustered_and_cited(browser, map_with_osm) -> None:  # 
         n = page.evaluate("() => cameraMap.layers.cluster.getLayers().length")
         assert n >= 3
         assert visit.errors == [] and visit.external == []
+
+
+def test_small_iframe_folds_the_boxes_and_keeps_the_legend(browser, default_map) -> None:  # type: ignore[no-untyped-def]
+    with open_page(browser, default_map, viewport=(640, 420)) as visit:
+        page = visit.page
+        assert visit.errors == [] and visit.external == []
+        legend = page.locator(".cm-legend")
+        assert "cm-folded" in (legend.get_attribute("class") or "")
+        assert page.locator(".cm-legend .cm-classes").is_visible()  # classes stay visible
+        assert not page.locator(".cm-legend input[type=radio]").first.is_visible()
+        assert not page.locator(".cm-title .cm-note").first.is_visible()
+        attribution = page.locator(".leaflet-control-attribution").bounding_box()
+        assert attribution is not None and attribution["height"] < 30  # one line
+        covered = page.evaluate("""() => { let a = 0; document.querySelectorAll(
+            '.cm-box, .leaflet-control-attribution').forEach(e => {
+            const r = e.getBoundingClientRect(); a += r.width * r.height; });
+            return a / (innerWidth * innerHeight); }""")
+        assert covered < 0.35
+        page.locator(".cm-legend .cm-fold").click()
+        assert page.locator(".cm-legend input[type=radio]").first.is_visible()
+        assert page.locator(".cm-legend .cm-fold").get_attribute("aria-expanded") == "true"

@@ -39,12 +39,31 @@ function cameraMapApp(map, cfg) {
     app.metric = i; units.setStyle(unitStyle); drawLegend();
   };
 
+  /* ---------- small screens (an article's iframe): boxes start folded, a button unfolds */
+  var compact = map.getSize().x < 700 || map.getSize().y < 520;
+  if (compact) { map.getContainer().classList.add("cm-compact"); }
+  function foldable(box, folded) {
+    var b = el("button", "cm-fold", null);
+    b.type = "button";
+    function show() {
+      b.textContent = box.classList.contains("cm-folded") ? "+" : "\u2212";
+      b.setAttribute("aria-label", box.classList.contains("cm-folded") ? T["box.unfold"]
+                                                                      : T["box.fold"]);
+      b.setAttribute("aria-expanded", String(!box.classList.contains("cm-folded")));
+    }
+    b.addEventListener("click", function () { box.classList.toggle("cm-folded"); show(); });
+    box.insertBefore(b, box.firstChild);
+    if (folded) { box.classList.add("cm-folded"); }
+    show();
+  }
+
   /* ---------- title ---------- */
   var Title = L.Control.extend({ options: { position: "topleft" }, onAdd: function () {
     var box = el("div", "cm-box cm-title");
     el("h1", null, box, cfg.title);
     if (cfg.dataDate) { el("p", null, box, cfg.dataDate); }
     cfg.notes.forEach(function (n) { el("p", "cm-note", box, n); });
+    if (cfg.dataDate || cfg.notes.length) { foldable(box, compact); }
     L.DomEvent.disableClickPropagation(box);
     return box;
   }});
@@ -54,6 +73,7 @@ function cameraMapApp(map, cfg) {
   var legendBox;
   function drawLegend() {
     legendBox.textContent = "";
+    foldable(legendBox, legendBox.classList.contains("cm-folded"));
     var m = cfg.metrics[app.metric];
     el("h2", null, legendBox, T["legend.show"]);
     cfg.metrics.forEach(function (mm, i) {
@@ -89,7 +109,7 @@ function cameraMapApp(map, cfg) {
     }
   }
   var Legend = L.Control.extend({ options: { position: "bottomright" }, onAdd: function () {
-    legendBox = el("div", "cm-box cm-legend");
+    legendBox = el("div", "cm-box cm-legend" + (compact ? " cm-folded" : ""));
     L.DomEvent.disableClickPropagation(legendBox); L.DomEvent.disableScrollPropagation(legendBox);
     drawLegend();
     return legendBox;
@@ -248,6 +268,7 @@ function cameraMapApp(map, cfg) {
     select(box, T["filter.vendor"], cam.cols.manufacturer, "vendor");
     select(box, T["filter.source"], cam.cols.source, "source");
     app.countBox = el("p", "cm-note cm-count", box);
+    foldable(box, compact);
     L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
     return box;
   }});
