@@ -75,7 +75,7 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
     ``assigned_by`` (``point`` or ``name``), plus a problem for each row that could not be
     assigned and for each point that lies in a different unit than the one its row names.
     """
-    out = cameras.copy()
+    out = cameras.copy(deep=False)  # copy-on-write: the new columns copy nothing else
     problems: list[Problem] = []
     located = is_located(out).to_numpy()
     unit_of_point = units_containing(out.geometry, layer.units).astype(object)

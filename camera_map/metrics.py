@@ -65,8 +65,9 @@ _AGG_COLUMNS = [
 
 def _joined_by(ids: pd.Series, values: pd.Series, *, split: str | None = None) -> pd.Series:
     """Distinct non-empty values per id, sorted and "; "-joined (distinct pairs first: fast)."""
-    pairs = pd.DataFrame({"id": ids.to_numpy(),
-                          "v": values.to_numpy(dtype=object, na_value=None)})
+    # typed (Arrow) strings, not Python objects: a million rows stay cheap
+    pairs = pd.DataFrame({"id": ids.reset_index(drop=True),
+                          "v": values.astype("string").reset_index(drop=True)})
     pairs = pairs.dropna().drop_duplicates()
     if split:
         pairs = pairs.assign(v=pairs["v"].str.split(split)).explode("v")
@@ -99,7 +100,7 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
     exact = (rows["geocode_precision"] == "exact").fillna(False).to_numpy()
     installed = (rows["status"] == "installed").fillna(False).to_numpy()
     frame = pd.DataFrame({
-        "id": rows["municipality_id"].to_numpy(),
+        "id": rows["municipality_id"].astype("string"),
         "points": count.where(is_point, 0),
         "counted": count.where(~is_point, 0),
         "foi_points": count.where(is_point & is_foi, 0),
@@ -111,7 +112,7 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool) -> pd.DataFrame:
         "fr": count.where(fr.fillna(False).to_numpy(), 0),
         "fr_known": fr.notna().to_numpy(),
         "has_foi": is_foi,
-        "date": rows["source_date"].to_numpy(dtype=object, na_value=None),
+        "date": rows["source_date"].astype("string"),
     })
     g = frame.groupby("id", sort=True)
     sums = g[["points", "counted", "foi_points", "foi_counted", "osm_points", "exact",
@@ -169,7 +170,13 @@ def compute_metrics(cameras: gpd.GeoDataFrame, layer: Layer, *,
     """
     if osm_in_build is None:
         osm_in_build = bool((cameras["source"] == "osm").any())
-    assigned = cameras[cameras["municipality_id"].notna()]
+    # only the columns the figures need: filtering all of a million-row table copies it
+    needed = [c for c in ("municipality_id", "assigned_level", "assigned_by", "count",
+                          "source", "sources_all", "facial_recognition", "geocode_precision",
+                          "status", "source_date", "manufacturer", "document")
+              if c in cameras.columns]
+    frame = pd.DataFrame(cameras[needed])
+    assigned = frame[frame["municipality_id"].notna()]
     unit_rows = assigned[assigned["assigned_level"] == "unit"]
     group_rows = assigned[assigned["assigned_level"] == "group"]
     per_unit = _aggregate(pd.DataFrame(unit_rows), osm_in_build=osm_in_build)

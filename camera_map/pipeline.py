@@ -258,7 +258,10 @@ def analyse(
         attribution.insert(0, OSM_ATTRIBUTION)
     elif the_layer.contains_osm and not any("OpenStreetMap" in a for a in attribution):
         attribution.append(OSM_ATTRIBUTION)
-    cams = joined.cameras.sort_values("camera_id", kind="stable").reset_index(drop=True)
+    cams = joined.cameras
+    if not cams["camera_id"].is_monotonic_increasing:  # merge already sorts; skip the copy
+        cams = cams.sort_values("camera_id", kind="stable")
+    cams = cams.reset_index(drop=True)
     return Analysis(the_layer, metrics, cams, sources, rejected, problems, checks, conflicts,
                     timings, attribution)
 
