@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,16 +55,34 @@ def main(verbose: int) -> None:
     _setup_logging(verbose)
 
 
-def _progress() -> Callable[[str], None]:
-    status = err.status("starting", spinner="dots")
-    status.start()
+class _Progress:
+    """The stage being run on stderr, with rows done and time left while geocoding."""
 
-    def step(stage: str) -> None:
-        status.update(f"{stage}…")
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._status = err.status("starting", spinner="dots")
+        self._status.start()
+        self._started = 0.0
+
+    def __call__(self, stage: str) -> None:
+        self._status.update(f"{stage}…")
         if stage == "done":
-            status.stop()
+            self._status.stop()
 
-    return step
+    def geocoding(self, done: int, total: int) -> None:
+        if done == 0 or not self._started:
+            self._started = self._clock()
+        left = ""
+        if 0 < done < total:
+            seconds = (self._clock() - self._started) / done * (total - done)
+            left = f", about {seconds:,.0f} s left"
+        self._status.update(f"geocoding {done:,} of {total:,} addresses{left}…")
+
+
+def _progress() -> _Progress:
+    return _Progress()
 
 
 @main.command()
@@ -189,7 +207,7 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
             result = run_build(
                 list(cameras) or None, layer=the_layer, out_dir=out_dir, osm_area=osm_area,
                 osm_bbox=osm_bbox, overpass_url=overpass_url, claims=claims, extract=extract,
-                online=online, nominatim_url=nominatim_url,
+                online=online, nominatim_url=nominatim_url, geocode_progress=step.geocoding,
                 read_options=read_options, map_options=map_options, formats=format_list,
                 png=png, merge=merge, merge_distances=distances,
                 max_direction_difference=max_direction_difference, strict=strict,
