@@ -50,7 +50,7 @@ HOW_TO_EXPORT: Final = (
     "spreadsheet program and use 'Save as' → CSV or XLSX"
 )
 
-_MAGIC: Final = (
+MAGIC: Final = (
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
@@ -60,6 +60,7 @@ _MAGIC: Final = (
     (b"Rar!", "a RAR archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
     (b"{\\rtf", "an RTF document"),
+    (b"SQLite format 3", "an SQLite database (a GeoPackage?)"),
 )
 _PDF_HINT: Final = (
     "; a PDF reply has to be turned into a table first: copy the table into a spreadsheet "
@@ -110,7 +111,20 @@ def is_blank(value: Cell) -> bool:
 # --- file kind ------------------------------------------------------------------------------
 
 
-def _zip_kind(path: Path) -> str | None:
+def looks_binary(head: bytes) -> bool:
+    """Whether the first bytes of a file are binary data rather than text.
+
+    UTF-16 text (with its byte-order mark, as Excel's "Unicode text" export writes) is
+    text; otherwise a NUL byte or more than 1 % control characters means binary.
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    sample = head[:4096]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13))
+    return b"\x00" in sample or controls > max(2, len(sample) // 100)
+
+
+def zip_kind(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
@@ -139,7 +153,7 @@ def sniff_kind(path: Path, data: bytes) -> str:
             "export or download finished"
         )
     if head.startswith(b"PK\x03\x04"):
-        kind = _zip_kind(path)
+        kind = zip_kind(path)
         if kind in ("xlsx", "ods"):
             return kind
         what = kind[4:] if kind and kind.startswith("zip:") else "a damaged ZIP archive"
@@ -147,17 +161,13 @@ def sniff_kind(path: Path, data: bytes) -> str:
             what = "an OpenDocument text (.odt)"
         raise UnknownFormatError(f"{name}: this is not a register (it looks like {what}): "
                                  f"{HOW_TO_EXPORT}")
-    for magic, what in _MAGIC:
+    for magic, what in MAGIC:
         if head.startswith(magic):
             hint = _PDF_HINT if "PDF" in what else _XLS_HINT if ".xls" in what else ""
             raise UnknownFormatError(
                 f"{name}: this is not a register (it looks like {what}): {HOW_TO_EXPORT}{hint}"
             )
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "csv"  # UTF-16 text, as Excel's "Unicode text" export writes
-    sample = head[:4096]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13))
-    if b"\x00" in sample or controls > max(2, len(sample) // 100):
+    if looks_binary(head):
         raise UnknownFormatError(
             f"{name}: this is not a register (it looks like binary data, not text): "
             f"{HOW_TO_EXPORT}"

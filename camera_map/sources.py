@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ._tabular import MAGIC, looks_binary, zip_kind
 from .errors import InputError, Problem, UnknownFormatError
 from .table import empty_cameras
 
@@ -31,11 +32,6 @@ EXPECTED = (
 )
 _SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods", ".osm", ".pbf", ".bz2", ".gz",
              ".json"}
-_MAGIC = {
-    b"\x89PNG": "a PNG image", b"%PDF": "a PDF document", b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image", b"\xd0\xcf\x11\xe0": "an old-style Office file (.xls/.doc): save "
-    "it as .xlsx or .csv", b"SQLite format 3": "an SQLite database (a GeoPackage?)",
-}
 
 
 @dataclass
@@ -80,15 +76,14 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
     if osm_kind:
         return osm_kind
     if head.startswith(b"PK\x03\x04"):
-        if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head:
-            return "ods"
-        if b"[Content_Types].xml" in head or b"xl/" in head:
-            return "xlsx"
+        kind = zip_kind(p)
+        if kind in ("xlsx", "ods"):
+            return kind
         raise UnknownFormatError(
             f"camera file {str(p)!r} is a ZIP archive but not an XLSX or ODS spreadsheet; "
             f"expected {EXPECTED}"
         )
-    for magic, what in _MAGIC.items():
+    for magic, what in MAGIC:
         if head.startswith(magic):
             raise UnknownFormatError(
                 f"camera file {str(p)!r} looks like {what}; expected {EXPECTED}")
@@ -104,7 +99,7 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
             f"camera file {str(p)!r} is XML/HTML but not OpenStreetMap XML (no <osm> root); "
             f"expected {EXPECTED}"
         )
-    if b"\x00" in head:
+    if looks_binary(head):
         raise UnknownFormatError(
             f"camera file {str(p)!r} is a binary file of unknown kind; expected {EXPECTED}"
         )

@@ -40,6 +40,15 @@ def test_file_of_the_wrong_kind(tmp_path: Path) -> None:
     assert not (tmp_path / "o" / "map.html").exists()
 
 
+def test_a_utf16_register_is_text_not_binary(tmp_path: Path) -> None:
+    reg = tmp_path / "unicode.csv"  # Excel's "Unicode text" export
+    reg.write_bytes("Opština,Broj kamera\nOsečina,3\n".encode("utf-16"))
+    res = invoke("build", "--cameras", str(reg), "--out", str(tmp_path / "o"), "--format",
+                 "csv", "--no-png")
+    assert res.exit_code == 0, res.stderr
+    assert "Osečina: 3 cameras" in res.stdout
+
+
 def test_json_that_is_not_overpass(tmp_path: Path) -> None:
     geo = tmp_path / "points.geojson"
     geo.write_text('{"type": "FeatureCollection", "features": []}')
