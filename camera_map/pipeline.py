@@ -26,7 +26,7 @@ from .join import JOIN_COLUMNS, join_cameras
 from .layers import OSM_ATTRIBUTION, Layer, load_layer
 from .merge import CONFLICT_COLUMNS, MERGE_COLUMNS
 from .metrics import Metrics, compute_metrics
-from .sources import SourceResult, read_sources
+from .sources import SourceResult, camera_files, read_sources
 from .table import COLUMNS, empty_cameras, validate_cameras
 
 log = logging.getLogger(__name__)
@@ -464,16 +464,15 @@ def _with_lonlat(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _check_distinct_names(inputs: Sequence[str | os.PathLike[str]]) -> None:
     """Rows are referenced by file name (``file.csv#row 7``), so names must differ."""
-    files = [f for p in map(Path, inputs) for f in ([p] if not p.is_dir() else
-             sorted(x for x in p.iterdir() if x.is_file()))]
     seen: dict[str, Path] = {}
-    for f in files:
+    for f in (f for path in inputs for f in camera_files(path)):
         other = seen.setdefault(f.name, f)
-        if other != f and other.resolve() != f.resolve():
-            raise InputError(f"two inputs have the same file name {f.name!r} ({other} and {f}); "
-                             "rows are cited by file name, so rename one of them")
-        if other == f and files.count(f) > 1:
+        if other is f:
+            continue
+        if other.resolve() == f.resolve():
             raise InputError(f"{f} is given twice; give each input once")
+        raise InputError(f"two inputs have the same file name {f.name!r} ({other} and {f}); "
+                         "rows are cited by file name, so rename one of them")
 
 
 def _int_or_none(v: object) -> int | None:

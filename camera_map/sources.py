@@ -116,8 +116,7 @@ def read_source(path: str | os.PathLike[str], **options: Any) -> list[SourceResu
     p = Path(path)
     kind = detect_kind(p)
     if kind == "folder":
-        files = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(".")
-                       and _is_candidate(f))
+        files = camera_files(p)
         if not files:
             raise InputError(f"folder {str(p)!r} holds no camera files; expected {EXPECTED}")
         return [r for f in files for r in read_source(f, **options)]
@@ -134,6 +133,15 @@ def read_source(path: str | os.PathLike[str], **options: Any) -> list[SourceResu
                          problems=list(reg.problems), rows_read=reg.rows_read,
                          details={"needs_geocoding": reg.needs_geocoding,
                                   "columns": reg.columns, "register": reg})]
+
+
+def camera_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The files an input stands for: itself, or a folder's camera files in name order."""
+    p = Path(path)
+    if not p.is_dir():
+        return [p]
+    return sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(".")
+                  and _is_candidate(f))
 
 
 def _is_candidate(f: Path) -> bool:

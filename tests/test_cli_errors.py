@@ -140,3 +140,23 @@ def test_town_understands_aliases_and_cities(tmp_path: Path) -> None:
     assert "Zemun" in city.stderr  # the members of the City of Belgrade are listed
     unknown = invoke("town", "Osecinna", "--out", str(tmp_path))
     assert unknown.exit_code == 1 and "closest: Osečina" in unknown.stderr
+
+
+def test_folders_with_readmes_of_the_same_name(tmp_path: Path) -> None:
+    for d, town in (("a", "Ljig"), ("b", "Osečina")):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "README.md").write_text("notes, not a register\n", "utf-8")
+        (tmp_path / d / f"{d}.csv").write_text(f"Opština,Broj kamera\n{town},3\n", "utf-8")
+    res = invoke("build", "--cameras", str(tmp_path / "a"), "--cameras", str(tmp_path / "b"),
+                 "--out", str(tmp_path / "o"), "--format", "csv", "--no-png")
+    assert res.exit_code == 0, res.stderr
+    assert "Read 2 input(s)" in res.stdout
+
+
+def test_the_same_file_twice(tmp_path: Path) -> None:
+    reg = tmp_path / "kamere.csv"
+    reg.write_text("Opština,Broj kamera\nLjig,3\n", "utf-8")
+    res = invoke("build", "--cameras", str(reg), "--cameras", str(reg), "--out",
+                 str(tmp_path / "o"))
+    assert res.exit_code == 1
+    assert first_line(res.stderr) == f"error: {reg} is given twice; give each input once"
