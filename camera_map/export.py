@@ -68,23 +68,15 @@ def _round_coords(coords: Any, decimals: int) -> Any:
 
 
 def _geometry_json(geoms: Sequence[Any], decimals: int) -> list[str]:
-    """RFC 7946 geometry objects (null for missing/empty), coordinates rounded."""
+    """RFC 7946 geometry objects (null for missing/empty), coordinates rounded, polygons
+    wound counter-clockwise. Point layers take the vectorised :func:`_arrow_points`."""
     arr = np.asarray(geoms, dtype=object)
     missing = shapely.is_missing(arr) | shapely.is_empty(arr)
     out = ["null"] * len(arr)
     present = np.flatnonzero(~missing)
     if present.size == 0:
         return out
-    sub = arr[present]
-    types = shapely.get_type_id(sub)
-    if (types == 0).all():  # points: vectorised (shortest repr of the rounded value)
-        xy = np.round(shapely.get_coordinates(sub), decimals)
-        xs = xy[:, 0].astype(str).astype(object)
-        ys = xy[:, 1].astype(str).astype(object)
-        arr_out = np.array(out, dtype=object)
-        arr_out[present] = '{"type":"Point","coordinates":[' + xs + "," + ys + "]}"
-        return list(arr_out)
-    sub = shapely.orient_polygons(sub, exterior_cw=False)
+    sub = shapely.orient_polygons(arr[present], exterior_cw=False)
     for i, g in zip(present, sub, strict=True):
         mapping = shapely.geometry.mapping(g)
         out[i] = json.dumps({"type": mapping["type"],
@@ -309,8 +301,6 @@ def write_json(data: Any, path: str | Path) -> Path:
     return write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2,
                                               sort_keys=True, default=str) + "\n")
 
-
-Writer = Callable[..., Path]
 
 
 def _ogr_ready(frame: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,6 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 import pyproj
-import shapely
 
 from . import settings
 from .errors import ColumnError, InputError, ProblemLog, UnknownFormatError, UnknownPlaceError
@@ -393,8 +392,3 @@ def _population_from_csv(path: Path, ids: pd.Series, id_field: str) -> pd.Series
     if unknown:
         log.warning("%s: %d ids match no boundary (e.g. %s)", path.name, len(unknown), unknown[:3])
     return pd.Series([lookup.get(i, pd.NA) for i in ids], index=ids.index, dtype="Int64")
-
-
-def units_union(layer: Layer) -> shapely.Geometry:
-    """The union of every unit (the country outline, for outside-the-country checks)."""
-    return shapely.union_all(layer.units.geometry.values)

@@ -21,7 +21,6 @@ import pandas as pd
 
 from ._tabular import MAGIC, looks_binary, zip_kind
 from .errors import InputError, Problem, UnknownFormatError
-from .table import empty_cameras
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +166,3 @@ def read_sources(paths: Sequence[str | os.PathLike[str]], **options: Any) -> lis
         raise InputError(f"{len(failures)} camera files could not be read",
                          [Problem(str(e)) for e in failures])
     return results
-
-
-def no_cameras() -> gpd.GeoDataFrame:
-    """An empty camera table (for a build with no evidence at all)."""
-    return empty_cameras()
