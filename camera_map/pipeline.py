@@ -1,7 +1,7 @@
 """Run the whole pipeline: sources → table → geocode → join → metrics → render / export.
 
 :func:`build` is what ``camera-map build`` calls. With no arguments it builds the bundled
-default: the Serbian layer plus the example register in ``examples/serbia/``.
+default: the Serbian layer plus its bundled evidence (``camera_map/data/layers/serbia/evidence/``).
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ class BuildResult(Analysis):
 
 
 def default_example() -> Path:
-    """Folder of the bundled example of the default layer (``examples/serbia``)."""
-    return Path(settings.examples_dir) / settings.default_layer
+    """Folder of the default layer's bundled evidence (``<layer>/evidence`` in the package)."""
+    return Path(settings.layers_dir) / settings.default_layer / "evidence"
 
 
 def default_cameras() -> list[Path]:
@@ -140,7 +140,7 @@ def analyse(
     cameras
         Camera files or folders (FOI registers, OSM files, Overpass JSON). ``None`` with no
         ``layer``, ``osm_area`` or ``osm_bbox`` uses the bundled example of the default
-        layer (``examples/serbia/``).
+        layer (``camera_map/data/layers/serbia/evidence/``).
     layer
         A :class:`~camera_map.layers.Layer` (e.g. from
         :func:`~camera_map.layers.layer_from_files`) or a bundled layer name; default Serbia.

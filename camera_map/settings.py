@@ -12,19 +12,15 @@ from pathlib import Path
 
 from . import __version__
 
-#: Folder of the repository's bundled data layers (``layers/``). Override with
-#: ``CAMERA_MAP_LAYERS`` when the package is installed away from its source tree.
+#: Folder of the bundled data layers, shipped inside the package (``camera_map/data/layers``;
+#: each layer's sources and the script that made it are in the repository's ``layers/``).
+#: Override with ``CAMERA_MAP_LAYERS`` to use layers of your own.
 layers_dir: Path = Path(
-    os.environ.get("CAMERA_MAP_LAYERS", Path(__file__).resolve().parent.parent / "layers")
+    os.environ.get("CAMERA_MAP_LAYERS", Path(__file__).resolve().parent / "data" / "layers")
 )
 
 #: Name of the bundled layer that ``camera-map build`` uses without ``--boundaries``.
 default_layer: str = "serbia"
-
-#: Folder of the bundled example camera data for the default layer.
-examples_dir: Path = Path(
-    os.environ.get("CAMERA_MAP_EXAMPLES", Path(__file__).resolve().parent.parent / "examples")
-)
 
 #: Where outputs land by default.
 output_dir: Path = Path(os.environ.get("CAMERA_MAP_OUTPUT", "output"))

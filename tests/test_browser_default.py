@@ -22,8 +22,8 @@ def default_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def map_with_osm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("osm")
     data = Path(__file__).parent / "data" / "osm" / "overpass_osecina.json"
-    result = camera_map.build([Path("examples/serbia/cameras"), data], out_dir=out,
-                              formats=[], png=False)
+    evidence = Path("camera_map/data/layers/serbia/evidence/cameras")
+    result = camera_map.build([evidence, data], out_dir=out, formats=[], png=False)
     return result.outputs["map.html"]
 
 

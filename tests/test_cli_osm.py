@@ -30,7 +30,8 @@ def invoke(*args: str):  # type: ignore[no-untyped-def]
 
 def test_build_with_live_overpass_counts_osecina_cameras(overpass: str, tmp_path: Path,
                                                           http_server: LocalServer) -> None:
-    res = invoke("build", "--cameras", "examples/serbia/cameras", "--osm-bbox",
+    res = invoke("build", "--cameras", "camera_map/data/layers/serbia/evidence/cameras",
+                 "--osm-bbox",
                  "19.58,44.36,19.62,44.39", "--overpass-url", overpass,
                  "--out", str(tmp_path / "o"), "--format", "geojson")
     assert res.exit_code == 0, res.output

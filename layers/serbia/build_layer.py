@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 import unicodedata
 from pathlib import Path
@@ -34,6 +35,9 @@ from shapely.geometry import box
 from shapely.ops import unary_union
 
 HERE = Path(__file__).resolve().parent
+#: Where the built layer goes: inside the package, so that it ships in the wheel.
+OUT = Path(os.environ.get("CAMERA_MAP_LAYER_OUT",
+                         HERE.parent.parent / "camera_map" / "data" / "layers" / "serbia"))
 SOURCES = HERE / "sources"
 EQUAL_AREA = "EPSG:3035"
 BELGRADE_CITY = "71308"
@@ -155,7 +159,7 @@ def main() -> None:
     cols = ["id", "name", "name_cyr", "kind", "group_id", "group_name", "population",
             "population_method", "area_km2", "geometry_source", "geometry"]
     units = units[cols]
-    out = HERE / "units.geojson"
+    out = OUT / "units.geojson"
     tmp = out.with_suffix(".tmp")
     units.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer_options={
         "RFC7946": "YES", "WRITE_NAME": "NO"})
@@ -169,7 +173,7 @@ def main() -> None:
         "population_method": census[BELGRADE_CITY]["method"],
         "area_km2": round(float(bg_units["area_km2"].sum()), 3),
     }])
-    groups.to_csv(HERE / "groups.csv", index=False, lineterminator="\n")
+    groups.to_csv(OUT / "groups.csv", index=False, lineterminator="\n")
     print(f"wrote {out.name}: {len(units)} units, population {int(units['population'].sum()):,},"
           f" area {units['area_km2'].sum():,.1f} km²; groups.csv: {len(groups)} group(s)")
 
