@@ -66,6 +66,8 @@ class Analysis:
                      f"{n_acc:,} accepted, {n_rej:,} rejected"
                      + (" (see rejected.csv)" if n_rej else "")
                      + f", {needs:,} needed geocoding")
+        lines += [f"{s.path}: {s.details['provenance']}" for s in self.sources
+                  if s.details.get("provenance")]
         assigned = self.cameras[self.cameras["municipality_id"].notna()]
         records = int(assigned["count"].sum()) if len(assigned) else 0
         best = int(units["cameras"].sum()) + int(self.metrics.groups["cameras"].sum())
@@ -483,12 +485,15 @@ def _int_or_none(v: object) -> int | None:
 
 
 def _fetch_overpass(area: str | None, bbox: Any, url: str | None) -> SourceResult:
-    from .overpass import read_overpass
+    from .overpass import overpass_answer, read_answer
 
-    res = read_overpass(area=area, bbox=bbox, url=url)
+    answer = overpass_answer(area=area, bbox=bbox, url=url)
+    res = read_answer(answer, area=area, bbox=bbox)
     label = f"Overpass: {area or bbox}"
+    log.info("%s: %s", label, answer.provenance())
     return SourceResult(Path(label), "overpass-json", res.cameras, problems=list(res.problems),
-                        rows_read=len(res.cameras), attribution=[res.attribution])
+                        rows_read=len(res.cameras), attribution=[res.attribution],
+                        details={"provenance": answer.provenance()})
 
 
 def _drop_repeated_elements(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
