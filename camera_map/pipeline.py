@@ -292,7 +292,8 @@ def build(
         problems.csv, sources.json, summary.txt and README.md are always written.
     map_options
         Options for :func:`camera_map.render.render_map` (``title``, ``tiles``, ``lang``,
-        ``metric``, ``scheme``, ``k``, ``self_contained``).
+        ``metric``, ``scheme``, ``k``, ``self_contained``, ``basemap``). ``basemap``
+        defaults to the ``extract`` file when one is given; None draws no base map.
     png
         Also write ``map.png``, the static choropleth for print.
     """
@@ -317,6 +318,9 @@ def build(
     if "title" not in opts:
         opts["title"] = _default_title(the_layer, str(opts.get("lang", "en")))
     opts.setdefault("data_date", _data_date(cams_out))
+    if "basemap" not in opts and options.get("extract") is not None:
+        # the extract that places addresses also draws the streets around the cameras
+        opts["basemap"] = options["extract"]
     outputs["map.html"] = render_map(metrics.units, cams_out, out / "map.html",
                                      attribution=attribution, **opts)
     if png:
