@@ -1465,6 +1465,11 @@ def register_from_table(
     for info in infos:
         if info.skipped:
             acc.warn(f"sheet {info.name!r} not read: {info.skipped}", None, None)
+    for message in table.problems:
+        acc.warn(message, None, None)
+    for s in table.sheets:
+        for r, message in sorted(s.row_problems.items()):
+            acc.warn(message, s.name, r + 1 + opts.row_shift)
     _suggest_crs(acc)
     _drop_repeats(acc)
     cameras = validate_cameras(cameras_from_records(acc.records), where=p.name)
