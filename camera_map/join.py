@@ -126,22 +126,24 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
 
     refs = out["source_ref"].astype(object).to_numpy()
     for i in np.flatnonzero(located & ~inside):
-        problems.append(Problem(
+        problems.append(Problem.at_ref(
             "the point lies outside every unit of the layer; it is kept in cameras.geojson "
-            "but counts toward no municipality", file=refs[i]))
+            "but counts toward no municipality", refs[i], code="outside"))
     mismatch = inside & (match_code >= 0)
     mismatch &= (match_code != unit_code) & (match_code != group_of_unit[unit_code])
     for i in np.flatnonzero(mismatch):
         uid = unit_code[i]
-        problems.append(Problem(
+        problems.append(Problem.at_ref(
             f"the point lies in {place_names[uid]} ({place_ids[uid]}) but the row names "
-            f"{stated[stated_codes[i]]!r}; the point decides", file=refs[i]))
+            f"{stated[stated_codes[i]]!r}; the point decides", refs[i], code="elsewhere"))
     for i in np.flatnonzero(~located & ~by_name):
         err = resolved[stated_codes[i]] if stated_codes[i] >= 0 else None
-        problems.append(Problem(
+        problems.append(Problem.at_ref(
             str(err) if err is not None else
             "the row has no point and names no municipality, so it counts nowhere; add "
-            "coordinates, an address or the municipality", file=refs[i]))
+            "coordinates, an address or the municipality (or --municipality for a register "
+            "of one municipality)", refs[i],
+            code="unknown-unit" if err is not None else "nowhere"))
     level_code = np.where(inside, 0, np.where(by_name, level_of_text[stated_codes], -1))
     how_code = np.where(inside, 0, np.where(by_name, 1, -1))
     out["municipality_id"] = pd.array(place_ids, dtype="string").take(code, allow_fill=True)
