@@ -89,6 +89,10 @@ def _progress() -> _Progress:
 @click.option("--cameras", "cameras", multiple=True, type=click.Path(path_type=Path),
               metavar="PATH", help="Camera file or folder (FOI register CSV/XLSX/ODS, OSM "
               ".osm/.osm.bz2/.osm.pbf, Overpass JSON). Repeat for several.")
+@click.option("--with-bundled-evidence", "bundled_evidence", is_flag=True, default=None,
+              help="Also read the bundled evidence of the default layer (public reporting, "
+              "with its claims and national context) beside your --cameras files. Without "
+              "--cameras it is always read.")
 @click.option("--layer", default=None, help="Bundled boundary layer (default: serbia).")
 @click.option("--boundaries", type=click.Path(path_type=Path), default=None,
               help="Your own boundaries (any format GDAL reads) instead of a bundled layer.")
@@ -153,7 +157,8 @@ def _progress() -> _Progress:
 @click.option("--strict", is_flag=True, help="Fail (exit 4) if any input row is rejected.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output/).")
-def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
+def build(cameras: tuple[Path, ...], bundled_evidence: bool | None, layer: str | None,
+          boundaries: Path | None,
           id_field: str | None, name_field: str | None, population: Path | None,
           population_field: str | None, osm_area: str | None, osm_bbox: str | None,
           overpass_url: str | None, extract: Path | None, online: bool,
@@ -173,6 +178,9 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
                                "go with --boundaries")
     if boundaries is not None and layer:
         raise click.UsageError("use just one of --layer or --boundaries")
+    if bundled_evidence and boundaries is not None:
+        raise click.UsageError("--with-bundled-evidence goes with the bundled layer, not "
+                               "with --boundaries")
     if population and population_field:
         raise click.UsageError("use just one of --population (a CSV) or --population-field")
     from .pipeline import FORMATS
@@ -206,7 +214,8 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
         try:
             result = run_build(
                 list(cameras) or None, layer=the_layer, out_dir=out_dir, osm_area=osm_area,
-                osm_bbox=osm_bbox, overpass_url=overpass_url, claims=claims, extract=extract,
+                osm_bbox=osm_bbox, overpass_url=overpass_url, claims=claims,
+                bundled_evidence=bundled_evidence or None, extract=extract,
                 online=online, nominatim_url=nominatim_url, geocode_progress=step.geocoding,
                 read_options=read_options, map_options=map_options, formats=format_list,
                 png=png, merge=merge, merge_distances=distances,
@@ -334,6 +343,8 @@ def geocode(file: Path, out_file: Path, extract: Path | None, online: bool,
 @click.argument("name")
 @click.option("--cameras", "cameras", multiple=True, type=click.Path(path_type=Path),
               metavar="PATH", help="Camera files or folders (default: the bundled example).")
+@click.option("--with-bundled-evidence", "bundled_evidence", is_flag=True, default=None,
+              help="Also read the bundled evidence beside your --cameras files.")
 @click.option("--layer", default=None, help="Bundled boundary layer (default: serbia).")
 @click.option("--extract", type=click.Path(path_type=Path), default=None,
               help="OSM extract (.osm.pbf) for offline geocoding of addresses.")
@@ -344,7 +355,8 @@ def geocode(file: Path, out_file: Path, extract: Path | None, online: bool,
               help="Inline every script so the page works offline.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output/); the page goes to towns/<name>.html.")
-def town(name: str, cameras: tuple[Path, ...], layer: str | None, extract: Path | None,
+def town(name: str, cameras: tuple[Path, ...], bundled_evidence: bool | None,
+         layer: str | None, extract: Path | None,
          lang: str, tiles: str | None, self_contained: bool, out_dir: Path | None) -> None:
     """Check one town: its figures, rank, vendors, face recognition and sources.
 
@@ -359,7 +371,7 @@ def town(name: str, cameras: tuple[Path, ...], layer: str | None, extract: Path 
         step = _progress()
         try:
             analysis = analyse(list(cameras) or None, layer=layer, extract=extract,
-                               progress=step)
+                               bundled_evidence=bundled_evidence or None, progress=step)
         finally:
             step("done")
         options: dict[str, Any] = {"lang": lang, "self_contained": self_contained}

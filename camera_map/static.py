@@ -35,6 +35,7 @@ def render_png(
     k: int = 5,
     lang: str = "en",
     data_date: str | None = None,
+    footnotes: Sequence[str] = (),
     size_px: int = 1600,
     dpi: int = 200,
 ) -> Path:
@@ -52,6 +53,9 @@ def render_png(
         As for the interactive map.
     data_date
         Printed under the title when given.
+    footnotes
+        Lines printed above the credits (what each figure is: status, date, "at least");
+        by default made from ``units`` with :func:`camera_map.render.figure_footnotes`.
     size_px, dpi
         The picture is ``size_px`` × ``size_px`` pixels at ``dpi`` (1600 px at 200 dpi is
         8 × 8 inches).
@@ -145,7 +149,11 @@ def render_png(
             va="top",
             color="#444",
         )
-    credits = "\n".join(textwrap.fill(a, 150) for a in attribution)
+    if not footnotes and "figures" in units.columns:
+        from .render import figure_footnotes
+
+        footnotes = figure_footnotes(units, lang)
+    credits = "\n".join(textwrap.fill(a, 150) for a in [*footnotes, *attribution])
     fig.text(0.03, 0.015, credits, fontsize=4.5, va="bottom", color="#444")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
