@@ -39,7 +39,9 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except NetworkError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        # a server's words are data: printed as they are, never read as rich markup
+        err.print("[bold red]error:[/] ", end="", markup=True)
+        err.print(str(exc), markup=False, soft_wrap=True)
         sys.exit(3)
     except (InputError, CameraMapError) as exc:
         err.print("[bold red]error:[/] ", end="", markup=True)
@@ -204,16 +206,18 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
           out_file: Path) -> None:
     """Fetch OSM surveillance objects from Overpass and save them for reuse."""
     from .osm import read_overpass_json
-    from .overpass import fetch_overpass, parse_bbox, save_overpass
+    from .overpass import overpass_answer, parse_bbox, save_overpass
 
     if bool(area) == bool(bbox):
         raise click.UsageError("give one of --area or --bbox")
     with _errors():
         box = parse_bbox(bbox) if bbox else None
         with err.status("querying Overpass…", spinner="dots"):
-            result = fetch_overpass(area=area, bbox=box, url=overpass_url)
+            answer = overpass_answer(area=area, bbox=box, url=overpass_url)
+        result = answer.data
         save_overpass(result, out_file)
         cameras = read_overpass_json(result).cameras
+    out.print(f"Overpass: {answer.provenance()}.", markup=False, soft_wrap=True)
     out.print(f"Saved {len(result.get('elements', [])):,} element(s), {len(cameras):,} "
               f"camera object(s), to {out_file}. Data © OpenStreetMap contributors, ODbL 1.0.",
               markup=False, soft_wrap=True)

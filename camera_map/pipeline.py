@@ -110,6 +110,8 @@ class Analysis:
                      f"{n_acc:,} accepted, {n_rej:,} rejected"
                      + (" (see rejected.csv)" if n_rej else "")
                      + f", {needs:,} needed geocoding")
+        lines += [f"{s.path}: {s.details['provenance']}" for s in self.sources
+                  if s.details.get("provenance")]
         best = int(units["cameras"].sum()) + int(self.metrics.groups["cameras"].sum())
         n_figures = len(self.metrics.figures)
         own = int((units["evidence"] == "unit").sum())
@@ -276,9 +278,8 @@ def analyse(
                               progress=geocode_progress)
         table = validate_cameras(geo.cameras, where="geocoded cameras")
         for row in geo.unplaced.to_dict("records"):
-            problems.append(Problem(f"not placed: {row.get('reason')}",
-                                    file=str(row.get("source_ref") or ""),
-                                    value=row.get("address")))
+            problems.append(Problem.at_ref(f"not placed: {row.get('reason')}",
+                                           row.get("source_ref"), value=row.get("address")))
     lap("geocode")
 
     step("merge")
@@ -296,7 +297,9 @@ def analyse(
 
     step("join")
     joined = join_cameras(table, the_layer)
-    problems.extend(joined.problems)
+    # a reader that checked a row against the boundaries has reported it already
+    said = {p.key() for p in problems if p.code}
+    problems.extend(p for p in joined.problems if p.key() not in said)
     lap("join")
 
     step("metrics")
@@ -574,12 +577,15 @@ def _int_or_none(v: object) -> int | None:
 
 
 def _fetch_overpass(area: str | None, bbox: Any, url: str | None) -> SourceResult:
-    from .overpass import read_overpass
+    from .overpass import overpass_answer, read_answer
 
-    res = read_overpass(area=area, bbox=bbox, url=url)
+    answer = overpass_answer(area=area, bbox=bbox, url=url)
+    res = read_answer(answer, area=area, bbox=bbox)
     label = f"Overpass: {area or bbox}"
+    log.info("%s: %s", label, answer.provenance())
     return SourceResult(Path(label), "overpass-json", res.cameras, problems=list(res.problems),
-                        rows_read=len(res.cameras), attribution=[res.attribution])
+                        rows_read=len(res.cameras), attribution=[res.attribution],
+                        details={"provenance": answer.provenance()})
 
 
 def _drop_repeated_elements(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -365,7 +365,7 @@ def test_unknown_headers_error_word_for_word() -> None:
         "description, "
         "surveillance, surveillance_type, camera_type, mount, direction, height, zone, "
         "operator, facial_recognition_software, scope, as_of, note, coordinates, street, "
-        "house_number, settlement, ordinal, or tags"
+        "house_number, settlement, ordinal, ref, or tags"
     )
 
 
