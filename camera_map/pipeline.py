@@ -277,6 +277,7 @@ def analyse(
                               country_codes=the_layer.country_code,
                               progress=geocode_progress)
         table = validate_cameras(geo.cameras, where="geocoded cameras")
+        problems.extend(geo.problems)
         for row in geo.unplaced.to_dict("records"):
             problems.append(Problem.at_ref(f"not placed: {row.get('reason')}",
                                            row.get("source_ref"), value=row.get("address")))
