@@ -205,6 +205,9 @@ def render_png(
             else projected.geometry.simplify(pixel / 3, preserve_topology=True))
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     canvas = FigureCanvasAgg(fig)
+    # geopandas' plot() asks the canvas for a full redraw after every layer it adds (eight
+    # or more here): the picture is drawn once, by savefig
+    canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
     renderer = canvas.get_renderer()
     # type sizes follow the page: 8 inches on the short side is the reference
     pt = min(width, height) / dpi / 8
