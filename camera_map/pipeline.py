@@ -94,6 +94,10 @@ class Analysis:
                          f"{row.cameras_per_1000:.2f} per 1,000 residents{one_per}")
         for check in self.claims:
             lines.append(("✓ " if check.ok else "✗ ") + check.text)
+        nowhere = int(self.cameras["municipality_id"].isna().sum())
+        if nowhere:
+            lines.append(f"{nowhere:,} of {len(self.cameras):,} rows count nowhere: see "
+                         "problems.csv")
         if self.problems:
             lines.append(f"{len(self.problems)} warning(s) (see problems.csv)")
         return "\n".join(lines)
