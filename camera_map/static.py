@@ -14,14 +14,36 @@ import logging
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Final
 
 import geopandas as gpd
 
 from . import i18n
 from ._io import write_bytes_atomic
+from .errors import InputError
 from .render import NO_EVIDENCE, UNKNOWN_FIGURE, check_metric, classify, prepare_units
 
 logger = logging.getLogger(__name__)
+
+#: Formats the printed map is written in, chosen by the file's suffix.
+FORMATS: Final = ("png", "svg", "pdf")
+# no dates or versions in the file: the same data give the same bytes
+_METADATA: Final[dict[str, dict[str, Any]]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+}
+
+
+def print_format(path: str | Path) -> str:
+    """Return ``png``, ``svg`` or ``pdf`` from the suffix of ``path``, or raise InputError."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InputError(
+            f"cannot write the printed map as {Path(path).name!r}: the name must end in "
+            + ", ".join(f".{f}" for f in FORMATS)
+        )
+    return fmt
 
 
 def render_png(
@@ -61,10 +83,12 @@ def render_png(
     Path
         ``path``.
     """
+    from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
+    fmt = print_format(path)
     lang = i18n.check_lang(lang)
     check_metric(metric)
     units = prepare_units(units)
@@ -125,7 +149,7 @@ def render_png(
                 label=i18n.text("legend.group", lang),
             )
         )
-    fig.legend(
+    legend = fig.legend(
         handles=handles,
         loc="lower left",
         bbox_to_anchor=(0.03, 0.06),
@@ -135,7 +159,10 @@ def render_png(
         frameon=False,
         ncols=2,
     )
-    fig.text(0.03, 0.965, title, fontsize=13, fontweight="bold", va="top")
+    # text is data: never matplotlib mathtext ("$\\foo$" would be parsed, or fail)
+    for text in [*legend.get_texts(), legend.get_title()]:
+        text.set_parse_math(False)
+    fig.text(0.03, 0.965, title, fontsize=13, fontweight="bold", va="top", parse_math=False)
     if data_date:
         fig.text(
             0.03,
@@ -144,11 +171,14 @@ def render_png(
             fontsize=8,
             va="top",
             color="#444",
+            parse_math=False,
         )
     credits = "\n".join(textwrap.fill(a, 150) for a in attribution)
-    fig.text(0.03, 0.015, credits, fontsize=4.5, va="bottom", color="#444")
+    fig.text(0.03, 0.015, credits, fontsize=4.5, va="bottom", color="#444", parse_math=False)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "camera-map",
+                     "pdf.fonttype": 42}):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
     out = write_bytes_atomic(path, buf.getvalue())
     logger.info("wrote %s (%d bytes)", out, len(buf.getvalue()))
     return out

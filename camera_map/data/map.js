@@ -284,3 +284,28 @@ function cameraMapApp(map, cfg) {
   window.cameraMap = app;
   return app;
 }
+
+/* Start the map from the page's data: the JSON in <script id="cm-data"> (never HTML). */
+function cameraMapStart() {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("cm-data").textContent);
+  var map = L.map("cm-map", { center: [0, 0], zoom: 1, maxZoom: cfg.maxZoom,
+                              preferCanvas: false, zoomControl: true });
+  L.control.scale().addTo(map);
+  var overlays = {};
+  if (cfg.tiles) {
+    L.tileLayer(cfg.tiles.url, { attribution: cfg.tiles.attribution,
+                                 maxZoom: cfg.tiles.maxZoom }).addTo(map);
+  }
+  var app = cameraMapApp(map, cfg);
+  var names = cfg.layerNames;
+  var order = cfg.cameras.n ? ["units", "cluster", "heat", "cones"] : ["units"];
+  var shown = { units: true, cluster: true, heat: false, cones: true };
+  order.forEach(function (key) {
+    var layer = app.layers[key];
+    overlays[names[key]] = layer;
+    if (shown[key]) { layer.addTo(map); }
+  });
+  L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+  return app;
+}
