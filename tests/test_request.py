@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import re
+import shlex
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -172,3 +174,38 @@ def test_labelled_lines_above_the_header_name_municipality_and_document(tmp_path
     reg.write_text("Opština Ljig - spisak kamera\nadresa,broj kamera\nKarađorđeva 1,1\n",
                    "utf-8")
     assert read_register(reg).cameras["municipality"].isna().all()
+
+
+def test_units_with_no_data_say_how_to_ask(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from render_fixtures import load_units
+
+    from camera_map.render import unit_popup_html
+    from camera_map.town import render_town
+
+    units = load_units()
+    rows = {str(r["name"]): r for _, r in units.iterrows()}
+    popup = unit_popup_html(rows["Ljubovija"], "sr-Cyrl")
+    assert "<code>camera-map request Љубовија --lang sr-Cyrl</code>" in popup
+    assert "препознавање лица и таблица" in popup  # what the request asks for
+    for name in ("Osečina", "Stari Grad"):  # own figure, city-level figure: nothing to ask
+        assert "camera-map request" not in unit_popup_html(rows[name], "en")
+    path, summary = render_town(units, None, "Ljubovija", tmp_path, attribution=[],
+                                lang="en")
+    assert "    camera-map request Ljubovija --lang en\n" in summary + "\n"
+    assert "within 15 days" in summary
+    page = path.read_text("utf-8")
+    assert "<h2>How to ask</h2>" in page
+    assert "<code>camera-map request Ljubovija --lang en</code>" in page
+    _, summary = render_town(units, None, "Osečina", tmp_path, attribution=[], lang="en")
+    assert "camera-map request" not in summary
+
+
+def test_the_command_shown_runs_for_names_with_spaces(tmp_path: Path) -> None:
+    from camera_map.request import how_to_ask
+
+    command = how_to_ask("Bajina Bašta", "sr-Latn").command
+    assert command == 'camera-map request "Bajina Bašta" --lang sr-Latn'
+    args = [*shlex.split(command)[1:], "--out", str(tmp_path)]
+    res = invoke(*args)
+    assert res.exit_code == 0 and res.stdout.startswith("Request to Opština Bajina Bašta")
