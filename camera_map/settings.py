@@ -12,6 +12,12 @@ from pathlib import Path
 
 from . import __version__
 
+
+def _env_int(name: str, default: int) -> int:
+    """An integer from the environment variable ``name``; ``default`` when unset or empty."""
+    raw = os.environ.get(name, "").strip().replace("_", "")
+    return int(raw) if raw else default
+
 #: Folder of the bundled data layers, shipped inside the package (``camera_map/data/layers``;
 #: each layer's sources and the script that made it are in the repository's ``layers/``).
 #: Override with ``CAMERA_MAP_LAYERS`` to use layers of your own.
@@ -62,3 +68,47 @@ user_agent: str = f"camera-map/{__version__} (+https://github.com/camera-map/cam
 #: Lambert azimuthal equal-area projection centred on the boundaries, which keeps areas
 #: exact anywhere on Earth; set e.g. ``"EPSG:3035"`` to match a national statistic.
 equal_area_crs: str | None = None
+
+# --- limits on what an input file declares -------------------------------------------------
+# Files come from strangers: a few bytes can declare a million rows, a cell repeated 16 G
+# times, or gigabytes of compressed blank space. Every reader checks these limits *before*
+# it materialises anything, and exceeding one is an InputError that names the file and the
+# limit (and the setting to raise). Each can be set here or through the environment
+# variable named; the defaults are far above any real FOI register or camera extract.
+
+#: Bytes of one text register (CSV/TSV), and of the decompressed XML of one XLSX/ODS
+#: workbook (every part summed) (``CAMERA_MAP_MAX_TABLE_BYTES``).
+max_table_bytes: int = _env_int("CAMERA_MAP_MAX_TABLE_BYTES", 256 * 2**20)
+
+#: Rows of one sheet or text register, counting the last filled row
+#: (``CAMERA_MAP_MAX_ROWS``; a spreadsheet program shows at most 1,048,576).
+max_rows: int = _env_int("CAMERA_MAP_MAX_ROWS", 1_048_576)
+
+#: Columns of one sheet or text register, counting the last filled column
+#: (``CAMERA_MAP_MAX_COLUMNS``).
+max_columns: int = _env_int("CAMERA_MAP_MAX_COLUMNS", 1_000)
+
+#: Cells of one workbook after expanding repeated cells and rows
+#: (``CAMERA_MAP_MAX_CELLS``).
+max_cells: int = _env_int("CAMERA_MAP_MAX_CELLS", 20_000_000)
+
+#: Characters in one cell (``CAMERA_MAP_MAX_CELL_CHARS``; Excel's own limit is 32,767).
+max_cell_chars: int = _env_int("CAMERA_MAP_MAX_CELL_CHARS", 32_767)
+
+#: Characters in one line of a text register (``CAMERA_MAP_MAX_LINE_CHARS``).
+max_line_chars: int = _env_int("CAMERA_MAP_MAX_LINE_CHARS", 1_000_000)
+
+#: Decompressed size of compressed OSM XML (``.osm.bz2``, ``.osm.gz``) as a multiple of
+#: the compressed size, once past :data:`compressed_floor_bytes`
+#: (``CAMERA_MAP_MAX_COMPRESSION_RATIO``). Real OSM XML compresses 10-20 times; a
+#: "zip bomb" of blank space, hundreds to thousands of times.
+max_compression_ratio: int = _env_int("CAMERA_MAP_MAX_COMPRESSION_RATIO", 100)
+
+#: Decompressed bytes always allowed, whatever the ratio (``CAMERA_MAP_COMPRESSED_FLOOR_BYTES``).
+compressed_floor_bytes: int = _env_int("CAMERA_MAP_COMPRESSED_FLOOR_BYTES", 64 * 2**20)
+
+#: Bytes of one JSON file (Overpass answers) (``CAMERA_MAP_MAX_JSON_BYTES``).
+max_json_bytes: int = _env_int("CAMERA_MAP_MAX_JSON_BYTES", 1024 * 2**20)
+
+#: Nesting depth of JSON (``CAMERA_MAP_MAX_JSON_DEPTH``); an Overpass answer is 4 deep.
+max_json_depth: int = _env_int("CAMERA_MAP_MAX_JSON_DEPTH", 64)
