@@ -221,9 +221,8 @@ def analyse(
                               progress=geocode_progress)
         table = validate_cameras(geo.cameras, where="geocoded cameras")
         for row in geo.unplaced.to_dict("records"):
-            problems.append(Problem(f"not placed: {row.get('reason')}",
-                                    file=str(row.get("source_ref") or ""),
-                                    value=row.get("address")))
+            problems.append(Problem.at_ref(f"not placed: {row.get('reason')}",
+                                           row.get("source_ref"), value=row.get("address")))
     lap("geocode")
 
     step("merge")
@@ -241,7 +240,9 @@ def analyse(
 
     step("join")
     joined = join_cameras(table, the_layer)
-    problems.extend(joined.problems)
+    # a reader that checked a row against the boundaries has reported it already
+    said = {p.key() for p in problems if p.code}
+    problems.extend(p for p in joined.problems if p.key() not in said)
     lap("join")
 
     step("metrics")

@@ -106,7 +106,7 @@ ROWS = [
     # address, latitude, longitude, count, status, type, manufacturer, model, FR, document
     (None, "44,3712", "19,6005", 1, "instalirano", "kamera", "Dahua", "IPC-HFW5442T", "da",
      None),
-    (None, 44.3690, 19.6030, 1, "installed", "ALPR", "Hikvision", None, "ne", "JN 5/2022"),
+    (None, 44.36905, 19.60312, 1, "installed", "ALPR", "Hikvision", None, "ne", "JN 5/2022"),
     ("Karađorđeva 1", None, None, 1, None, None, None, None, None, None),
 ]
 
