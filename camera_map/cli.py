@@ -39,7 +39,9 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except NetworkError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        # a server's words are data: printed as they are, never read as rich markup
+        err.print("[bold red]error:[/] ", end="", markup=True)
+        err.print(str(exc), markup=False, soft_wrap=True)
         sys.exit(3)
     except (InputError, CameraMapError) as exc:
         err.print("[bold red]error:[/] ", end="", markup=True)
@@ -99,18 +101,39 @@ def _progress() -> _Progress:
 @input_options
 @map_options
 @click.option("--png/--no-png", default=True, show_default=True,
-              help="Also write map.png, the choropleth for print.")
+              help="Also write the printed map (map.png, and --print-format).")
+@click.option("--print-size", default=None, metavar="SIZE",
+              help="Size of the printed map: pixels (2400x1600, or 2400x1600@300 for 300 "
+              "dpi) or a paper size at a DPI (A4@300, A3-landscape@150). Default 1600x1600.")
+@click.option("--print-format", "print_formats", default="png", show_default=True,
+              metavar="LIST", help="Formats of the printed map, comma-separated: png, svg, "
+              "pdf (map.png, map.svg, map.pdf).")
 @click.option("--format", "formats", default="geojson,csv,gpkg", show_default=True,
               metavar="LIST", help="Exports, comma-separated: geojson, csv, gpkg (GeoPackage "
               "with layers municipalities, cameras, cities, rejected, conflicts, problems), "
               "fgb (FlatGeobuf).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output/).")
-def build(inputs: InputOptions, map_opts: MapOptions, png: bool, formats: str,
-          out_dir: Path | None) -> None:
+def build(inputs: InputOptions, map_opts: MapOptions, png: bool, print_size: str | None,
+          print_formats: str, formats: str, out_dir: Path | None) -> None:
     """Build the map, figures and exports. With no options: the bundled Serbian default."""
+    from .errors import InputError
     from .pipeline import FORMATS
     from .pipeline import build as run_build
+    from .static import FORMATS as PRINT_FORMATS
+    from .static import print_size as parse_print_size
+
+    if print_size is not None:
+        try:
+            parse_print_size(print_size)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--print-size") from None
+    print_list = [f.strip().lower().lstrip(".") for f in print_formats.split(",") if f.strip()]
+    bad_print = sorted(set(print_list) - set(PRINT_FORMATS))
+    if bad_print or not print_list:
+        raise click.BadParameter(f"unknown print format(s) {', '.join(bad_print) or '(none)'}"
+                                 f"; choose from {', '.join(PRINT_FORMATS)}",
+                                 param_hint="--print-format")
 
     format_list = [f.strip().lower() for f in formats.split(",") if f.strip()]
     bad = sorted(set(format_list) - set(FORMATS))
@@ -124,7 +147,8 @@ def build(inputs: InputOptions, map_opts: MapOptions, png: bool, formats: str,
             result = run_build(inputs.camera_paths(), out_dir=out_dir,
                                geocode_progress=step.geocoding,
                                map_options=map_opts.render_options(), formats=format_list,
-                               png=png, progress=step, **options)
+                               png=png, print_size=print_size, print_formats=print_list,
+                               progress=step, **options)
     out.print(result.summary(), markup=False, soft_wrap=True)
     folder = result.outputs["map.html"].parent
     sizes = ", ".join(f"{name} ({_size(path)})" for name, path in result.outputs.items())
@@ -182,16 +206,18 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
           out_file: Path) -> None:
     """Fetch OSM surveillance objects from Overpass and save them for reuse."""
     from .osm import read_overpass_json
-    from .overpass import fetch_overpass, parse_bbox, save_overpass
+    from .overpass import overpass_answer, parse_bbox, save_overpass
 
     if bool(area) == bool(bbox):
         raise click.UsageError("give one of --area or --bbox")
     with _errors():
         box = parse_bbox(bbox) if bbox else None
         with err.status("querying Overpass…", spinner="dots"):
-            result = fetch_overpass(area=area, bbox=box, url=overpass_url)
+            answer = overpass_answer(area=area, bbox=box, url=overpass_url)
+        result = answer.data
         save_overpass(result, out_file)
         cameras = read_overpass_json(result).cameras
+    out.print(f"Overpass: {answer.provenance()}.", markup=False, soft_wrap=True)
     out.print(f"Saved {len(result.get('elements', [])):,} element(s), {len(cameras):,} "
               f"camera object(s), to {out_file}. Data © OpenStreetMap contributors, ODbL 1.0.",
               markup=False, soft_wrap=True)
@@ -259,10 +285,12 @@ def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | 
         match = analysis.layer.match(name)
         if match is not None:
             name = match.id if match.level == "unit" else match.name
+        page_opts = map_opts.render_options(title=False)
+        if "basemap" not in page_opts and inputs.extract is not None:
+            page_opts["basemap"] = inputs.extract  # the streets of the town, offline
         path, summary = render_town(analysis.metrics.units, analysis.cameras, name,
                                     out_dir or settings.output_dir,
-                                    attribution=analysis.attribution,
-                                    **map_opts.render_options(title=False))
+                                    attribution=analysis.attribution, **page_opts)
     out.print(summary, markup=False, soft_wrap=True)
     out.print(f"Wrote {path}", markup=False, soft_wrap=True)
 

@@ -113,6 +113,10 @@ MAP = [
                  help="Number of classes (default: 5)."),
     click.option("--self-contained/--cdn", default=True, show_default=True,
                  help="Inline every script so the map works offline, or load them from CDNs."),
+    click.option("--basemap", default=None, metavar="FILE",
+                 help="OSM extract (.osm.pbf) to draw an offline base map from: roads, "
+                 "railways, water and place names around the cameras, inside the page "
+                 "(default: the --extract file; 'none' for no base map)."),
 ]
 
 
@@ -212,6 +216,7 @@ class MapOptions:
     metric: str | None = None
     scheme: str | None = None
     k: int | None = None
+    basemap: str | None = None
 
     def render_options(self, *, title: bool = True) -> dict[str, Any]:
         """Keywords for :func:`camera_map.render.render_map` (``title=False``: for
@@ -223,6 +228,8 @@ class MapOptions:
                 options[key] = value
         if self.tiles is not None:
             options["tiles"] = None if self.tiles.lower() == "none" else self.tiles
+        if self.basemap is not None:
+            options["basemap"] = None if self.basemap.lower() == "none" else Path(self.basemap)
         return options
 
 

@@ -44,6 +44,7 @@ from ._io import write_text_atomic
 from .directions import parse_direction
 from .errors import ColumnError, InputError
 from .names import slug
+from .navigation import group_navigation, unit_navigation
 from .page import Page, page_document
 from .table import camera_id_for, is_located
 
@@ -761,6 +762,28 @@ class MapOptions:
     town_links: bool = False
     height: str = "100%"
     cone_length_m: float = 30.0
+    #: ids of the units a town page is about: drawn emphasised, their neighbours faded
+    focus: list[str] | None = None
+    #: OSM extract the offline base map is made from (see :mod:`camera_map.basemap`)
+    basemap: str | Path | None = None
+
+
+def _basemap(options: MapOptions, payload: dict[str, Any], units: gpd.GeoDataFrame,
+             lang: str) -> dict[str, Any] | None:
+    """The offline base map around the drawn cameras (and a town page's units), or None."""
+    if options.basemap is None:
+        return None
+    from .basemap import basemap_payload
+
+    scale = float(payload.get("scale", 100000))
+    points = np.column_stack([np.asarray(payload["lon"], dtype=float) / scale,
+                              np.asarray(payload["lat"], dtype=float) / scale])
+    areas = []
+    if options.focus:
+        areas = units[units["id"].isin(options.focus)].geometry.tolist()
+    bm = basemap_payload(options.basemap, points, lang=lang, areas=areas)
+    bm.pop("bytes", None)
+    return bm
 
 
 def map_config(
@@ -788,7 +811,8 @@ def map_config(
     ]
     payload, summary = camera_payload(cameras, lang)
     attribution = list(options.attribution)
-    if summary.has_osm and not any("openstreetmap" in a.lower() for a in attribution):
+    has_osm = summary.has_osm or options.basemap is not None
+    if has_osm and not any("openstreetmap" in a.lower() for a in attribution):
         attribution.append(OSM_ATTRIBUTION)
     notes = []
     if summary.approximate:
@@ -801,6 +825,10 @@ def map_config(
                                m=i18n.fmt_number(summary.cell_m, lang)))
     date = options.data_date
     t = lambda key: i18n.text(key, lang)  # noqa: E731
+    features = unit_features(units, classes, lang, town_links=options.town_links)
+    nav = dict(zip(units["id"].tolist(), unit_navigation(units, lang), strict=True))
+    for feature in features["features"]:
+        feature["properties"].update(nav[feature["properties"]["id"]])
     tiles = None
     if provider is not None:
         tiles = {"url": provider.build_url(), "attribution": provider.html_attribution,
@@ -817,13 +845,17 @@ def map_config(
             for c in full
         ],
         "hasGroups": bool((units["evidence"] == "group").any()),
-        "units": unit_features(units, classes, lang, town_links=options.town_links),
+        "units": features,
+        "groups": group_navigation(units, lang),
+        "focus": [str(f) for f in options.focus] if options.focus else None,
+        "basemap": _basemap(options, payload, units, lang),
         "cameras": payload,
         "labels": {f: i18n.text(f"col.{f}", lang) for f in _POPUP_FIELDS},
         "text": {**i18n.strings(lang, "legend."), **i18n.strings(lang, "filter."),
-                 **i18n.strings(lang, "box."),
+                 **i18n.strings(lang, "box."), **i18n.strings(lang, "page."),
                  **i18n.strings(lang, "camera.")},
-        "layerNames": {k: t(f"layer.{k}") for k in ("units", "cluster", "heat", "cones")},
+        "layerNames": {k: t(f"layer.{k}")
+                       for k in ("units", "cluster", "heat", "cones", "basemap")},
         "attribution": [linkify(a) for a in attribution],
         "tiles": tiles,
         "maxZoom": 18,
@@ -878,6 +910,7 @@ def render_map(
     self_contained: bool = True,
     lang: str = "en",
     town_links: bool = False,
+    basemap: str | Path | None = None,
 ) -> Path:
     """Write the interactive map to ``path`` (atomically) and return the path.
 
@@ -912,6 +945,9 @@ def render_map(
         ``en``, ``sr-Latn`` or ``sr-Cyrl``.
     town_links
         Link each unit's popup to ``towns/<slug>.html`` (see :func:`camera_map.town.render_town`).
+    basemap
+        An OSM extract to draw an offline base map from (roads, railways, water, place
+        names around the drawn cameras; see :mod:`camera_map.basemap`), or None.
 
     Raises
     ------
@@ -922,7 +958,7 @@ def render_map(
     options = MapOptions(
         title=title, attribution=list(attribution), data_date=data_date, metric=metric,
         scheme=scheme, k=k, tiles=tiles, self_contained=self_contained, lang=lang,
-        town_links=town_links,
+        town_links=town_links, basemap=basemap,
     )  # fmt: skip
     m = build_map(units, cameras, options)
     page = page_html(m, self_contained=self_contained, lang=lang)

@@ -211,6 +211,7 @@ def render_town(
     tiles: str | None = AUTO,
     self_contained: bool = True,
     map_href: str | None = "../map.html",
+    basemap: str | Path | None = None,
 ) -> tuple[Path, str]:
     """Write the town page of the unit called ``name`` and return (path, summary text).
 
@@ -227,6 +228,9 @@ def render_town(
         Attribution strings shown on the page and its map.
     map_href
         Link back to the country map (relative to the page), or None for no link.
+    basemap
+        OSM extract for the offline base map (streets around the town's cameras and in
+        the town), or None.
 
     Returns
     -------
@@ -255,7 +259,7 @@ def render_town(
     options = MapOptions(
         title=heading, attribution=list(attribution), data_date=data_date, metric=metric,
         scheme=scheme, k=k, tiles=tiles, self_contained=self_contained, lang=lang,
-        height="520px",
+        height="520px", focus=[str(row["id"])], basemap=basemap,
     )  # fmt: skip
     m = build_map(local, cams, options, all_units=units)
     facts_html = "".join(

@@ -26,12 +26,13 @@ def _options(command: str) -> set[str]:
 def test_town_accepts_every_input_option_of_build() -> None:
     build, town = _options("build"), _options("town")
     only_build = build - town
-    # what build writes besides the town page, and the map title (the page is titled by
-    # its town); every option about what is read and how is shared
-    assert only_build == {"--png", "--format", "--title"}
+    # what build writes besides the town page (exports, the printed map), and the map
+    # title (the page is titled by its town); every option about what is read and how is
+    # shared, and so is the base map
+    assert only_build == {"--png", "--format", "--title", "--print-size", "--print-format"}
     assert {"--boundaries", "--population", "--mapping", "--crs", "--sheet", "--municipality",
             "--document", "--extract", "--online", "--nominatim-url", "--overpass-url",
-            "--lang"} <= town
+            "--lang", "--basemap"} <= town
     assert {"--sheet", "--crs", "--mapping", "--municipality", "--boundaries"} <= \
         _options("check")
     assert {"--extract", "--online", "--nominatim-url", "--boundaries"} <= _options("geocode")

@@ -363,7 +363,7 @@ def test_unknown_headers_error_word_for_word() -> None:
         "count, manufacturer, model, facial_recognition, status, supplier, contract_value, "
         "installed, document; also source_version, source_date, name, description, "
         "surveillance, surveillance_type, camera_type, mount, direction, height, zone, "
-        "operator, note, coordinates, street, house_number, settlement, ordinal, or tags"
+        "operator, note, coordinates, street, house_number, settlement, ordinal, ref, or tags"
     )
 
 

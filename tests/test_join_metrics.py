@@ -155,7 +155,7 @@ def test_unknown_municipality_is_reported_with_close_matches(layer) -> None:  # 
     joined, _ = run(layer, [dict(source="foi", source_ref="a.csv#row 7", count=3,
                                  municipality="Osecinna")])
     assert joined.cameras["municipality_id"].isna().all()
-    assert "a.csv#row 7: municipality 'Osecinna' is not in layer 'serbia'; did you mean " \
+    assert "a.csv, row 7: municipality 'Osecinna' is not in layer 'serbia'; did you mean " \
            "Osečina" in str(joined.problems[0])
 
 
@@ -204,7 +204,7 @@ def test_point_in_another_unit_than_its_row_names_is_reported(layer) -> None:  #
     ])
     assert joined.cameras["municipality_id"].tolist() == [LJIG, "70157"]
     assert [str(p) for p in joined.problems] == [
-        "r.csv#row 2: the point lies in Ljig (70769) but the row names 'Osečina'; the point "
+        "r.csv, row 2: the point lies in Ljig (70769) but the row names 'Osečina'; the point "
         "decides"]
 
 
