@@ -34,6 +34,10 @@ CAMERAS = [
                  ".osm/.osm.bz2/.osm.pbf, Overpass JSON, or a point layer: GeoJSON, KML/KMZ, "
                  "GeoPackage, Shapefile, FlatGeobuf, GeoParquet, GPX). Repeat for several. "
                  "Default: the bundled evidence."),
+    click.option("--with-bundled-evidence", "bundled_evidence", is_flag=True, default=None,
+                 help="Also read the bundled evidence of the default layer (public reporting, "
+                 "with its claims and national context) beside your --cameras files; without "
+                 "--cameras it is always read."),
 ]
 
 LAYER = [
@@ -135,6 +139,7 @@ class InputOptions:
     """
 
     cameras: tuple[Path, ...] = ()
+    bundled_evidence: bool | None = None
     layer: str | None = None
     boundaries: Path | None = None
     id_field: str | None = None
@@ -169,6 +174,9 @@ class InputOptions:
                                    "--population-field go with --boundaries")
         if self.boundaries is not None and self.layer:
             raise click.UsageError("use just one of --layer or --boundaries")
+        if self.bundled_evidence and self.boundaries is not None:
+            raise click.UsageError("--with-bundled-evidence goes with the bundled layer, not "
+                                   "with --boundaries")
         if self.population and self.population_field:
             raise click.UsageError("use just one of --population (a CSV) or "
                                    "--population-field")
@@ -202,6 +210,7 @@ class InputOptions:
             layer = self.load_layer()
         return {"layer": layer, "osm_area": self.osm_area, "osm_bbox": self.osm_bbox,
                 "overpass_url": self.overpass_url, "claims": self.claims,
+                "bundled_evidence": self.bundled_evidence or None,
                 "extract": self.extract, "online": self.online,
                 "nominatim_url": self.nominatim_url, "read_options": self.read_options(),
                 "merge": self.merge, "merge_distances": distances,
