@@ -18,6 +18,7 @@ from rich.console import Console
 
 from . import __version__
 from .cli_options import (
+    LANGUAGES,
     InputOptions,
     MapOptions,
     geocode_options,
@@ -185,12 +186,12 @@ def _size(path: Path) -> str:
 @click.option("--strict", "fail_on_rejected", is_flag=True,
               help="Exit 4 if any row would be rejected.")
 def check(file: Path, inputs: InputOptions, fail_on_rejected: bool) -> None:
-    """Validate a FOI register without building: what would be read, mapping, problems."""
-    from .foi import check_register
+    """Validate a camera file without building: what would be read, how, and problems."""
+    from .sources import check_source
 
     with _errors():
         units = inputs.load_layer().units
-        report = check_register(file, units=units, **inputs.read_options())
+        report = check_source(file, units=units, **inputs.read_options())
     out.print(report.format(), markup=False, soft_wrap=True)
     if fail_on_rejected and not report.ok:
         sys.exit(4)
@@ -230,6 +231,7 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
               "and geocoder columns (unplaced rows go to <out>-unplaced.csv).")
 @geocode_options
 @layer_options
+@read_options
 def geocode(file: Path, out_file: Path, inputs: InputOptions) -> None:
     """Geocode a register's addresses and write it back with coordinates and precision."""
     from rich.progress import BarColumn, Progress, TimeRemainingColumn
@@ -250,7 +252,7 @@ def geocode(file: Path, out_file: Path, inputs: InputOptions) -> None:
 
             result = geocode_file(file, out_file, extract=inputs.extract,
                                   online=inputs.online, nominatim_url=inputs.nominatim_url,
-                                  units=units, progress=progress)
+                                  units=units, progress=progress, **inputs.read_options())
     counts = ", ".join(f"{k}: {v:,}" for k, v in result.counts().items())
     out.print(f"Wrote {out_file} ({counts})", markup=False, soft_wrap=True)
     if result.report is not None:
@@ -293,6 +295,49 @@ def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | 
                                     attribution=analysis.attribution, **page_opts)
     out.print(summary, markup=False, soft_wrap=True)
     out.print(f"Wrote {path}", markup=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="sr-Latn", show_default=True,
+              help="Language of the request and the register template (the authority's "
+              "name follows the script).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: output/requests/).")
+def request(name: str, lang: str, out_dir: Path | None) -> None:
+    """Write a request for information on the cameras of a municipality or city.
+
+    NAME is the municipality or city (Latin, Cyrillic or ASCII spelling, or its official
+    code). The request, under Serbia's Law on Free Access to Information of Public
+    Importance, is written as text (to paste into an e-mail) and as an ODT document (to
+    print and sign), with a register template (XLSX and CSV) for the answer that
+    `camera-map build --cameras` reads back as it is.
+    """
+    from . import settings
+    from .request import write_request
+
+    with _errors():
+        files = write_request(name, lang=lang, out_dir=out_dir or settings.output_dir /
+                              "requests")
+    who = files.authority
+    out.print(f"Request to {who.title} ({who.id}), {lang}:", markup=False, soft_wrap=True)
+    if who.note:
+        out.print(f"  ({name}: {who.note})", markup=False, soft_wrap=True)
+    if who.parent:
+        out.print(f"  {who.title} is part of {who.parent}: cameras the city bought may be "
+                  f"the city's; consider a request to the city as well.", markup=False,
+                  soft_wrap=True)
+    for label, path in (("text, to paste into an e-mail", files.text),
+                        ("document, to print and sign", files.document),
+                        ("register template", files.xlsx),
+                        ("register template", files.csv)):
+        out.print(f"  {path}  ({label})", markup=False, soft_wrap=True)
+    out.print("Fill in your name and address and the authority's address. Keep a copy and "
+              "proof that it was sent: the authority must answer within 15 days (40 at most, "
+              "if it tells you at once why), and a complaint to the Commissioner for "
+              "Information of Public Importance and Personal Data Protection needs both. "
+              f"Read the answer back with: camera-map build --cameras {files.xlsx.name}",
+              markup=False, soft_wrap=True)
 
 
 @main.command("layers")
