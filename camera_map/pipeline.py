@@ -21,7 +21,14 @@ from . import __version__, settings
 from ._io import write_text_atomic
 from .claims import ClaimCheck, ContextFact, check_claims, load_claims, load_context
 from .errors import InputError, Problem
-from .export import write_csv, write_flatgeobuf, write_geojson, write_geopackage, write_json
+from .export import (
+    write_csv,
+    write_flatgeobuf,
+    write_geojson,
+    write_geopackage,
+    write_geoparquet,
+    write_json,
+)
 from .join import JOIN_COLUMNS, join_cameras
 from .layers import OSM_ATTRIBUTION, Layer, load_layer
 from .merge import CONFLICT_COLUMNS, MERGE_COLUMNS
@@ -32,8 +39,13 @@ from .table import COLUMNS, empty_cameras, validate_cameras
 log = logging.getLogger(__name__)
 
 #: Export formats ``build`` can write (``formats=``); map.html and the reports always.
-FORMATS = ("geojson", "csv", "gpkg", "fgb")
+FORMATS = ("geojson", "csv", "gpkg", "fgb", "parquet")
 DEFAULT_FORMATS = ("geojson", "csv", "gpkg")
+#: From this many camera rows on, a build whose formats were not chosen writes the cameras
+#: as GeoParquet only (cameras.parquet): as GeoJSON, CSV and a GeoPackage layer they would
+#: take about 560, 260 and 350 bytes each (a million cameras: 0.56 GB of GeoJSON and half
+#: a minute of writing), GeoParquet about 20 bytes and a second.
+LARGE_BUILD_CAMERAS = 200_000
 
 
 @dataclass
@@ -147,6 +159,8 @@ class BuildResult(Analysis):
     """Everything a build produced, with the files it wrote."""
 
     outputs: dict[str, Path] = field(default_factory=dict)
+    #: What the build decided about its outputs, for the reader (e.g. exports not written).
+    notes: list[str] = field(default_factory=list)
 
 
 def default_example() -> Path:
@@ -337,7 +351,7 @@ def build(
     cameras: Sequence[str | os.PathLike[str]] | None = None,
     *,
     out_dir: str | os.PathLike[str] | None = None,
-    formats: Sequence[str] = DEFAULT_FORMATS,
+    formats: Sequence[str] | None = None,
     map_options: dict[str, Any] | None = None,
     png: bool = True,
     progress: Callable[[str], None] | None = None,
@@ -357,8 +371,12 @@ def build(
         Exports to write, any of :data:`FORMATS`: ``geojson`` (municipalities.geojson,
         cameras.geojson), ``csv`` (municipalities.csv, cameras.csv), ``gpkg``
         (camera-map.gpkg with layers municipalities, cameras, cities, rejected, conflicts,
-        problems) and ``fgb`` (FlatGeobuf). ``map.html``, rejected.csv, conflicts.csv,
-        problems.csv, sources.json, summary.txt and README.md are always written.
+        problems), ``fgb`` (FlatGeobuf) and ``parquet`` (cameras.parquet, GeoParquet).
+        ``map.html``, rejected.csv, conflicts.csv, problems.csv, sources.json, summary.txt
+        and README.md are always written. Default (``None``): :data:`DEFAULT_FORMATS`, but
+        from :data:`LARGE_BUILD_CAMERAS` camera rows on the cameras are written only as
+        cameras.parquet (the municipalities still in every default format), and the
+        output's README.md says why.
     map_options
         Options for :func:`camera_map.render.render_map` (``title``, ``tiles``, ``lang``,
         ``metric``, ``scheme``, ``k``, ``self_contained``, ``basemap``). ``basemap``
@@ -372,6 +390,8 @@ def build(
     print_formats
         Any of ``png``, ``svg``, ``pdf``: one ``map.<format>`` each.
     """
+    chosen = formats is not None
+    formats = tuple(formats) if formats is not None else DEFAULT_FORMATS
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise InputError(f"unknown export format(s) {unknown}; choose from {', '.join(FORMATS)}")
@@ -434,31 +454,50 @@ def build(
     problem_frame = _problem_frame(analysis.problems)
     from .foi import write_rejected
 
+    # a large build whose formats were not chosen keeps its cameras in one compact file
+    large = not chosen and len(cams_out) >= LARGE_BUILD_CAMERAS
+    camera_formats = {"parquet"} if large else set(formats)
+    notes: list[str] = []
+    if large:
+        notes.append(
+            f"The {len(cams_out):,} camera rows are in cameras.parquet (GeoParquet: QGIS, "
+            "geopandas, DuckDB and R open it) and not in cameras.geojson, cameras.csv or a "
+            f"cameras layer of camera-map.gpkg: as GeoJSON alone they would take about "
+            f"{len(cams_out) * 560 / 1e6:,.0f} MB, which browsers and QGIS open slowly, and "
+            "half a minute to write. Ask for them with --format geojson,csv,gpkg.")
     jobs: list[tuple[str, Callable[[], Path]]] = []
     if "geojson" in formats:
         jobs.append(("municipalities.geojson", lambda: write_geojson(
             metrics.units, out / "municipalities.geojson", coordinate_decimals=6,
             name="municipalities", attribution=attribution)))
+    if "geojson" in camera_formats:
         jobs.append(("cameras.geojson", lambda: write_geojson(
             cams_out, out / "cameras.geojson", columns=cam_cols, json_columns=["tags"],
             drop_nulls=True, name="cameras", attribution=attribution)))
     if "csv" in formats:
         jobs.append(("municipalities.csv", lambda: write_csv(
             metrics.units, out / "municipalities.csv")))
+    if "csv" in camera_formats:
         jobs.append(("cameras.csv", lambda: write_csv(
             _with_lonlat(cams_out), out / "cameras.csv",
             columns=[*cam_cols, "longitude", "latitude"])))
     if "gpkg" in formats:
-        jobs.append(("camera-map.gpkg", lambda: write_geopackage(out / "camera-map.gpkg", {
-            "municipalities": metrics.units, "cameras": cams_out[[*cam_cols, "geometry"]],
-            "cities": metrics.groups, "rejected": analysis.rejected.astype(str),
-            "conflicts": conflicts, "problems": problem_frame},
-            description="; ".join(attribution))))
+        gpkg_layers = {"municipalities": metrics.units}
+        if "gpkg" in camera_formats:
+            gpkg_layers["cameras"] = cams_out[[*cam_cols, "geometry"]]
+        gpkg_layers.update({"cities": metrics.groups, "rejected": analysis.rejected.astype(str),
+                            "conflicts": conflicts, "problems": problem_frame})
+        jobs.append(("camera-map.gpkg", lambda: write_geopackage(
+            out / "camera-map.gpkg", gpkg_layers, description="; ".join(attribution))))
     if "fgb" in formats:
         jobs.append(("municipalities.fgb", lambda: write_flatgeobuf(
             metrics.units, out / "municipalities.fgb")))
+    if "fgb" in camera_formats:
         jobs.append(("cameras.fgb", lambda: write_flatgeobuf(
             cams_out[[*cam_cols, "geometry"]], out / "cameras.fgb")))
+    if "parquet" in camera_formats:
+        jobs.append(("cameras.parquet", lambda: write_geoparquet(
+            cams_out[[*cam_cols, "geometry"]], out / "cameras.parquet")))
     jobs.append(("rejected.csv", lambda: write_rejected(
         [s.details["register"] for s in analysis.sources if "register" in s.details],
         out / "rejected.csv")))
@@ -469,8 +508,9 @@ def build(
     outputs.update(_run_writers(jobs, parallel=len(cams_out) >= PARALLEL_EXPORT_ROWS))
     timings["export"] = round(time.perf_counter() - clock, 4)
     result = BuildResult(**{f.name: getattr(analysis, f.name) for f in fields(Analysis)},
-                         outputs=outputs)
-    outputs["summary.txt"] = write_text_atomic(out / "summary.txt", result.summary() + "\n")
+                         outputs=outputs, notes=notes)
+    outputs["summary.txt"] = write_text_atomic(
+        out / "summary.txt", "\n".join([result.summary(), *notes]) + "\n")
     outputs["README.md"] = write_text_atomic(out / "README.md", _output_readme(result))
     return result
 
@@ -519,6 +559,8 @@ _FILE_NOTES = {
     "camera-map.gpkg": "GeoPackage with layers municipalities, cameras, cities, rejected, "
                        "conflicts, problems",
     "municipalities.fgb": "FlatGeobuf of the units", "cameras.fgb": "FlatGeobuf of the cameras",
+    "cameras.parquet": "the cameras as GeoParquet (QGIS with GDAL 3.5 or later, geopandas, "
+                       "DuckDB)",
     "map.png": "the choropleth as a picture, for print and social media",
     "map.svg": "the printed map as SVG (text stays text), for editing",
     "map.pdf": "the printed map as PDF, for print",
@@ -539,6 +581,8 @@ def _output_readme(result: BuildResult) -> str:
              "`evidence = none` and empty figures.", "", "## Files", ""]
     lines += [f"- `{name}`: {_FILE_NOTES.get(name, '')}" for name in result.outputs
               if name != "README.md"]
+    if result.notes:
+        lines += ["", *result.notes]
     lines += ["", "## Inputs", ""]
     lines += [f"- `{s.path.name}` ({s.kind}): {s.rows_read:,} rows/objects read, "
               f"{len(s.cameras):,} accepted, {len(s.rejected):,} rejected"
