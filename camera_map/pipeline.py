@@ -659,10 +659,10 @@ def _rejected(sources: list[SourceResult]) -> pd.DataFrame:
 
 
 def _problem_frame(problems: list[Problem]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"where": p.location(), "message": p.message,
-          "value": "" if p.value is None else str(p.value)} for p in problems],
-        columns=["where", "message", "value"])
+    return pd.DataFrame({"where": [p.location() for p in problems],
+                         "message": [p.message for p in problems],
+                         "value": ["" if p.value is None else str(p.value) for p in problems]},
+                        columns=["where", "message", "value"])
 
 
 def _data_date(cameras: gpd.GeoDataFrame) -> str | None:
