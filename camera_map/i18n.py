@@ -28,7 +28,7 @@ _EN: Final[dict[str, str]] = {
     "metric.short.cameras_per_km2": "per km²",
     "metric.short.cameras": "total cameras",
     "legend.no_data": "no data — no evidence found, not zero",
-    "legend.unknown": "cameras, figure unknown (no number reported, or population unknown)",
+    "legend.unknown": "cameras, figure unknown",
     "legend.group": "dashed outline: city-level figure, shown on every member",
     "legend.show": "Show",
     "box.fold": "fold",
@@ -226,9 +226,7 @@ _SR_LATN: Final[dict[str, str]] = {
     "metric.short.cameras_per_km2": "po km²",
     "metric.short.cameras": "ukupno kamera",
     "legend.no_data": "nema podataka — nisu nađeni dokazi, nije nula",
-    "legend.unknown": (
-        "kamere, vrednost nepoznata (broj nije objavljen, ili nepoznat broj stanovnika)"
-    ),
+    "legend.unknown": "kamere, vrednost nepoznata",
     "legend.group": "isprekidana ivica: podatak za ceo grad, prikazan na svakoj opštini",
     "legend.show": "Prikaži",
     "box.fold": "skupi",
