@@ -43,6 +43,11 @@ def _c(target: str, en: str, sr: str, what_en: str, what_sr: str, allowed_en: st
 COLUMNS: Final[tuple[Column, ...]] = (
     _c("ordinal", "No", "redni broj", "Running number of the row (optional).",
        "Redni broj reda (nije obavezno).", "a number", "broj", "1"),
+    _c("ref", "camera id", "oznaka kamere",
+       "The authority's own identifier of the camera, if it has one: two rows with the same "
+       "identifier are one camera listed twice.",
+       "Oznaka kamere kod organa, ako postoji: dva reda sa istom oznakom su ista kamera "
+       "navedena dvaput.", "text", "tekst", "K-017"),
     _c("municipality", "city/municipality", "grad/opština",
        "Leave empty: the municipality named above the table applies. Fill in only for a "
        "camera of another municipality or city.",
@@ -67,6 +72,17 @@ COLUMNS: Final[tuple[Column, ...]] = (
        "Broj kamera koje red opisuje: 1 za jednu kameru na jednom mestu; ukupan broj za "
        "celu opštinu u redu bez adrese; 0 ako kamera nema.", "a whole number ≥ 0",
        "ceo broj ≥ 0", "1"),
+    _c("scope", "scope", "vrsta prostora",
+       "Public space (streets, squares, parks), or premises such as schools and buildings: "
+       "these are kept apart and never added to the public-space count.",
+       "Javna površina (ulice, trgovi, parkovi) ili objekat, npr. škola ili zgrada: oni se "
+       "vode odvojeno i ne dodaju se broju kamera na javnim površinama.",
+       "public space, premises (schools)", "javna površina, objekat (škola)",
+       "javna površina"),
+    _c("as_of", "as of", "stanje na dan",
+       "Date the row describes, if it is not the date of the reply.",
+       "Datum na koji se red odnosi, ako to nije datum odgovora.",
+       "a date: 15.03.2024, 03.2024, 2024", "datum: 15.03.2024, 03.2024, 2024", ""),
     _c("status", "status", "status", "Whether the camera is installed, contracted, planned or "
        "removed.", "Da li je kamera postavljena, ugovorena, planirana ili uklonjena.",
        "installed, contracted, planned, removed",
@@ -153,7 +169,8 @@ def _lang_text(texts: dict[str, str], lang: str) -> str:
 
 def _keep_latin_cyrillic(text: str) -> str:
     # product names, formats and abbreviations stay in Latin
-    keep = ("ALPR", "PTZ", "WGS 84", "RSD", "MUP", "Dahua", "IPC-HFW5442T", "dome", GUIDE_MARK)
+    keep = ("ALPR", "PTZ", "WGS 84", "RSD", "Dahua", "IPC-HFW5442T", "dome", "K-017",
+            GUIDE_MARK)
     out = to_cyrillic(text)
     for word in keep:
         out = out.replace(to_cyrillic(word), word)
