@@ -134,6 +134,18 @@ def print_format(path: str | Path) -> str:
     return fmt
 
 
+def utm_crs(frame: gpd.GeoDataFrame) -> str:
+    """The WGS 84 / UTM zone of the centre of ``frame`` (EPSG:4326), e.g. ``"EPSG:32634"``.
+
+    What ``GeoDataFrame.estimate_utm_crs()`` gives, computed from the longitude instead of
+    a query of the PROJ database (0.1 s of every build).
+    """
+    minx, miny, maxx, maxy = frame.total_bounds
+    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
+    zone = int((lon + 180) // 6) % 60 + 1
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
 def render_png(
     units: gpd.GeoDataFrame,
     path: str | Path,
@@ -194,7 +206,7 @@ def render_png(
     width, height = size if size is not None else (size_px, size_px)
     units = prepare_units(units)
     classes = classify(units, metric, scheme=scheme, k=k)
-    projected = units.to_crs(units.estimate_utm_crs()) if len(units) else units
+    projected = units.to_crs(utm_crs(units)) if len(units) else units
     if len(projected):
         # detail finer than a pixel only costs drawing time: simplify to a third of a pixel
         minx, miny, maxx, maxy = projected.total_bounds
