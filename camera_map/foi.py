@@ -59,7 +59,16 @@ from ._tabular import (
 from .errors import InputError, Problem
 from .layers import UnitNames
 from .names import fold
-from .table import COLUMNS, STATUS_VALUES, cameras_from_records, validate_cameras
+from .table import (
+    COLUMNS,
+    COUNTS_VALUES,
+    PREMISES,
+    PUBLIC_SPACE,
+    SOURCE_KINDS,
+    STATUS_VALUES,
+    cameras_from_records,
+    validate_cameras,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +79,7 @@ INPUT_TARGETS: Final = (
     "ordinal", "ref",
 )  # fmt: skip
 _NOT_MAPPABLE: Final = frozenset(
-    {"camera_id", "source", "source_ref", "tags", "geocoder", "geocode_precision"}
+    {"camera_id", "source_ref", "tags", "geocoder", "geocode_precision"}
 )
 #: Every target a header can be mapped to (plus "tags" to keep a column as it is).
 TARGETS: Final = tuple(c for c in COLUMNS if c not in _NOT_MAPPABLE) + INPUT_TARGETS
@@ -286,6 +295,11 @@ _FR_FALSE: Final = frozenset({
     "ne", "no", "n", "false", "0", "nema", "bez", "bez prepoznavanja lica", "nije",
     "ne podrzava", "iskljuceno", "none", "ne postoji", "nema fr", "nije omoguceno",
 })  # fmt: skip
+#: "capable", "capable; software reported off": the equipment can recognise faces.
+_FR_CAPABLE: Final = ("capable", "sposob", "moze", "podrzava", "yes ", "da ")
+_FR_OFF: Final = ("off", "iskljucen", "nije ukljucen", "not switched on", "not in use",
+                  "not used", "ne koristi", "nije aktiv", "inactive", "disabled")
+_FR_ON: Final = ("switched on", "in use", "ukljucen", "koristi se", "active", "enabled")
 _UNKNOWN_WORDS: Final = frozenset({"", "nepoznato", "unknown", "n a", "na", "nije poznato",
                                    "nema podataka", "bez podataka"})
 _STATUS_WORDS: Final[dict[str, tuple[str, ...]]] = {
@@ -298,8 +312,28 @@ _STATUS_WORDS: Final[dict[str, tuple[str, ...]]] = {
                 "proposed", "future"),
     "removed": ("uklonj", "demontir", "skinut", "removed", "dismantled", "decommission",
                 "van upotreb"),
+    "testing": ("testir", "u testu", "probni rad", "u probnom", "testing", "in test", "trial"),
     "unknown": ("nepoznat", "unknown"),
 }
+#: Words for "cameras exist, their number was not reported" in a count cell.
+_COUNT_UNKNOWN: Final = frozenset({"nepoznato", "nepoznat", "unknown", "not reported",
+                                   "nije objavljeno", "nije navedeno", "not stated", "nn"})
+_SOURCE_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "foi": ("foi", "freedom of information", "zahtev za pristup", "pristup informacijama",
+            "odgovor na zahtev", "slobodan pristup"),
+    "tender": ("tender", "nabavk", "procurement", "javna nabavka", "ugovor", "contract"),
+    "report": ("report", "press", "news", "media", "ngo", "izvestaj", "vest", "novine",
+               "medij", "clanak", "article"),
+    "osm": ("osm", "openstreetmap"),
+    "survey": ("survey", "popis", "terensk", "obilazak", "field"),
+}
+_COUNTS_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "cameras": ("camera", "kamer", "komad"),
+    "locations": ("location", "lokacij", "mest", "site", "pozicij"),
+}
+_SCOPE_PUBLIC: Final = ("public", "javn", "ulic", "street", "outdoor")
+_SCOPE_PREMISES: Final = ("premises", "objekat", "objekt", "prostorij", "zgrad", "skol",
+                          "vrtic", "building", "indoor", "unutr")
 _MONTHS: Final = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "maj": 5, "may": 5, "jun": 6,
                   "jul": 7, "avg": 8, "aug": 8, "sep": 9, "okt": 10, "oct": 10, "nov": 11,
                   "dec": 12}
@@ -322,7 +356,7 @@ def parse_facial_recognition(value: Cell) -> bool | None:
     if raw in ("✗", "✘", "☐"):
         return False
     key = fold(raw, drop_unit_words=False)
-    if key in _FR_TRUE:
+    if key in _FR_TRUE or key.startswith(_FR_CAPABLE):
         return True
     if key in _FR_FALSE:
         return False
@@ -332,6 +366,21 @@ def parse_facial_recognition(value: Cell) -> bool | None:
         f"facial recognition {raw!r} is not understood: write da/ne (yes/no); "
         "it is recorded as unknown"
     )
+
+
+def parse_facial_recognition_software(value: Cell) -> str | None:
+    """Return ``off`` or ``on`` when a face-recognition cell says whether the software runs.
+
+    "capable; software reported off" → ``off``; a plain "yes" says nothing about it (None).
+    """
+    if is_blank(value) or not isinstance(value, str):
+        return None
+    key = f" {fold(value, drop_unit_words=False)} "
+    if any(f" {w}" in key for w in _FR_OFF):
+        return "off"
+    if any(f" {w}" in key for w in _FR_ON):
+        return "on"
+    return None
 
 
 def parse_status(value: Cell) -> str | None:
@@ -356,6 +405,46 @@ def parse_status(value: Cell) -> str | None:
         f"status {raw!r} is not understood: write instalirano (installed), ugovoreno "
         "(contracted), planirano (planned) or uklonjeno (removed); it is recorded as unknown"
     )
+
+
+def _vocabulary(value: Cell, words: Mapping[str, tuple[str, ...]], what: str,
+                allowed: Sequence[str]) -> str | None:
+    if is_blank(value):
+        return None
+    raw = str(value).strip()
+    key = fold(raw, drop_unit_words=False)
+    if key in allowed:
+        return key
+    for target, stems in words.items():
+        if any(key.startswith(st) or f" {st}" in f" {key}" for st in stems):
+            return target
+    raise ValueError(f"{what} {raw!r} is not understood: write one of {', '.join(allowed)}")
+
+
+def parse_source_kind(value: Cell) -> str | None:
+    """Return foi/tender/report/osm/survey from a "kind of source" cell ("news" → report)."""
+    return _vocabulary(value, _SOURCE_WORDS, "kind of source", SOURCE_KINDS)
+
+
+def parse_counts(value: Cell) -> str | None:
+    """Return ``cameras`` or ``locations`` (a lower bound on cameras) from a cell."""
+    return _vocabulary(value, _COUNTS_WORDS, "what the number counts", COUNTS_VALUES)
+
+
+def parse_scope(value: Cell) -> str | None:
+    """Return ``public space`` or ``premises`` (keeping a detail: ``premises (schools)``)."""
+    if is_blank(value):
+        return None
+    raw = " ".join(str(value).split())
+    key = fold(raw, drop_unit_words=False)
+    if key.startswith(PREMISES):
+        return PREMISES + raw[len(PREMISES):] if raw.lower().startswith(PREMISES) else PREMISES
+    if any(key.startswith(st) or f" {st}" in f" {key}" for st in _SCOPE_PREMISES):
+        return f"{PREMISES} ({raw})"
+    if any(key.startswith(st) or f" {st}" in f" {key}" for st in _SCOPE_PUBLIC):
+        return PUBLIC_SPACE
+    raise ValueError(f"scope {raw!r} is not understood: write {PUBLIC_SPACE!r} or "
+                     f"{PREMISES!r} (e.g. 'premises (schools)')")
 
 
 def parse_date(value: Cell) -> str | None:
@@ -1170,7 +1259,11 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
                           "camera and would count the rows above twice")
 
     count: int | None = None
-    if not is_blank(values.get("count")):
+    count_unknown = False
+    if (not is_blank(values.get("count")) and isinstance(values["count"], str)
+            and fold(values["count"], drop_unit_words=False) in _COUNT_UNKNOWN):
+        count_unknown = True  # cameras exist; a source names them without a number
+    elif not is_blank(values.get("count")):
         try:
             count = _count(values["count"])
         except ValueError as exc:
@@ -1230,6 +1323,9 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
         kind = "address"
         rec["count"] = count or 1
         acc.needs_geocoding += 1
+    elif municipality and count_unknown:
+        kind = "count"  # evidence of cameras without a number: not zero, not "no data"
+        rec["count"] = pd.NA
     elif municipality and (count is not None or not has_count_col):
         kind = "count"  # a reported 0 is evidence of no cameras, not "no data"
         rec["count"] = 1 if count is None else count
@@ -1241,13 +1337,21 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
         return reject("no location: give latitude and longitude (or x/y with --crs), an "
                       "address, or a municipality with a number of cameras")
 
-    for target, parser in (("facial_recognition", parse_facial_recognition),
-                           ("status", parse_status), ("installed", parse_date)):
-        v = values.get(target)
+    parsers: tuple[tuple[str, Callable[[Cell], Any]], ...] = (
+        ("facial_recognition", parse_facial_recognition), ("status", parse_status),
+        ("installed", parse_date), ("as_of", parse_date), ("counts", parse_counts),
+        ("scope", parse_scope), ("source", parse_source_kind),
+        ("facial_recognition_software", parse_facial_recognition_software))
+    for target, parser in parsers:
+        v = values.get("facial_recognition" if target.endswith("_software") else target)
+        if target == "source" and is_blank(v):
+            continue  # a register is an FOI reply unless it says otherwise
         try:
             rec[target] = parser(v)
         except ValueError as exc:
             rec[target] = "unknown" if target == "status" else None
+            if target == "source":
+                rec[target] = "foi"
             col = by_target[target][0].header
             tags[col] = _jsonable(v)
             acc.warn(str(exc), sname, rownum, col, v)
@@ -1285,7 +1389,7 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
     for w in warns:
         acc.warn(w, sname, rownum, code=getattr(w, "code", None))
     acc.kinds[kind] += 1
-    if kind == "count":
+    if kind == "count" and not count_unknown:
         acc.count_cameras += int(rec["count"])
     if kind != "point" and not rec.get("municipality"):
         acc.unplaced_rows += 1
