@@ -22,8 +22,6 @@ fix the register.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -38,7 +36,7 @@ import shapely
 
 from ._io import write_with_atomic
 from .addresses import AddressQuery, parse_address, place_key
-from .errors import ColumnError, InputError, NetworkError, Problem, UnknownFormatError
+from .errors import ColumnError, InputError, NetworkError, Problem
 from .gazetteer import Gazetteer, build_gazetteer
 from .layers import UnitNames
 from .names import fold
@@ -394,21 +392,28 @@ def _find_column(columns: Iterable[str], wanted: tuple[str, ...]) -> str | None:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    data = path.read_bytes()
-    for enc in ("utf-8-sig", "cp1250", "cp1251"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1251 decodes every byte but 0x98
-        raise UnknownFormatError(f"{path} is not UTF-8, Windows-1250 or Windows-1251 text")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        sep = dialect.delimiter
-    except csv.Error:
-        sep = ","
-    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    """The register as text columns under its first filled row, read by the FOI reader's
+    table layer (encoding and delimiter detection, limits, stray quotes reported)."""
+    from ._tabular import is_blank, read_table
+
+    sheet = read_table(path).sheets[0]
+    for r, message in sorted(sheet.row_problems.items()):
+        log.warning("%s, row %d: %s", path.name, r + 1, message)
+    rows = [row for row in sheet.rows if any(not is_blank(c) for c in row)]
+    if not rows:
+        raise InputError(f"{path.name}: has no filled cells: expected a header row with an "
+                         "address column and one row per camera")
+    width = max(map(len, rows))
+    header: list[str] = []
+    for i in range(width):
+        name = str(rows[0][i]).strip() if i < len(rows[0]) and not is_blank(rows[0][i]) else ""
+        name = name or f"Unnamed: {i}"
+        while name in header:  # pandas' way with a repeated header
+            name += f".{header.count(name)}"
+        header.append(name)
+    data = [["" if c is None else str(c) for c in row] + [""] * (width - len(row))
+            for row in rows[1:]]
+    return pd.DataFrame(data, columns=header, dtype=str)
 
 
 def _coord(value: Any) -> float | None:
