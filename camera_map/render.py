@@ -690,12 +690,30 @@ def unit_popup_html(row: Any, lang: str, *, town_link: bool = False) -> str:
     name = html.escape(i18n.unit_name(row, lang))
     rows = [(k, v, False) for k, v in unit_facts(row, lang)] + _extra_facts(row, lang)
     body = f'<div class="cm-popup cm-unit-facts"><h3>{name}</h3>{_table(rows)}'
+    body += how_to_ask_html(row, lang)
     if town_link:
         href = "towns/" + slug(str(row["name"])) + ".html"
         body += (
             f'<p><a href="{html.escape(href)}">{html.escape(i18n.text("town.link", lang))}</a></p>'
         )
     return body + "</div>"
+
+
+def how_to_ask_html(row: Any, lang: str, *, full: bool = False) -> str:
+    """The escaped "how to ask" block of a unit no evidence speaks of, else "".
+
+    ``full`` gives the town page's version, with a heading and the whole list of questions.
+    """
+    if str(row.get("evidence")) != "none":
+        return ""
+    from .request.howto import how_to_ask
+
+    ask = how_to_ask(i18n.unit_name(row, lang), lang)
+    e = html.escape
+    head = f"<h2>{e(ask.heading)}</h2>" if full else ""
+    return (f'<div class="cm-ask">{head}<p>{e(ask.lead)} {e(ask.intro)}</p>'
+            f"<pre><code>{e(ask.command)}</code></pre>"
+            f"<p>{e(ask.what if full else ask.asks)}</p></div>")
 
 
 def _round_geometry(geom: Any, decimals: int = 5) -> Any:
