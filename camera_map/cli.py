@@ -186,12 +186,12 @@ def _size(path: Path) -> str:
 @click.option("--strict", "fail_on_rejected", is_flag=True,
               help="Exit 4 if any row would be rejected.")
 def check(file: Path, inputs: InputOptions, fail_on_rejected: bool) -> None:
-    """Validate a FOI register without building: what would be read, mapping, problems."""
-    from .foi import check_register
+    """Validate a camera file without building: what would be read, how, and problems."""
+    from .sources import check_source
 
     with _errors():
         units = inputs.load_layer().units
-        report = check_register(file, units=units, **inputs.read_options())
+        report = check_source(file, units=units, **inputs.read_options())
     out.print(report.format(), markup=False, soft_wrap=True)
     if fail_on_rejected and not report.ok:
         sys.exit(4)
@@ -231,6 +231,7 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
               "and geocoder columns (unplaced rows go to <out>-unplaced.csv).")
 @geocode_options
 @layer_options
+@read_options
 def geocode(file: Path, out_file: Path, inputs: InputOptions) -> None:
     """Geocode a register's addresses and write it back with coordinates and precision."""
     from rich.progress import BarColumn, Progress, TimeRemainingColumn
@@ -251,7 +252,7 @@ def geocode(file: Path, out_file: Path, inputs: InputOptions) -> None:
 
             result = geocode_file(file, out_file, extract=inputs.extract,
                                   online=inputs.online, nominatim_url=inputs.nominatim_url,
-                                  units=units, progress=progress)
+                                  units=units, progress=progress, **inputs.read_options())
     counts = ", ".join(f"{k}: {v:,}" for k, v in result.counts().items())
     out.print(f"Wrote {out_file} ({counts})", markup=False, soft_wrap=True)
     if result.report is not None:

@@ -133,6 +133,10 @@ class Analysis:
                          f"{fact.as_of}: {fact.document}]")
         for check in self.claims:
             lines.append(("✓ " if check.ok else "✗ ") + check.text)
+        nowhere = int(self.cameras["municipality_id"].isna().sum())
+        if nowhere:
+            lines.append(f"{nowhere:,} of {len(self.cameras):,} rows count nowhere: see "
+                         "problems.csv")
         if self.problems:
             lines.append(f"{len(self.problems)} warning(s) (see problems.csv)")
         return "\n".join(lines)

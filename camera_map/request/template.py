@@ -169,7 +169,7 @@ def _lang_text(texts: dict[str, str], lang: str) -> str:
 
 def _keep_latin_cyrillic(text: str) -> str:
     # product names, formats and abbreviations stay in Latin
-    keep = ("ALPR", "PTZ", "WGS 84", "RSD", "MUP", "Dahua", "IPC-HFW5442T", "dome", "K-017",
+    keep = ("ALPR", "PTZ", "WGS 84", "RSD", "Dahua", "IPC-HFW5442T", "dome", "K-017",
             GUIDE_MARK)
     out = to_cyrillic(text)
     for word in keep:
