@@ -405,7 +405,8 @@ def build(
         # the extract that places addresses also draws the streets around the cameras
         opts["basemap"] = options["extract"]
     outputs["map.html"] = render_map(metrics.units, cams_out, out / "map.html",
-                                     attribution=attribution, **opts)
+                                     attribution=attribution, context=analysis.context,
+                                     **opts)
     if png:
         from .static import camera_credit, render_png
 
