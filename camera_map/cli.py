@@ -12,16 +12,56 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 
-from . import __version__
-from .errors import CameraMapError, InputError, NetworkError
+from ._version import __version__
+from .errors import CameraMapError, NetworkError, StrictError
+from .text import terminal_text
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
+
+
+#: Exit codes (README "Exit codes"); click itself exits 2 on bad options.
+EXIT_INPUT, EXIT_NETWORK, EXIT_STRICT, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 3, 4, 5, 130
+
+_verbosity = 0
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    """Print ``error: message`` (control characters removed) and exit with ``code``."""
+    err.print("[bold red]error:[/] ", end="", markup=True)
+    err.print(terminal_text(message), markup=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def _exit_for(exc: BaseException) -> NoReturn:
+    """Turn any exception into one clear message and an exit code; never a traceback
+    (unless -vv asked for one)."""
+    if _verbosity >= 2 and not isinstance(exc, KeyboardInterrupt):
+        import traceback
+
+        err.print(terminal_text(traceback.format_exc()), markup=False, soft_wrap=True)
+    if isinstance(exc, StrictError):
+        _fail(str(exc), EXIT_STRICT)
+    if isinstance(exc, NetworkError):
+        _fail(str(exc), EXIT_NETWORK)
+    if isinstance(exc, CameraMapError):
+        _fail(str(exc), EXIT_INPUT)
+    if isinstance(exc, KeyboardInterrupt):
+        _fail("interrupted; the output folder keeps its previous build", EXIT_INTERRUPTED)
+    if isinstance(exc, MemoryError):
+        _fail("out of memory; use a smaller input, or split it by area "
+              "(README, \"Large inputs\")", EXIT_INPUT)
+    if isinstance(exc, OSError):
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        _fail(f"cannot read or write{where}: {exc.strerror or exc}", EXIT_INPUT)
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    _fail(f"internal error ({type(exc).__name__}: {first}); this is a bug in camera-map: "
+          "run again with -vv and report the traceback", EXIT_INTERNAL)
 
 
 @contextmanager
@@ -29,21 +69,40 @@ def _errors() -> Iterator[None]:
     """Turn library errors into one clear message (plus details) and an exit code."""
     try:
         yield
-    except NetworkError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
-        sys.exit(3)
-    except (InputError, CameraMapError) as exc:
-        err.print("[bold red]error:[/] ", end="", markup=True)
-        err.print(str(exc), markup=False, soft_wrap=True)
-        sys.exit(1)
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+            SystemExit):
+        raise
+    except BaseException as exc:  # every failure ends in a message and an exit code
+        _exit_for(exc)
+
+
+class _Group(click.Group):
+    """The command group: any error a command did not handle becomes one message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _errors():
+            return super().invoke(ctx)
+
+
+def _out(text: str, **options: Any) -> None:
+    """Print to stdout with control characters removed (names come from strangers' files)."""
+    out.print(terminal_text(text), **options)
+
+
+class _CleanFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().format(record))
 
 
 def _setup_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, format=fmt)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(_CleanFormatter(fmt))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="camera-map")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def main(verbose: int) -> None:
@@ -52,6 +111,8 @@ def main(verbose: int) -> None:
     Run `camera-map build` with no options to build the bundled Serbian default into
     output/.
     """
+    global _verbosity
+    _verbosity = verbose
     _setup_logging(verbose)
 
 
@@ -212,19 +273,14 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
                 png=png, merge=merge, merge_distances=distances,
                 max_direction_difference=max_direction_difference, strict=strict,
                 progress=step)
-        except InputError as exc:
+        finally:
             step("done")
-            if strict and "--strict" in str(exc):
-                err.print(f"error: {exc}", markup=False, soft_wrap=True)
-                sys.exit(4)
-            raise
-        step("done")
-    out.print(result.summary(), markup=False, soft_wrap=True)
+    _out(result.summary(), markup=False, soft_wrap=True)
     folder = result.outputs["map.html"].parent
     sizes = ", ".join(f"{name} ({_size(path)})" for name, path in result.outputs.items())
-    out.print(f"Wrote to {folder}/: {sizes}", markup=False, soft_wrap=True)
+    _out(f"Wrote to {folder}/: {sizes}", markup=False, soft_wrap=True)
     if result.attribution:
-        out.print("Attribution: " + " | ".join(result.attribution), markup=False,
+        _out("Attribution: " + " | ".join(result.attribution), markup=False,
                   soft_wrap=True)
 
 
@@ -260,7 +316,7 @@ def check(file: Path, sheet: str | None, encoding: str | None, delimiter: str | 
         report = check_register(file, sheet=sheet, encoding=encoding, delimiter=delimiter,
                                 crs=crs, mapping=mapping, units=units,
                                 default_municipality=default_municipality)
-    out.print(report.format(), markup=False, soft_wrap=True)
+    _out(report.format(), markup=False, soft_wrap=True)
     if strict and not report.ok:
         sys.exit(4)
 
@@ -285,7 +341,7 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
             result = fetch_overpass(area=area, bbox=box, url=overpass_url)
         save_overpass(result, out_file)
         cameras = read_overpass_json(result).cameras
-    out.print(f"Saved {len(result.get('elements', [])):,} element(s), {len(cameras):,} "
+    _out(f"Saved {len(result.get('elements', [])):,} element(s), {len(cameras):,} "
               f"camera object(s), to {out_file}. Data © OpenStreetMap contributors, ODbL 1.0.",
               markup=False, soft_wrap=True)
 
@@ -324,9 +380,9 @@ def geocode(file: Path, out_file: Path, extract: Path | None, online: bool,
             result = geocode_file(file, out_file, extract=extract, online=online,
                                   nominatim_url=nominatim_url, units=units, progress=progress)
     counts = ", ".join(f"{k}: {v:,}" for k, v in result.counts().items())
-    out.print(f"Wrote {out_file} ({counts})", markup=False, soft_wrap=True)
+    _out(f"Wrote {out_file} ({counts})", markup=False, soft_wrap=True)
     if result.report is not None:
-        out.print(f"Rows that could not be placed, with the reason: {result.report}",
+        _out(f"Rows that could not be placed, with the reason: {result.report}",
                   markup=False, soft_wrap=True)
 
 
@@ -352,6 +408,7 @@ def town(name: str, cameras: tuple[Path, ...], layer: str | None, extract: Path 
     Prints the summary and writes a page with the town's map.
     """
     from . import settings
+    from ._outdir import output_lock
     from .pipeline import analyse
     from .town import render_town
 
@@ -370,11 +427,12 @@ def town(name: str, cameras: tuple[Path, ...], layer: str | None, extract: Path 
         match = analysis.layer.match(name)
         if match is not None:
             name = match.id if match.level == "unit" else match.name
-        path, summary = render_town(analysis.metrics.units, analysis.cameras, name,
-                                    out_dir or settings.output_dir,
-                                    attribution=analysis.attribution, **options)
-    out.print(summary, markup=False, soft_wrap=True)
-    out.print(f"Wrote {path}", markup=False, soft_wrap=True)
+        folder = out_dir or settings.output_dir
+        with output_lock(folder):  # not while a build replaces the folder
+            path, summary = render_town(analysis.metrics.units, analysis.cameras, name,
+                                        folder, attribution=analysis.attribution, **options)
+    _out(summary, markup=False, soft_wrap=True)
+    _out(f"Wrote {path}", markup=False, soft_wrap=True)
 
 
 @main.command("layers")
@@ -385,7 +443,7 @@ def layers_cmd() -> None:
     with _errors():
         for name in available_layers():
             lay = load_layer(name)
-            out.print(f"{name}: {lay.title} — {len(lay.units)} units, population "
+            _out(f"{name}: {lay.title} — {len(lay.units)} units, population "
                       f"{lay.population_source or 'none'}", markup=False)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 
 #: Folder of the bundled data layers, shipped inside the package (``camera_map/data/layers``;
 #: each layer's sources and the script that made it are in the repository's ``layers/``).
