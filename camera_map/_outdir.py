@@ -43,9 +43,10 @@ from .errors import OutputBusyError, OutputError
 
 #: Every file a build may write; the ones a build does not rewrite are dropped at the swap.
 BUILD_FILES = frozenset({
-    "map.html", "map.png", "municipalities.geojson", "cameras.geojson", "municipalities.csv",
-    "cameras.csv", "camera-map.gpkg", "municipalities.fgb", "cameras.fgb", "rejected.csv",
-    "conflicts.csv", "problems.csv", "sources.json", "summary.txt", "README.md",
+    "map.html", "map.png", "map.svg", "map.pdf", "municipalities.geojson", "cameras.geojson",
+    "municipalities.csv", "cameras.csv", "camera-map.gpkg", "municipalities.fgb",
+    "cameras.fgb", "rejected.csv", "conflicts.csv", "problems.csv", "sources.json",
+    "summary.txt", "README.md",
 })  # fmt: skip
 
 #: The temporary file names of :func:`camera_map._io.atomic_path` (``.stem.part-XXXXXXXX.ext``).

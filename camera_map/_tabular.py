@@ -21,12 +21,13 @@ import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from .errors import InputError, UnknownFormatError
+from . import settings
+from .errors import InputError, LimitError, UnknownFormatError
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +85,16 @@ class Sheet:
         the value of the merge's top-left cell.
     wide_merges
         Cells (0-based) that belong to a merge spanning more than one column.
+    row_problems
+        Row (0-based) → what went wrong reading it (a stray quote): the row is read as
+        well as it goes and the problem is reported for it.
     """
 
     name: str | None
     rows: list[list[Cell]]
     merged_from: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     wide_merges: set[tuple[int, int]] = field(default_factory=set)
+    row_problems: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,6 +106,7 @@ class Table:
     all_sheet_names: list[str]
     encoding: str | None = None
     delimiter: str | None = None
+    problems: list[str] = field(default_factory=list)  # about the whole file
 
 
 def is_blank(value: Cell) -> bool:
@@ -181,7 +187,27 @@ _SR_CYR: Final = frozenset("абвгдђежзијклљмнњопрстћуфх
 _SR_LAT: Final = frozenset("čćžšđČĆŽŠĐ")
 
 
-_NON_ASCII_WORDS: Final = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
+#: Runs of ASCII letters and non-ASCII characters. Matched, then filtered for non-ASCII in Python:
+#: a pattern that asks for a non-ASCII character inside the run backtracks over every start
+#: of a long ASCII run (quadratic: 40,000 letters took 33 s); this one is linear.
+_WORDS: Final = re.compile(r"[^\x00-\x40\x5b-\x60\x7b-\x7f]+")  # ASCII letters or non-ASCII
+
+
+def _non_ascii_words(text: str, limit: int = 20_000) -> Iterator[str]:
+    """The first ``limit`` runs of letters of ``text`` that hold a non-ASCII character."""
+    found = 0
+    for m in _WORDS.finditer(text):
+        word = m.group()
+        if word.isascii():
+            continue
+        # no real word is this long: score its pieces, so that the scoring stays cheap
+        pieces = [word] if len(word) <= 64 else [word[i:i + 64] for i in range(0, len(word), 64)]
+        for piece in pieces:
+            if not piece.isascii():
+                yield piece
+                found += 1
+                if found >= limit:
+                    return
 
 
 def _serbian_score(text: str) -> int:
@@ -193,8 +219,7 @@ def _serbian_score(text: str) -> int:
     and ľ, and the reverse gives C1 control characters. Each of these costs points.
     """
     # Only words with non-ASCII characters tell encodings apart; 20,000 of them suffice.
-    text = " ".join(m.group() for _, m in zip(range(20_000), _NON_ASCII_WORDS.finditer(text),
-                                               strict=False))
+    text = " ".join(_non_ascii_words(text))
     score = 0
     word: list[str] = []
 
@@ -263,6 +288,10 @@ def decode_bytes(data: bytes, *, name: str, encoding: str | None = None) -> tupl
         # UTF-8 "Ɗ"); only a UTF-8 reading that looks wrong is compared with the others.
         if _serbian_score(text) >= 0:
             return text, "utf-8"
+    return _best_decoding(data, name)
+
+
+def _best_decoding(data: bytes, name: str) -> tuple[str, str]:
     best: tuple[int, int, str, str] | None = None
     for rank, codec in enumerate(("utf-8", *LEGACY_ENCODINGS)):
         try:
@@ -276,6 +305,73 @@ def decode_bytes(data: bytes, *, name: str, encoding: str | None = None) -> tupl
         raise InputError(f"{name}: cannot detect the text encoding; pass --encoding")
     log.debug("%s: detected %s (score %d)", name, best[2], best[0])
     return best[3], best[2]
+
+
+@dataclass
+class MixedEncoding:
+    """A text file whose lines are not all in one encoding (rows pasted from another file).
+
+    Attributes
+    ----------
+    main, other
+        The encoding of most non-ASCII lines, and of the others.
+    lines
+        0-based numbers of the lines in ``other``.
+    """
+
+    main: str
+    other: str
+    lines: list[int]
+
+
+def decode_text(data: bytes, *, name: str,
+                encoding: str | None = None) -> tuple[str, str, MixedEncoding | None]:
+    """Decode a text file like :func:`decode_bytes`, and notice lines in a second encoding.
+
+    A file that is neither all UTF-8 nor all in one legacy code page, but whose lines each
+    are (UTF-8 rows and Windows-1250 rows pasted together), is decoded line by line, each
+    line in its own encoding; the returned :class:`MixedEncoding` says which lines are in
+    the minority encoding, so that they can be reported. Detection runs only when no
+    ``encoding`` is given and the file has no byte-order mark.
+    """
+    if encoding or data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or data.isascii():
+        return (*decode_bytes(data, name=name, encoding=encoding), None)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if _serbian_score(text) >= 0:
+            return text, "utf-8", None
+        text, codec = _best_decoding(data, name)
+        return text, codec, None
+    lines = data.split(b"\n")
+    utf8: list[int] = []
+    legacy: list[int] = []
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            decoded = line.decode("utf-8")
+        except UnicodeDecodeError:
+            legacy.append(i)
+            continue
+        (utf8 if _serbian_score(decoded) >= 0 else legacy).append(i)
+    if not utf8 or not legacy:
+        text, codec = _best_decoding(data, name)
+        return text, codec, None
+    _, codec = _best_decoding(b"\n".join(lines[i] for i in legacy), name)
+    decoded_lines = [ln.decode("ascii") if ln.isascii() else "" for ln in lines]
+    for i in utf8:
+        decoded_lines[i] = lines[i].decode("utf-8")
+    for i in legacy:
+        decoded_lines[i] = lines[i].decode(codec)
+    if len(utf8) >= len(legacy):
+        mixed = MixedEncoding("utf-8", codec, legacy)
+    else:
+        mixed = MixedEncoding(codec, "utf-8", utf8)
+    log.debug("%s: mixed encodings, %d line(s) %s", name, len(mixed.lines), mixed.other)
+    return "\n".join(decoded_lines), mixed.main, mixed
 
 
 def _normalise_codec(encoding: str) -> str:
@@ -335,21 +431,236 @@ def sniff_delimiter(text: str, header_score: HeaderScore | None = None) -> str:
 
 def read_text_table(path: Path, data: bytes, *, encoding: str | None,
                     delimiter: str | None, header_score: HeaderScore | None = None) -> Table:
-    """Read CSV/TSV bytes into a one-sheet :class:`Table`."""
-    text, codec = decode_bytes(data, name=path.name, encoding=encoding)
-    text = text.lstrip("\ufeff")
-    text = unicodedata.normalize("NFC", text)
+    """Read CSV/TSV bytes into a one-sheet :class:`Table`.
+
+    Every line of the file ends up in exactly one row: a quote that opens a cell and is
+    never closed where its row ends would make the csv module read the following lines
+    into that cell (one stray quote in row 3 of 100 rows gave 3 rows); such a row is read
+    with the quote as a plain character, the lines after it as rows of their own, and the
+    row is reported in ``Sheet.row_problems``. Lines in a second encoding are reported in
+    ``Table.problems``. Limits (:mod:`camera_map.settings`) on bytes, line length, cell
+    size, rows and columns raise :class:`~camera_map.errors.LimitError`.
+    """
+    name = path.name
+    if len(data) > settings.max_table_bytes:
+        raise limit_error(name, "the file's size", f"{len(data):,} bytes", "max_table_bytes",
+                          "bytes")
+    text, codec, mixed = decode_text(data, name=name, encoding=encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    # the line ends the csv module knows (str.splitlines knows more); io.StringIO would
+    # hold four bytes per character
+    lines = _LINE.findall(text)
+    del text
+    longest = max(map(len, lines), default=0)
+    if longest > settings.max_line_chars:
+        at = next(i for i, ln in enumerate(lines) if len(ln) == longest)
+        raise limit_error(
+            name, f"line {at + 1}", f"{longest:,} characters", "max_line_chars", "characters",
+            "is it a text register with one row per line (were the line ends lost)? ")
     if delimiter is not None:
         delimiter = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";",
                      "pipe": "|"}.get(delimiter, delimiter)
         if len(delimiter) != 1:
             raise InputError(
-                f"{path.name}: --delimiter {delimiter!r} must be one character, e.g. ',', "
+                f"{name}: --delimiter {delimiter!r} must be one character, e.g. ',', "
                 "';', 'tab' or '|'"
             )
-    delim = delimiter or sniff_delimiter(text, header_score)
-    rows: list[list[Cell]] = [list(r) for r in _records(text, delim)]
-    return Table("csv", [Sheet(None, rows)], [], encoding=codec, delimiter=delim)
+    head = _head(lines, 65536)
+    delim = delimiter or sniff_delimiter(head, header_score)
+    rows, starts, row_problems = _parse_lines(lines, delim, _usual_width(head, delim), name)
+    table = Table("csv", [Sheet(None, rows, row_problems=row_problems)], [], encoding=codec,
+                  delimiter=delim)
+    if mixed is not None:
+        table.problems.append(_mixed_message(mixed, starts, len(lines)))
+    return table
+
+
+_LINE: Final = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+
+def _head(lines: list[str], size: int) -> str:
+    """The first lines, cut at ``size`` characters."""
+    out: list[str] = []
+    for line in lines:
+        out.append(line[:size])
+        size -= len(out[-1])
+        if size <= 0:
+            break
+    return "".join(out)
+
+
+def limit_error(file: str, what: str, found: str, setting: str, unit: str,
+                hint: str = "") -> LimitError:
+    """The error for ``what`` (``found``) going past ``camera_map.settings.<setting>``."""
+    limit = getattr(settings, setting)
+    return LimitError(
+        f"{file}: {what} ({found}) is more than camera-map reads ({limit:,} {unit}, "
+        f"settings.{setting}); {hint}if the file is genuine, raise the limit with the "
+        f"environment variable CAMERA_MAP_{setting.upper()}"
+    )
+
+
+def _usual_width(sample: str, delim: str) -> int:
+    """The most common number of cells (above one) of the first records; 0 if none."""
+    try:
+        recs = _records(sample, delim)[:30]
+    except csv.Error:
+        return 0
+    counts = Counter(len(r) for r in recs if len(r) > 1)
+    return counts.most_common(1)[0][0] if counts else 0
+
+
+def _parse_lines(lines: list[str], delim: str, width: int,
+                 name: str) -> tuple[list[list[Cell]], list[int], dict[int, str]]:
+    """Parse text lines into records; return ``(records, first line of each, problems)``.
+
+    Strict csv parsing, restarted after a record that went wrong: a misplaced quote
+    inside one line is read leniently and reported; a quote that runs on over the lines
+    that follow (they look like rows of their own, or the parser fails further down) is
+    read as a plain character and reported, and parsing resumes on the next line.
+    """
+    records: list[list[Cell]] = []
+    starts: list[int] = []
+    problems: dict[int, str] = {}
+    n = len(lines)
+    i = 0
+    old_limit = csv.field_size_limit(settings.max_cell_chars)
+    try:
+        while i < n:
+            base, prev = i, 0
+            reader = csv.reader(map(lines.__getitem__, range(i, n)), delimiter=delim,
+                                strict=True)
+            i = n
+            try:
+                for rec in reader:
+                    start, end = base + prev, base + reader.line_num
+                    prev = reader.line_num
+                    if end - start > 1 and _runs_on(rec, lines[start + 1:end], delim, width):
+                        _add_stray(records, starts, problems, lines, start, end, delim, "", name)
+                        i = start + 1
+                        break
+                    _check_record(rec, len(records), start, name)
+                    records.append(list(rec))
+                    starts.append(start)
+            except csv.Error as exc:
+                start, end = base + prev, base + reader.line_num
+                if end - start > 1:
+                    _add_stray(records, starts, problems, lines, start, end, delim, str(exc),
+                               name)
+                elif "field larger" in str(exc):
+                    raise limit_error(name, f"a cell on line {start + 1}",
+                                      f"more than {settings.max_cell_chars:,} characters",
+                                      "max_cell_chars", "characters") from None
+                else:
+                    rec = next(csv.reader([lines[start]], delimiter=delim, strict=False), [])
+                    _check_record(rec, len(records), start, name)
+                    problems[len(records)] = (
+                        f"line {start + 1}: a quote (\") is out of place ({exc}); the row "
+                        "is read as well as it goes: check it, and write a quote inside a "
+                        'quoted cell as two quotes ("")')
+                    records.append(list(rec))
+                    starts.append(start)
+                i = start + 1
+    finally:
+        csv.field_size_limit(old_limit)
+    return records, starts, problems
+
+
+def _check_record(rec: Sequence[str], index: int, line: int, name: str) -> None:
+    if len(rec) > settings.max_columns:
+        raise limit_error(name, f"line {line + 1}", f"{len(rec):,} columns", "max_columns",
+                          "columns")
+    if index >= settings.max_rows:
+        raise limit_error(name, "the number of rows", f"more than {index:,}", "max_rows", "rows")
+
+
+def _runs_on(rec: Sequence[str], more: list[str], delim: str, width: int) -> bool:
+    """Whether a record over several lines swallowed rows: a quote that was never closed.
+
+    A cell may hold line breaks (a note typed over two lines); but when the record has
+    more cells than the file's rows usually have, or a line inside the cell holds as many
+    delimiters as a whole row, the quote that opened it was a stray one.
+    """
+    if width < 2:
+        return False
+    if len(rec) > width:
+        return True
+    enough = max(2, width - 1)
+    inside = [*more[:-1], more[-1].split('"', 1)[0]] if more else []
+    return any(line.count(delim) >= enough for line in inside)
+
+
+def _add_stray(records: list[list[Cell]], starts: list[int], problems: dict[int, str],
+               lines: list[str], start: int, end: int, delim: str, error: str,
+               name: str) -> None:
+    rec = _split_stray(lines[start], delim)
+    _check_record(rec, len(records), start, name)
+    swallowed = (f"lines {start + 2}-{end}" if end > start + 2 else f"line {start + 2}")
+    problems[len(records)] = (
+        f"line {start + 1}: a quote (\") opens a cell and is not closed where the row ends, "
+        f"so {swallowed} would have become part of that cell"
+        + (f" ({error})" if error else "")
+        + "; this row is read with the quote as a plain character and the lines after it as "
+        'rows of their own: check the row, and remove the quote or close it ("...")')
+    records.append(list(rec))
+    starts.append(start)
+
+
+def _split_stray(line: str, delim: str) -> list[str]:
+    """Split one line into cells, reading a quote that is never closed as a plain character."""
+    text = line.rstrip("\r\n")
+    cells: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        if i < n and text[i] == '"':
+            j, buf, closed = i + 1, [], False
+            while j < n:
+                if text[j] == '"':
+                    if j + 1 < n and text[j + 1] == '"':
+                        buf.append('"')
+                        j += 2
+                        continue
+                    closed = True
+                    j += 1
+                    break
+                buf.append(text[j])
+                j += 1
+            if closed:
+                k = text.find(delim, j)
+                k = n if k < 0 else k
+                cells.append("".join(buf) + text[j:k])
+            else:
+                k = text.find(delim, i)
+                k = n if k < 0 else k
+                cells.append(text[i:k])
+        else:
+            k = text.find(delim, i)
+            k = n if k < 0 else k
+            cells.append(text[i:k])
+        if k >= n:
+            return cells
+        i = k + 1
+        if i == n:
+            cells.append("")
+            return cells
+
+
+def _mixed_message(mixed: MixedEncoding, starts: list[int], n_lines: int) -> str:
+    """Name the rows (1-based, as a spreadsheet shows them) whose lines are in ``other``."""
+    import bisect
+
+    rows = sorted({bisect.bisect_right(starts, line) for line in mixed.lines
+                   if line < n_lines})
+    shown = ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more" if len(rows) > 20
+                                              else "")
+    main = ENCODING_LABELS.get(mixed.main, mixed.main)
+    other = ENCODING_LABELS.get(mixed.other, mixed.other)
+    return (f"the file mixes two text encodings: row(s) {shown} are {other}, the other rows "
+            f"{main}; each row was read in its own encoding, so check the letters of those "
+            "rows, and save the file again as UTF-8")
 
 
 # --- XLSX -----------------------------------------------------------------------------------

@@ -18,6 +18,16 @@ import click
 from rich.console import Console
 
 from ._version import __version__
+from .cli_options import (
+    InputOptions,
+    MapOptions,
+    geocode_options,
+    input_options,
+    layer_options,
+    map_options,
+    page_options,
+    read_options,
+)
 from .errors import CameraMapError, NetworkError, StrictError
 from .text import terminal_text
 
@@ -128,9 +138,10 @@ class _Progress:
         self._started = 0.0
 
     def __call__(self, stage: str) -> None:
-        self._status.update(f"{stage}…")
         if stage == "done":
             self._status.stop()
+        else:
+            self._status.update(f"{stage}…")
 
     def geocoding(self, done: int, total: int) -> None:
         if done == 0 or not self._started:
@@ -147,96 +158,42 @@ def _progress() -> _Progress:
 
 
 @main.command()
-@click.option("--cameras", "cameras", multiple=True, type=click.Path(path_type=Path),
-              metavar="PATH", help="Camera file or folder (FOI register CSV/XLSX/ODS, OSM "
-              ".osm/.osm.bz2/.osm.pbf, Overpass JSON). Repeat for several.")
-@click.option("--layer", default=None, help="Bundled boundary layer (default: serbia).")
-@click.option("--boundaries", type=click.Path(path_type=Path), default=None,
-              help="Your own boundaries (any format GDAL reads) instead of a bundled layer.")
-@click.option("--id-field", default=None, help="Column of unique unit ids in --boundaries.")
-@click.option("--name-field", default=None, help="Column of unit names in --boundaries.")
-@click.option("--population", type=click.Path(path_type=Path), default=None,
-              help="CSV of population keyed by the boundaries' id (columns: id, population).")
-@click.option("--population-field", default=None,
-              help="Population column already in --boundaries.")
-@click.option("--osm-area", default=None, help="Also fetch OSM cameras live from Overpass "
-              "for this area name (e.g. \"Osečina\").")
-@click.option("--osm-bbox", default=None, metavar="W,S,E,N",
-              help="Also fetch OSM cameras live from Overpass for this bounding box.")
-@click.option("--overpass-url", default=None, help="Overpass API endpoint.")
-@click.option("--extract", type=click.Path(path_type=Path), default=None,
-              help="OSM extract (.osm.pbf) for offline geocoding of addresses.")
-@click.option("--online", is_flag=True, help="Allow Nominatim for addresses the offline "
-              "gazetteer cannot place (1 request/s, cached on disk).")
-@click.option("--nominatim-url", default=None, help="Nominatim endpoint (with --online).")
-@click.option("--claims", type=click.Path(path_type=Path), default=None,
-              help="CSV of reported figures to check against the data.")
-@click.option("--sheet", default=None, help="Spreadsheet sheet to read (default: all).")
-@click.option("--encoding", default=None, help="Text encoding of CSV registers "
-              "(default: detected; e.g. cp1250, cp1251, utf-8).")
-@click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")
-@click.option("--crs", default=None, help="CRS of projected x/y coordinates in registers "
-              "(e.g. EPSG:31277, Serbian Gauss-Krüger zone 7).")
-@click.option("--mapping", type=click.Path(path_type=Path), default=None,
-              help="TOML file mapping your column headers to camera-table columns.")
-@click.option("--municipality", "default_municipality", default=None,
-              help="Municipality of every register row that names none (e.g. a reply from "
-              "one municipality).")
-@click.option("--document", default=None, help="Document (title, URL or reference) of every "
-              "register row that cites none.")
-@click.option("--title", default=None, help="Title of the map.")
-@click.option("--tiles", default=None, help="Base map: an xyzservices provider name such as "
-              "OpenStreetMap.Mapnik, or 'none' (default: none when self-contained, since tiles "
-              "are requests to another host; OpenStreetMap.Mapnik with --cdn).")
-@click.option("--lang", type=click.Choice(["en", "sr-Latn", "sr-Cyrl"]), default="en",
-              show_default=True, help="Language of the map.")
-@click.option("--metric", type=click.Choice(["cameras_per_1000", "cameras_per_km2", "cameras"]),
-              default=None, help="Figure the map opens with (default: cameras_per_1000).")
-@click.option("--scheme", default=None, help="mapclassify scheme for the choropleth "
-              "(default: fisher_jenks; e.g. quantiles, natural_breaks, equal_interval).")
-@click.option("-k", "--classes", "k", type=int, default=None,
-              help="Number of classes (default: 5).")
+@input_options
+@map_options
 @click.option("--png/--no-png", default=True, show_default=True,
-              help="Also write map.png, the choropleth for print.")
-@click.option("--merge/--no-merge", "merge", default=True, show_default=True,
-              help="Merge cameras that several sources describe (by distance and agreement).")
-@click.option("--merge-distance", default=None, metavar="PREC=M,...",
-              help="Merge thresholds in metres per geocode precision, e.g. "
-              "\"exact=15,address=30,street=60,settlement=none\".")
-@click.option("--max-direction-difference", type=float, default=45.0, show_default=True,
-              help="Largest difference of view directions (degrees) that still agree.")
-@click.option("--self-contained/--cdn", default=True, show_default=True,
-              help="Inline every script so the map works offline, or load them from CDNs.")
+              help="Also write the printed map (map.png, and --print-format).")
+@click.option("--print-size", default=None, metavar="SIZE",
+              help="Size of the printed map: pixels (2400x1600, or 2400x1600@300 for 300 "
+              "dpi) or a paper size at a DPI (A4@300, A3-landscape@150). Default 1600x1600.")
+@click.option("--print-format", "print_formats", default="png", show_default=True,
+              metavar="LIST", help="Formats of the printed map, comma-separated: png, svg, "
+              "pdf (map.png, map.svg, map.pdf).")
 @click.option("--format", "formats", default="geojson,csv,gpkg", show_default=True,
               metavar="LIST", help="Exports, comma-separated: geojson, csv, gpkg (GeoPackage "
               "with layers municipalities, cameras, cities, rejected, conflicts, problems), "
               "fgb (FlatGeobuf).")
-@click.option("--strict", is_flag=True, help="Fail (exit 4) if any input row is rejected.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output/).")
-def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
-          id_field: str | None, name_field: str | None, population: Path | None,
-          population_field: str | None, osm_area: str | None, osm_bbox: str | None,
-          overpass_url: str | None, extract: Path | None, online: bool,
-          nominatim_url: str | None, claims: Path | None, sheet: str | None,
-          encoding: str | None, delimiter: str | None, crs: str | None,
-          mapping: Path | None, default_municipality: str | None, document: str | None,
-          title: str | None, tiles: str | None, lang: str, metric: str | None,
-          scheme: str | None, k: int | None, png: bool, merge: bool,
-          merge_distance: str | None, max_direction_difference: float,
-          self_contained: bool, formats: str, strict: bool, out_dir: Path | None) -> None:
+def build(inputs: InputOptions, map_opts: MapOptions, png: bool, print_size: str | None,
+          print_formats: str, formats: str, out_dir: Path | None) -> None:
     """Build the map, figures and exports. With no options: the bundled Serbian default."""
-    from .layers import layer_from_files
-    from .pipeline import build as run_build
-
-    if boundaries is None and (id_field or name_field or population or population_field):
-        raise click.UsageError("--id-field, --name-field, --population and --population-field "
-                               "go with --boundaries")
-    if boundaries is not None and layer:
-        raise click.UsageError("use just one of --layer or --boundaries")
-    if population and population_field:
-        raise click.UsageError("use just one of --population (a CSV) or --population-field")
+    from .errors import InputError
     from .pipeline import FORMATS
+    from .pipeline import build as run_build
+    from .static import FORMATS as PRINT_FORMATS
+    from .static import print_size as parse_print_size
+
+    if print_size is not None:
+        try:
+            parse_print_size(print_size)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--print-size") from None
+    print_list = [f.strip().lower().lstrip(".") for f in print_formats.split(",") if f.strip()]
+    bad_print = sorted(set(print_list) - set(PRINT_FORMATS))
+    if bad_print or not print_list:
+        raise click.BadParameter(f"unknown print format(s) {', '.join(bad_print) or '(none)'}"
+                                 f"; choose from {', '.join(PRINT_FORMATS)}",
+                                 param_hint="--print-format")
 
     format_list = [f.strip().lower() for f in formats.split(",") if f.strip()]
     bad = sorted(set(format_list) - set(FORMATS))
@@ -244,37 +201,14 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
         raise click.BadParameter(f"unknown format(s) {', '.join(bad)}; choose from "
                                  f"{', '.join(FORMATS)}", param_hint="--format")
     with _errors():
-        the_layer: Any = layer
-        if boundaries is not None:
-            the_layer = layer_from_files(boundaries, id_field=id_field, name_field=name_field,
-                                         population=population,
-                                         population_field=population_field)
-        map_options: dict[str, Any] = {"lang": lang, "self_contained": self_contained}
-        for key, value in (("title", title), ("scheme", scheme), ("k", k), ("metric", metric)):
-            if value is not None:
-                map_options[key] = value
-        if tiles is not None:
-            map_options["tiles"] = None if tiles.lower() == "none" else tiles
-        read_options = {"sheet": sheet, "encoding": encoding, "delimiter": delimiter,
-                        "crs": crs, "mapping": mapping,
-                        "default_municipality": default_municipality, "document": document}
-        distances = None
-        if merge_distance:
-            from .merge import distances_from_text
-
-            distances = distances_from_text(merge_distance)
+        options = inputs.analyse_options()
         step = _progress()
-        try:
-            result = run_build(
-                list(cameras) or None, layer=the_layer, out_dir=out_dir, osm_area=osm_area,
-                osm_bbox=osm_bbox, overpass_url=overpass_url, claims=claims, extract=extract,
-                online=online, nominatim_url=nominatim_url, geocode_progress=step.geocoding,
-                read_options=read_options, map_options=map_options, formats=format_list,
-                png=png, merge=merge, merge_distances=distances,
-                max_direction_difference=max_direction_difference, strict=strict,
-                progress=step)
-        finally:
-            step("done")
+        with _strict(inputs, step):
+            result = run_build(inputs.camera_paths(), out_dir=out_dir,
+                               geocode_progress=step.geocoding,
+                               map_options=map_opts.render_options(), formats=format_list,
+                               png=png, print_size=print_size, print_formats=print_list,
+                               progress=step, **options)
     _out(result.summary(), markup=False, soft_wrap=True)
     folder = result.outputs["map.html"].parent
     sizes = ", ".join(f"{name} ({_size(path)})" for name, path in result.outputs.items())
@@ -284,6 +218,17 @@ def build(cameras: tuple[Path, ...], layer: str | None, boundaries: Path | None,
                   soft_wrap=True)
 
 
+@contextmanager
+def _strict(inputs: InputOptions, step: _Progress) -> Iterator[None]:
+    """Stop the progress display however the block ends; ``--strict`` refusing rejected
+    rows raises :class:`~camera_map.errors.StrictError`, which :func:`_errors` turns into
+    exit 4 (by its class, never by the words of a message)."""
+    try:
+        yield
+    finally:
+        step("done")
+
+
 def _size(path: Path) -> str:
     n = path.stat().st_size
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
@@ -291,33 +236,19 @@ def _size(path: Path) -> str:
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--sheet", default=None, help="Sheet to read (name or 0-based number; "
-              "default: every sheet).")
-@click.option("--encoding", default=None, help="Text encoding (default: detected).")
-@click.option("--delimiter", default=None, help="CSV delimiter (default: detected; also "
-              "tab, comma, semicolon, pipe).")
-@click.option("--crs", default=None, help="CRS of projected x/y coordinates.")
-@click.option("--mapping", type=click.Path(path_type=Path), default=None,
-              help="TOML file mapping your column headers to camera-table columns.")
-@click.option("--municipality", "default_municipality", default=None,
-              help="Municipality of every row that names none.")
-@click.option("--layer", default=None, help="Bundled layer to check places against "
-              "(default: serbia).")
-@click.option("--strict", is_flag=True, help="Exit 4 if any row would be rejected.")
-def check(file: Path, sheet: str | None, encoding: str | None, delimiter: str | None,
-          crs: str | None, mapping: Path | None, default_municipality: str | None,
-          layer: str | None, strict: bool) -> None:
+@read_options
+@layer_options
+@click.option("--strict", "fail_on_rejected", is_flag=True,
+              help="Exit 4 if any row would be rejected.")
+def check(file: Path, inputs: InputOptions, fail_on_rejected: bool) -> None:
     """Validate a FOI register without building: what would be read, mapping, problems."""
     from .foi import check_register
-    from .layers import load_layer
 
     with _errors():
-        units = load_layer(layer).units
-        report = check_register(file, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                                crs=crs, mapping=mapping, units=units,
-                                default_municipality=default_municipality)
+        units = inputs.load_layer().units
+        report = check_register(file, units=units, **inputs.read_options())
     _out(report.format(), markup=False, soft_wrap=True)
-    if strict and not report.ok:
+    if fail_on_rejected and not report.ok:
         sys.exit(4)
 
 
@@ -331,16 +262,18 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
           out_file: Path) -> None:
     """Fetch OSM surveillance objects from Overpass and save them for reuse."""
     from .osm import read_overpass_json
-    from .overpass import fetch_overpass, parse_bbox, save_overpass
+    from .overpass import overpass_answer, parse_bbox, save_overpass
 
     if bool(area) == bool(bbox):
         raise click.UsageError("give one of --area or --bbox")
     with _errors():
         box = parse_bbox(bbox) if bbox else None
         with err.status("querying Overpass…", spinner="dots"):
-            result = fetch_overpass(area=area, bbox=box, url=overpass_url)
+            answer = overpass_answer(area=area, bbox=box, url=overpass_url)
+        result = answer.data
         save_overpass(result, out_file)
         cameras = read_overpass_json(result).cameras
+    _out(f"Overpass: {answer.provenance()}.", markup=False, soft_wrap=True)
     _out(f"Saved {len(result.get('elements', [])):,} element(s), {len(cameras):,} "
               f"camera object(s), to {out_file}. Data © OpenStreetMap contributors, ODbL 1.0.",
               markup=False, soft_wrap=True)
@@ -351,24 +284,18 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
 @click.option("--out", "out_file", type=click.Path(path_type=Path), required=True,
               help="CSV to write: the register with latitude, longitude, geocode_precision "
               "and geocoder columns (unplaced rows go to <out>-unplaced.csv).")
-@click.option("--extract", type=click.Path(path_type=Path), default=None,
-              help="OSM extract (.osm.pbf or .osm) for the offline gazetteer.")
-@click.option("--online", is_flag=True, help="Allow Nominatim (1 request/s, cached on disk).")
-@click.option("--nominatim-url", default=None, help="Nominatim endpoint (with --online).")
-@click.option("--layer", default=None, help="Bundled layer for municipality scoping and the "
-              "last fallback (default: serbia).")
-def geocode(file: Path, out_file: Path, extract: Path | None, online: bool,
-            nominatim_url: str | None, layer: str | None) -> None:
+@geocode_options
+@layer_options
+def geocode(file: Path, out_file: Path, inputs: InputOptions) -> None:
     """Geocode a register's addresses and write it back with coordinates and precision."""
     from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
     from .geocode import geocode_file
-    from .layers import load_layer
 
-    if nominatim_url and not online:
+    if inputs.nominatim_url and not inputs.online:
         raise click.UsageError("--nominatim-url goes with --online")
     with _errors():
-        units = load_layer(layer).units
+        units = inputs.load_layer().units
         with Progress("[progress.description]{task.description}", BarColumn(),
                       "{task.completed}/{task.total}", TimeRemainingColumn(),
                       console=err, transient=True) as bar:
@@ -377,8 +304,9 @@ def geocode(file: Path, out_file: Path, extract: Path | None, online: bool,
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = geocode_file(file, out_file, extract=extract, online=online,
-                                  nominatim_url=nominatim_url, units=units, progress=progress)
+            result = geocode_file(file, out_file, extract=inputs.extract,
+                                  online=inputs.online, nominatim_url=inputs.nominatim_url,
+                                  units=units, progress=progress)
     counts = ", ".join(f"{k}: {v:,}" for k, v in result.counts().items())
     _out(f"Wrote {out_file} ({counts})", markup=False, soft_wrap=True)
     if result.report is not None:
@@ -388,20 +316,11 @@ def geocode(file: Path, out_file: Path, extract: Path | None, online: bool,
 
 @main.command()
 @click.argument("name")
-@click.option("--cameras", "cameras", multiple=True, type=click.Path(path_type=Path),
-              metavar="PATH", help="Camera files or folders (default: the bundled example).")
-@click.option("--layer", default=None, help="Bundled boundary layer (default: serbia).")
-@click.option("--extract", type=click.Path(path_type=Path), default=None,
-              help="OSM extract (.osm.pbf) for offline geocoding of addresses.")
-@click.option("--lang", type=click.Choice(["en", "sr-Latn", "sr-Cyrl"]), default="en",
-              show_default=True, help="Language of the page and the summary.")
-@click.option("--tiles", default=None, help="Base map (xyzservices name) or 'none'.")
-@click.option("--self-contained/--cdn", default=True, show_default=True,
-              help="Inline every script so the page works offline.")
+@input_options
+@page_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output/); the page goes to towns/<name>.html.")
-def town(name: str, cameras: tuple[Path, ...], layer: str | None, extract: Path | None,
-         lang: str, tiles: str | None, self_contained: bool, out_dir: Path | None) -> None:
+def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | None) -> None:
     """Check one town: its figures, rank, vendors, face recognition and sources.
 
     NAME is the municipality in Latin, Cyrillic or ASCII spelling, or its official code.
@@ -413,24 +332,24 @@ def town(name: str, cameras: tuple[Path, ...], layer: str | None, extract: Path 
     from .town import render_town
 
     with _errors():
+        options = inputs.analyse_options()
         step = _progress()
-        try:
-            analysis = analyse(list(cameras) or None, layer=layer, extract=extract,
-                               progress=step)
-        finally:
-            step("done")
-        options: dict[str, Any] = {"lang": lang, "self_contained": self_contained}
-        if tiles is not None:
-            options["tiles"] = None if tiles.lower() == "none" else tiles
+        with _strict(inputs, step):
+            analysis = analyse(inputs.camera_paths(), progress=step,
+                               geocode_progress=step.geocoding, **options)
         # the layer knows aliases ("Medijana" is part of Niš); a city of several units is
         # left to render_town, which lists its members
         match = analysis.layer.match(name)
         if match is not None:
             name = match.id if match.level == "unit" else match.name
+        page_opts = map_opts.render_options(title=False)
+        if "basemap" not in page_opts and inputs.extract is not None:
+            page_opts["basemap"] = inputs.extract  # the streets of the town, offline
         folder = out_dir or settings.output_dir
         with output_lock(folder):  # not while a build replaces the folder
             path, summary = render_town(analysis.metrics.units, analysis.cameras, name,
-                                        folder, attribution=analysis.attribution, **options)
+                                        folder, attribution=analysis.attribution,
+                                        **page_opts)
     _out(summary, markup=False, soft_wrap=True)
     _out(f"Wrote {path}", markup=False, soft_wrap=True)
 

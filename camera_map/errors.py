@@ -80,6 +80,14 @@ class UnknownFormatError(InputError):
     """A file is not of any kind camera-map reads (or not of the kind it claims)."""
 
 
+class LimitError(InputError):
+    """An input declares more than a limit of :mod:`camera_map.settings` allows.
+
+    Raised before anything big is materialised: too many rows, columns or cells, a cell or
+    line too long, too much decompressed data, JSON nested too deep.
+    """
+
+
 class ColumnError(InputError, KeyError):
     """A column named by the user or required by a stage does not exist."""
 

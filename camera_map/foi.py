@@ -1061,6 +1061,11 @@ def read_register(
     for info in infos:
         if info.skipped:
             acc.warn(f"sheet {info.name!r} not read: {info.skipped}", None, None)
+    for message in table.problems:
+        acc.warn(message, None, None)
+    for s in table.sheets:
+        for r, message in sorted(s.row_problems.items()):
+            acc.warn(message, s.name, r + 1)
     for s, h in readable:
         info = next(i for i in infos if i.name == s.name)
         _read_sheet(s, table, info, h, acc)

@@ -818,13 +818,7 @@ def read_overpass_json(
     if not isinstance(elements, list):
         raise UnknownFormatError(f'{label}: "elements" is not a list; expected {_EXPECTED}')
 
-    node_at: dict[int, tuple[float, float]] = {}
-    for el in elements:
-        if isinstance(el, Mapping) and el.get("type") == "node" and _has_latlon(el):
-            node_at[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
-
-    chosen: dict[str, Mapping[str, Any]] = {}
-    skipped = 0
+    usable: list[Mapping[str, Any]] = []
     for i, el in enumerate(elements):
         if not isinstance(el, Mapping) or el.get("type") not in _KIND_ORDER or "id" not in el:
             if not (isinstance(el, Mapping) and el.get("type") in ("count", "area")):
@@ -832,6 +826,21 @@ def read_overpass_json(
                     f"element {i + 1} is not an OSM node, way or relation and was skipped",
                     file=label, value=str(el)[:80]))  # fmt: skip
             continue
+        wrong = _element_problem(el)
+        if wrong:
+            problems.append(Problem(f"element {i + 1} ({el['type']}): {wrong}; skipped",
+                                    file=label, value=str(el)[:80]))
+            continue
+        usable.append(el)
+
+    node_at: dict[int, tuple[float, float]] = {}
+    for el in usable:
+        if el["type"] == "node" and _has_latlon(el):
+            node_at[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
+
+    chosen: dict[str, Mapping[str, Any]] = {}
+    skipped = 0
+    for el in usable:
         tags = el.get("tags") or {}
         if tags.get("man_made") != "surveillance":
             skipped += 1
@@ -882,6 +891,34 @@ def cameras_from_overpass_json(
     result = read_overpass_json(source, source_name=source_name)
     _log_problems(result.problems)
     return result.cameras
+
+
+def _element_problem(el: Mapping[str, Any]) -> str | None:
+    """What makes an Overpass element unusable (``None`` when it is fine).
+
+    The id must be a whole number, ``tags`` an object of text values, ``version`` a whole
+    number if present: anything else comes from a broken or hostile answer.
+    """
+    ident = el.get("id")
+    if isinstance(ident, bool) or not (
+        isinstance(ident, int) or (isinstance(ident, str) and ident.isascii()
+                                   and ident.isdigit())
+    ):
+        return f"id {ident!r} is not a whole number"
+    tags = el.get("tags")
+    if tags is not None and not isinstance(tags, Mapping):
+        return f'"tags" is {type(tags).__name__}, not an object of key/value pairs'
+    if isinstance(tags, Mapping) and any(
+        isinstance(v, Mapping | list) or v is None for v in tags.values()
+    ):
+        return '"tags" holds a value that is not text'
+    version = el.get("version")
+    if version is not None and (isinstance(version, bool) or not (
+        isinstance(version, int) or (isinstance(version, str) and version.isascii()
+                                     and version.isdigit())
+    )):
+        return f"version {version!r} is not a whole number"
+    return None
 
 
 def _has_latlon(el: Mapping[str, Any]) -> bool:

@@ -69,6 +69,8 @@ class Analysis:
                      f"{n_acc:,} accepted, {n_rej:,} rejected"
                      + (" (see rejected.csv)" if n_rej else "")
                      + f", {needs:,} needed geocoding")
+        lines += [f"{s.path}: {s.details['provenance']}" for s in self.sources
+                  if s.details.get("provenance")]
         assigned = self.cameras[self.cameras["municipality_id"].notna()]
         records = int(assigned["count"].sum()) if len(assigned) else 0
         best = int(units["cameras"].sum()) + int(self.metrics.groups["cameras"].sum())
@@ -277,6 +279,8 @@ def build(
     map_options: dict[str, Any] | None = None,
     png: bool = True,
     progress: Callable[[str], None] | None = None,
+    print_size: str | None = None,
+    print_formats: Sequence[str] = ("png",),
     **options: Any,
 ) -> BuildResult:
     """Build maps, figures and exports from camera evidence.
@@ -298,19 +302,35 @@ def build(
         problems.csv, sources.json, summary.txt and README.md are always written.
     map_options
         Options for :func:`camera_map.render.render_map` (``title``, ``tiles``, ``lang``,
-        ``metric``, ``scheme``, ``k``, ``self_contained``).
+        ``metric``, ``scheme``, ``k``, ``self_contained``, ``basemap``). ``basemap``
+        defaults to the ``extract`` file when one is given; None draws no base map.
     png
-        Also write ``map.png``, the static choropleth for print.
+        Also write the printed map (``map.png``; see ``print_formats``).
+    print_size
+        Size of the printed map: ``2400x1600`` (pixels), ``2400x1600@300`` or a paper
+        size at a DPI such as ``A4@300`` (see :func:`camera_map.static.print_size`);
+        default 1600×1600 pixels at 200 dpi.
+    print_formats
+        Any of ``png``, ``svg``, ``pdf``: one ``map.<format>`` each.
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise InputError(f"unknown export format(s) {unknown}; choose from {', '.join(FORMATS)}")
+    from .static import FORMATS as PRINT_FORMATS
+    from .static import print_size as parse_print_size
+
+    bad = sorted(set(print_formats) - set(PRINT_FORMATS))
+    if bad:
+        raise InputError(f"unknown print format(s) {bad}; choose from "
+                         f"{', '.join(PRINT_FORMATS)}")
+    size = parse_print_size(print_size) if print_size else None  # bad sizes fail early
     out = Path(out_dir or settings.output_dir)
     with output_lock(out) as target:  # one build at a time into one folder
         analysis = analyse(cameras, progress=progress, **options)
         with staged_folder(target) as stage:  # swapped in whole, or not at all
             result = _write_build(analysis, stage, formats=formats, map_options=map_options,
-                                  png=png, progress=progress)
+                                  png=png, progress=progress, size=size,
+                                  print_formats=print_formats, extract=options.get("extract"))
     result.outputs = {name: out / path.relative_to(stage) for name, path in
                       result.outputs.items()}
     return result
@@ -318,7 +338,8 @@ def build(
 
 def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str],
                  map_options: dict[str, Any] | None, png: bool,
-                 progress: Callable[[str], None] | None) -> BuildResult:
+                 progress: Callable[[str], None] | None, size: Any,
+                 print_formats: Sequence[str], extract: Any) -> BuildResult:
     """Write the map, the exports and the reports of ``analysis`` into folder ``out``."""
     step = progress or (lambda _stage: None)
     timings = analysis.timings
@@ -335,15 +356,23 @@ def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str],
     if "title" not in opts:
         opts["title"] = _default_title(the_layer, str(opts.get("lang", "en")))
     opts.setdefault("data_date", _data_date(cams_out))
+    if "basemap" not in opts and extract is not None:
+        # the extract that places addresses also draws the streets around the cameras
+        opts["basemap"] = extract
     outputs["map.html"] = render_map(metrics.units, cams_out, out / "map.html",
                                      attribution=attribution, **opts)
     if png:
-        from .static import render_png
+        from .static import camera_credit, render_png
 
         png_opts = {k: v for k, v in opts.items() if k in ("title", "metric", "scheme", "k",
                                                            "lang", "data_date")}
-        outputs["map.png"] = render_png(metrics.units, out / "map.png",
-                                        attribution=attribution, **png_opts)
+        if size is not None:
+            png_opts["size"], png_opts["dpi"] = size[:2], size[2]
+        credit = camera_credit(cams_out, str(opts.get("lang", "en")))
+        for fmt in dict.fromkeys(print_formats):
+            outputs[f"map.{fmt}"] = render_png(metrics.units, out / f"map.{fmt}",
+                                               attribution=attribution,
+                                               camera_sources=credit, **png_opts)
     now = time.perf_counter()
     timings["render"] = round(now - clock, 4)
     clock = now
@@ -443,6 +472,8 @@ _FILE_NOTES = {
                        "conflicts, problems",
     "municipalities.fgb": "FlatGeobuf of the units", "cameras.fgb": "FlatGeobuf of the cameras",
     "map.png": "the choropleth as a picture, for print and social media",
+    "map.svg": "the printed map as SVG (text stays text), for editing",
+    "map.pdf": "the printed map as PDF, for print",
     "rejected.csv": "input rows that were not used, with the reason",
     "conflicts.csv": "pairs of nearby cameras from different sources kept apart because they "
                      "contradict each other (type, direction, operator), with the reason",
@@ -503,12 +534,15 @@ def _int_or_none(v: object) -> int | None:
 
 
 def _fetch_overpass(area: str | None, bbox: Any, url: str | None) -> SourceResult:
-    from .overpass import read_overpass
+    from .overpass import overpass_answer, read_answer
 
-    res = read_overpass(area=area, bbox=bbox, url=url)
+    answer = overpass_answer(area=area, bbox=bbox, url=url)
+    res = read_answer(answer, area=area, bbox=bbox)
     label = f"Overpass: {area or bbox}"
+    log.info("%s: %s", label, answer.provenance())
     return SourceResult(Path(label), "overpass-json", res.cameras, problems=list(res.problems),
-                        rows_read=len(res.cameras), attribution=[res.attribution])
+                        rows_read=len(res.cameras), attribution=[res.attribution],
+                        details={"provenance": answer.provenance()})
 
 
 def _drop_repeated_elements(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

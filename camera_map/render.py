@@ -6,15 +6,18 @@ residents, per km² and total cameras (classes from mapclassify), a legend with 
 recognition, ALPR, vendor and source, and popups that cite every fact's source.
 
 Data reach the page in one JSON object inside a ``<script>`` element (with ``<``, ``>``,
-``&`` and line separators escaped, so no value can end the element). Text shown as HTML
+``&`` and line separators escaped, so no value can end the element); the document around it
+is written by :mod:`camera_map.page` without a template engine, so no value is ever read as
+a template (``{{ 7*7 }}`` in a cell shows as itself). Text shown as HTML
 (tooltips, unit popups, attribution) is escaped in Python with :func:`html.escape`; camera
 popups are built in the browser with ``textContent``. Links are made only from ``http(s)``
 URLs. Cameras scale through that compact JSON (repeated values stored once, coordinates as
 integers): 50,000 cameras make a page of a few MB, not tens.
 
 With ``self_contained=True`` (the default) every script and stylesheet is inlined from
-installed packages (:mod:`camera_map._offline`) and no base map is drawn, because tiles are
-images from another host; pass ``tiles=`` explicitly to have both (tiles then load online).
+installed packages (:mod:`camera_map._offline`) and no tiled base map is drawn, because
+tiles are images from another host; pass ``tiles=`` explicitly to have both (tiles then
+load online).
 """
 
 from __future__ import annotations
@@ -27,28 +30,22 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Figure, MacroElement
-from folium.elements import JSCSSMixin
-from folium.map import Layer
-from folium.plugins import HeatMap, MarkerCluster
-from folium.template import Template
 
 from . import i18n
 from ._io import write_text_atomic
-from ._offline import check_self_contained, inline_resources
 from .directions import parse_direction
 from .errors import ColumnError, InputError
 from .names import slug
+from .navigation import group_navigation, unit_navigation
+from .page import Page, page_document
 from .table import camera_id_for, is_located
 
 logger = logging.getLogger(__name__)
@@ -749,65 +746,6 @@ def camera_payload(
     return payload, summary
 
 
-# --------------------------------------------------------------------------- page elements
-
-
-def _asset(name: str) -> str:
-    return resources.files("camera_map").joinpath("data", name).read_text(encoding="utf-8")
-
-
-class _App(MacroElement):
-    """Inlines the map's own script and style and starts it with the page's data."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>{{ this.css }}</style>
-        {% endmacro %}
-        {% macro html(this, kwargs) %}
-        <svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>
-        <pattern id="cm-hatch" width="6" height="6" patternUnits="userSpaceOnUse"
-          patternTransform="rotate(45)"><rect width="6" height="6" fill="#e0e0e0"/>
-          <line x1="0" y1="0" x2="0" y2="6" stroke="#8c8c8c" stroke-width="2"/></pattern>
-        </defs></svg>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        {{ this.js }}
-        var {{ this.get_name() }} = cameraMapApp({{ this._parent.get_name() }}, {{ this.config }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "CameraMapApp"
-        self.css = _asset("map.css").replace("</", "<\\/")
-        self.js = _asset("map.js").replace("</", "<\\/")
-        self.config = script_json(config)
-
-
-class _AppLayer(JSCSSMixin, Layer):
-    """A layer the page's script created, exposed to folium's LayerControl."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = {{ this.app.get_name() }}.layers[{{ this.key|tojson }}];
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self, app: _App, key: str, name: str, *, show: bool = True,
-        js: Sequence[tuple[str, str]] = (), css: Sequence[tuple[str, str]] = (),
-    ) -> None:  # fmt: skip
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "CameraMapLayer"
-        self.app, self.key = app, key
-        self.default_js = list(js)
-        self.default_css = list(css)
-
-
 @dataclass
 class MapOptions:
     """Everything :func:`build_map` needs besides the data (see :func:`render_map`)."""
@@ -824,20 +762,38 @@ class MapOptions:
     town_links: bool = False
     height: str = "100%"
     cone_length_m: float = 30.0
+    #: ids of the units a town page is about: drawn emphasised, their neighbours faded
+    focus: list[str] | None = None
+    #: OSM extract the offline base map is made from (see :mod:`camera_map.basemap`)
+    basemap: str | Path | None = None
 
 
-def build_map(
+def _basemap(options: MapOptions, payload: dict[str, Any], units: gpd.GeoDataFrame,
+             lang: str) -> dict[str, Any] | None:
+    """The offline base map around the drawn cameras (and a town page's units), or None."""
+    if options.basemap is None:
+        return None
+    from .basemap import basemap_payload
+
+    scale = float(payload.get("scale", 100000))
+    points = np.column_stack([np.asarray(payload["lon"], dtype=float) / scale,
+                              np.asarray(payload["lat"], dtype=float) / scale])
+    areas = []
+    if options.focus:
+        areas = units[units["id"].isin(options.focus)].geometry.tolist()
+    bm = basemap_payload(options.basemap, points, lang=lang, areas=areas)
+    bm.pop("bytes", None)
+    return bm
+
+
+def map_config(
     units: gpd.GeoDataFrame,
     cameras: gpd.GeoDataFrame | None,
     options: MapOptions,
     *,
     all_units: gpd.GeoDataFrame | None = None,
-) -> folium.Map:
-    """Return the folium map (not yet rendered) for ``units`` and ``cameras``.
-
-    ``all_units``, when given, is the frame classes are computed over (a town page shows
-    one unit but colours it by the country's classes).
-    """
+) -> dict[str, Any]:
+    """Return the JSON-ready object the page's script draws everything from."""
     lang = i18n.check_lang(options.lang)
     metric = check_metric(options.metric)
     scheme = check_scheme(options.scheme)
@@ -855,7 +811,8 @@ def build_map(
     ]
     payload, summary = camera_payload(cameras, lang)
     attribution = list(options.attribution)
-    if summary.has_osm and not any("openstreetmap" in a.lower() for a in attribution):
+    has_osm = summary.has_osm or options.basemap is not None
+    if has_osm and not any("openstreetmap" in a.lower() for a in attribution):
         attribution.append(OSM_ATTRIBUTION)
     notes = []
     if summary.approximate:
@@ -867,6 +824,15 @@ def build_map(
                                cells=i18n.fmt_number(summary.cells, lang),
                                m=i18n.fmt_number(summary.cell_m, lang)))
     date = options.data_date
+    t = lambda key: i18n.text(key, lang)  # noqa: E731
+    features = unit_features(units, classes, lang, town_links=options.town_links)
+    nav = dict(zip(units["id"].tolist(), unit_navigation(units, lang), strict=True))
+    for feature in features["features"]:
+        feature["properties"].update(nav[feature["properties"]["id"]])
+    tiles = None
+    if provider is not None:
+        tiles = {"url": provider.build_url(), "attribution": provider.html_attribution,
+                 "name": provider.name, "maxZoom": min(18, int(provider.get("max_zoom", 18)))}
     config = {
         "locale": "en-US" if lang == "en" else "sr-RS",
         "title": options.title,
@@ -879,67 +845,54 @@ def build_map(
             for c in full
         ],
         "hasGroups": bool((units["evidence"] == "group").any()),
-        "units": unit_features(units, classes, lang, town_links=options.town_links),
+        "units": features,
+        "groups": group_navigation(units, lang),
+        "focus": [str(f) for f in options.focus] if options.focus else None,
+        "basemap": _basemap(options, payload, units, lang),
         "cameras": payload,
         "labels": {f: i18n.text(f"col.{f}", lang) for f in _POPUP_FIELDS},
         "text": {**i18n.strings(lang, "legend."), **i18n.strings(lang, "filter."),
-                 **i18n.strings(lang, "box."),
+                 **i18n.strings(lang, "box."), **i18n.strings(lang, "page."),
                  **i18n.strings(lang, "camera.")},
+        "layerNames": {k: t(f"layer.{k}")
+                       for k in ("units", "cluster", "heat", "cones", "basemap")},
         "attribution": [linkify(a) for a in attribution],
+        "tiles": tiles,
+        "maxZoom": 18,
         "coneLength": options.cone_length_m,
         "coneMinZoom": 15,
         "coneMax": 3000,
     }  # fmt: skip
-    figure = Figure(title=html.escape(options.title))
-    m = folium.Map(tiles=None, height=options.height, control_scale=True, prefer_canvas=False)
-    figure.add_child(m)
-    m.options["maxZoom"] = 18
-    if provider is not None:
-        folium.TileLayer(
-            tiles=provider.build_url(),
-            attr=provider.html_attribution,
-            name=provider.name,
-            max_zoom=min(18, int(provider.get("max_zoom", 18))),
-        ).add_to(m)
-    app = _App(config)
-    m.add_child(app)
-    t = lambda key: i18n.text(key, lang)  # noqa: E731
-    _AppLayer(app, "units", t("layer.units")).add_to(m)
-    if payload["n"]:
-        _AppLayer(
-            app,
-            "cluster",
-            t("layer.cluster"),
-            js=MarkerCluster.default_js,
-            css=MarkerCluster.default_css,
-        ).add_to(m)
-        _AppLayer(app, "heat", t("layer.heat"), show=False, js=HeatMap.default_js).add_to(m)
-        _AppLayer(app, "cones", t("layer.cones")).add_to(m)
-    else:
-        # the script refers to both plugins; load them even when there is nothing to show
-        _AppLayer(
-            app,
-            "cluster",
-            t("layer.cluster"),
-            show=False,
-            js=MarkerCluster.default_js,
-            css=MarkerCluster.default_css,
-        ).add_to(m)
-        _AppLayer(app, "heat", t("layer.heat"), show=False, js=HeatMap.default_js).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    return m
+    return config
 
 
-def page_html(m: folium.Map, *, self_contained: bool, lang: str) -> str:
-    """Render a map built by :func:`build_map` to one HTML document."""
-    page = m.get_root().render()
-    page = page.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
-    if 'rel="icon"' not in page:
-        page = page.replace("<head>", '<head>\n<link rel="icon" href="data:,">', 1)
-    if self_contained:
-        page = inline_resources(page)
-        check_self_contained(page)
-    return page
+def build_map(
+    units: gpd.GeoDataFrame,
+    cameras: gpd.GeoDataFrame | None,
+    options: MapOptions,
+    *,
+    all_units: gpd.GeoDataFrame | None = None,
+) -> Page:
+    """Return the page (not yet rendered) for ``units`` and ``cameras``.
+
+    ``all_units``, when given, is the frame classes are computed over (a town page shows
+    one unit but colours it by the country's classes). Every value reaches the page as JSON
+    (see :mod:`camera_map.page`): nothing from the data is ever read as a template.
+    """
+    config = map_config(units, cameras, options, all_units=all_units)
+    return Page(
+        title=options.title,
+        lang=i18n.check_lang(options.lang),
+        data_json=script_json(config),
+        map_height=options.height,
+    )
+
+
+def page_html(page: Page, *, self_contained: bool, lang: str | None = None) -> str:
+    """Render a page built by :func:`build_map` to one HTML document."""
+    if lang is not None:
+        page.lang = lang
+    return page_document(page, self_contained=self_contained)
 
 
 def render_map(
@@ -957,6 +910,7 @@ def render_map(
     self_contained: bool = True,
     lang: str = "en",
     town_links: bool = False,
+    basemap: str | Path | None = None,
 ) -> Path:
     """Write the interactive map to ``path`` (atomically) and return the path.
 
@@ -991,6 +945,9 @@ def render_map(
         ``en``, ``sr-Latn`` or ``sr-Cyrl``.
     town_links
         Link each unit's popup to ``towns/<slug>.html`` (see :func:`camera_map.town.render_town`).
+    basemap
+        An OSM extract to draw an offline base map from (roads, railways, water, place
+        names around the drawn cameras; see :mod:`camera_map.basemap`), or None.
 
     Raises
     ------
@@ -1001,7 +958,7 @@ def render_map(
     options = MapOptions(
         title=title, attribution=list(attribution), data_date=data_date, metric=metric,
         scheme=scheme, k=k, tiles=tiles, self_contained=self_contained, lang=lang,
-        town_links=town_links,
+        town_links=town_links, basemap=basemap,
     )  # fmt: skip
     m = build_map(units, cameras, options)
     page = page_html(m, self_contained=self_contained, lang=lang)

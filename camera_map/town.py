@@ -18,7 +18,6 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
-from branca.element import Element, Figure
 
 from . import i18n
 from ._io import write_text_atomic
@@ -42,7 +41,6 @@ logger = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
 
 _TOWN_CSS = """
-<style>
  body { height: auto !important; }
  .cm-town { font: 15px/1.45 system-ui, sans-serif; color: #222; max-width: 900px;
    margin: 0 auto; padding: 12px 16px; }
@@ -50,7 +48,6 @@ _TOWN_CSS = """
  .cm-town h2 { font-size: 16px; margin: 14px 0 4px; }
  .cm-town th { text-align: left; padding-right: 12px; vertical-align: top; }
  .cm-town td { vertical-align: top; overflow-wrap: anywhere; }
-</style>
 """
 
 
@@ -214,6 +211,7 @@ def render_town(
     tiles: str | None = AUTO,
     self_contained: bool = True,
     map_href: str | None = "../map.html",
+    basemap: str | Path | None = None,
 ) -> tuple[Path, str]:
     """Write the town page of the unit called ``name`` and return (path, summary text).
 
@@ -230,6 +228,9 @@ def render_town(
         Attribution strings shown on the page and its map.
     map_href
         Link back to the country map (relative to the page), or None for no link.
+    basemap
+        OSM extract for the offline base map (streets around the town's cameras and in
+        the town), or None.
 
     Returns
     -------
@@ -258,7 +259,7 @@ def render_town(
     options = MapOptions(
         title=heading, attribution=list(attribution), data_date=data_date, metric=metric,
         scheme=scheme, k=k, tiles=tiles, self_contained=self_contained, lang=lang,
-        height="520px",
+        height="520px", focus=[str(row["id"])], basemap=basemap,
     )  # fmt: skip
     m = build_map(local, cams, options, all_units=units)
     facts_html = "".join(
@@ -286,16 +287,13 @@ def render_town(
         + "".join(f"<li>{linkify(a)}</li>" for a in attribution)
         + "</ul>"
     )
-    root = m.get_root()
-    assert isinstance(root, Figure)
-    root.header.add_child(Element(_TOWN_CSS), name="cm_town_css")
-    root.html.add_child(Element(
+    m.extra_css.append(_TOWN_CSS)
+    m.before_map = (
         f'<main class="cm-town"><h1>{html.escape(heading)}</h1>{back}'
         f'<table class="cm-facts">{facts_html}</table>{docs_html}{unknown_html}</main>'
-    ), name="cm_town_top")  # fmt: skip
+    )
+    m.after_map = f'<footer class="cm-town">{attribution_html}</footer>'
     page = page_html(m, self_contained=self_contained, lang=lang)
-    head, sep, tail = page.rpartition("</body>")
-    page = f'{head}<footer class="cm-town">{attribution_html}</footer>\n{sep}{tail}'
 
     path = Path(out_dir) / "towns" / f"{slug(str(row['name']))}.html"
     write_text_atomic(path, page)

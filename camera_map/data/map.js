@@ -13,6 +13,7 @@ function cameraMapApp(map, cfg) {
     if (parent) { parent.appendChild(e); }
     return e;
   }
+  app.el = el;
   function safeUrl(u) { return typeof u === "string" && /^https?:\/\/[^\s"'<>]+$/i.test(u); }
   function link(parent, href, label) {
     var a = el("a", null, parent, label);
@@ -21,23 +22,49 @@ function cameraMapApp(map, cfg) {
   }
 
   /* ---------- municipalities ---------- */
+  /* the choropleth fades as one zooms in, so that streets and cameras show through */
+  var FADE = { 11: 1, 12: 0.8, 13: 0.6, 14: 0.42, 15: 0.3, 16: 0.22 };
+  app.fade = function () {
+    var z = Math.round(map.getZoom());
+    return z <= 11 ? 1 : (FADE[z] || 0.18);
+  };
+  var focus = {};
+  (cfg.focus || []).forEach(function (id) { focus[id] = true; });
   function unitStyle(feature) {
     var p = feature.properties, c = p.c[app.metric], m = cfg.metrics[app.metric];
     var fill = c >= 0 ? m.colors[c] : (c === -1 ? "url(#cm-hatch)" : "#bdbdbd");
-    return { className: "cm-unit", color: p.g ? "#222" : "#555", weight: p.g ? 1.6 : 0.8,
-             dashArray: p.g ? "5 4" : null, fillColor: fill, fillOpacity: c === -1 ? 1 : 0.78 };
+    var style = { className: "cm-unit", color: p.g ? "#222" : "#555", weight: p.g ? 1.6 : 0.8,
+                  dashArray: p.g ? "5 4" : null, fillColor: fill,
+                  fillOpacity: (c === -1 ? 1 : 0.78) * app.fade(), opacity: 1 };
+    if (cfg.focus) {  /* a town page: the town stands out, its neighbours step back */
+      if (focus[p.id]) { style.weight = 3; style.color = "#111"; }
+      else { style.fillOpacity *= 0.35; style.opacity = 0.5; }
+    }
+    return style;
   }
+  /* popups fit the screen: at most 380 px wide, and never wider or taller than the map */
+  app.popupOptions = function (extra) {
+    var size = map.getSize();
+    return L.extend({ maxWidth: Math.max(160, Math.min(380, size.x - 50)),
+                      minWidth: Math.min(200, size.x - 60),
+                      maxHeight: Math.max(120, size.y - 90),
+                      autoPanPadding: [8, 8] }, extra || {});
+  };
   var units = L.geoJSON(cfg.units, {
     style: unitStyle,
     onEachFeature: function (feature, layer) {
       layer.bindTooltip(feature.properties.t, { sticky: true, className: "cm-tip" });
-      layer.bindPopup(feature.properties.p, { maxWidth: 380, className: "cm-unit-popup" });
+      layer.bindPopup(feature.properties.p, app.popupOptions({ className: "cm-unit-popup" }));
     }
   });
   app.layers.units = units;
   app.setMetric = function (i) {
     app.metric = i; units.setStyle(unitStyle); drawLegend();
   };
+  map.on("zoomend", function () { units.setStyle(unitStyle); });
+  map.on("resize", function () {
+    units.eachLayer(function (l) { var pp = l.getPopup(); if (pp) { L.setOptions(pp, app.popupOptions()); } });
+  });
 
   /* ---------- small screens (an article's iframe): boxes start folded, a button unfolds */
   var compact = map.getSize().x < 700 || map.getSize().y < 520;
@@ -178,7 +205,7 @@ function cameraMapApp(map, cfg) {
   cluster.on("click", function (e) {
     var i = e.layer.cmIndex;
     if (i === undefined) { return; }
-    L.popup({ maxWidth: 380 }).setLatLng(e.layer.getLatLng()).setContent(popupFor(i)).openOn(map);
+    L.popup(app.popupOptions()).setLatLng(e.layer.getLatLng()).setContent(popupFor(i)).openOn(map);
   });
   app.layers.cluster = cluster;
   var heat = L.heatLayer([], { radius: 18, blur: 15, maxZoom: 15, minOpacity: 0.3,
@@ -239,6 +266,7 @@ function cameraMapApp(map, cfg) {
     }
     app.shown = shown;
     cluster.clearLayers(); cluster.addLayers(list); heat.setLatLngs(pts); drawCones();
+    if (app.labels) { app.labels.place(); }
     if (app.countBox) {
       app.countBox.textContent = T["filter.showing"]
         .replace("{shown}", shownCameras.toLocaleString(cfg.locale))
@@ -279,8 +307,464 @@ function cameraMapApp(map, cfg) {
 
   cfg.attribution.forEach(function (a) { map.attributionControl.addAttribution(a); });
   var bounds = units.getBounds();
+  if (cfg.focus) {  /* a town page opens on its town */
+    var fb = L.latLngBounds([]);
+    units.eachLayer(function (l) { if (focus[l.feature.properties.id]) { fb.extend(l.getBounds()); } });
+    if (fb.isValid()) { bounds = fb; }
+  }
   if (!bounds.isValid() && cam.n) { bounds = L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })); }
   if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
   window.cameraMap = app;
+  return app;
+}
+
+/* ---------------------------------------------------------------- base map (offline)
+ * Roads, railways, water and place names from an OSM extract, one layer group per zoom
+ * band, drawn on a canvas in a pane under the municipalities. */
+var CM_BASEMAP_STYLE = {
+  water: { color: "#8fb8dc", weight: 0.5, fillColor: "#b7d4ec", fillOpacity: 1 },
+  river: { color: "#7fb0dc", weight: 2 },
+  stream: { color: "#9cc2e4", weight: 1 },
+  major: { color: "#c9875a", weight: 2.4 },
+  secondary: { color: "#a89c90", weight: 1.6 },
+  street: { color: "#aaa39c", weight: 1.1 },
+  service: { color: "#c2bcb6", weight: 0.8 },
+  rail: { color: "#555", weight: 1.2, dashArray: "5 3" }
+};
+var CM_BASEMAP_ORDER = ["water", "stream", "river", "service", "street", "secondary", "major",
+                        "rail"];
+
+function cameraMapDecode(flat, scale) {
+  var out = [], lat = 0, lon = 0;
+  for (var i = 0; i + 1 < flat.length; i += 2) {
+    lat += flat[i]; lon += flat[i + 1];
+    out.push([lat / scale, lon / scale]);
+  }
+  return out;
+}
+
+function cameraMapBasemap(map, cfg) {
+  "use strict";
+  var bm = cfg.basemap;
+  var pane = map.createPane("cm-basemap");
+  pane.style.zIndex = 250;
+  pane.style.pointerEvents = "none";
+  var renderer = L.canvas({ pane: "cm-basemap", padding: 0.3 });
+  var group = L.layerGroup();
+  var bands = bm.bands.map(function (band) {
+    var g = L.layerGroup();
+    CM_BASEMAP_ORDER.forEach(function (kind) {
+      var style = L.extend({ renderer: renderer, pane: "cm-basemap", interactive: false,
+                             lineCap: "round", lineJoin: "round" }, CM_BASEMAP_STYLE[kind]);
+      (band.areas[kind] || []).forEach(function (rings) {
+        g.addLayer(L.polygon(rings.map(function (r) { return cameraMapDecode(r, bm.scale); }),
+                             style));
+      });
+      (band.lines[kind] || []).forEach(function (line) {
+        g.addLayer(L.polyline(cameraMapDecode(line, bm.scale), style));
+      });
+    });
+    return { min: band.z[0], max: band.z[1], group: g };
+  });
+  function show() {
+    var z = Math.round(map.getZoom());
+    bands.forEach(function (b) {
+      var on = map.hasLayer(group) && z >= b.min && z <= b.max;
+      if (on && !map.hasLayer(b.group)) { b.group.addTo(map); }
+      if (!on && map.hasLayer(b.group)) { map.removeLayer(b.group); }
+    });
+  }
+  group.on("add remove", function () { setTimeout(show, 0); });
+  map.on("zoomend", show);
+  map.getContainer().classList.add("cm-has-basemap");
+  return { layer: group, show: show };
+}
+
+/* ---------------------------------------------------------------- labels
+ * Unit names (ranked units first) and place names, placed greedily by priority: a label
+ * is shown only where it overlaps no label placed before it, so labels never collide;
+ * more appear as one zooms in. */
+function cameraMapLabels(app) {
+  "use strict";
+  var map = app.map, cfg = app.cfg;
+  var pane = map.createPane("cm-labels");
+  pane.style.zIndex = 450;
+  pane.style.pointerEvents = "none";
+  pane.classList.add("leaflet-zoom-hide");
+  var items = [];
+  app.layers.units.eachLayer(function (layer) {
+    var p = layer.feature.properties;
+    if (!p.l || !p.n) { return; }
+    var focus = cfg.focus && cfg.focus.indexOf(p.id) >= 0;
+    var div = app.el("div", "cm-label cm-unit-label" + (p.top ? " cm-label-top" : "") +
+                     (focus ? " cm-label-focus" : ""), pane, p.n);
+    div.setAttribute("data-id", p.id);
+    items.push({ div: div, ll: L.latLng(p.l[0], p.l[1]), layer: layer, unit: true,
+                 prio: focus ? -1 : (p.top ? 0 : 1), order: p.r, minZoom: 0, top: !!p.top });
+  });
+  ((cfg.basemap && cfg.basemap.places) || []).forEach(function (pl, i) {
+    var div = app.el("div", "cm-label cm-place-label", pane, pl[2]);
+    items.push({ div: div, ll: L.latLng(pl[0], pl[1]), unit: false, prio: 2, order: i,
+                 minZoom: pl[3] });
+  });
+  items.sort(function (a, b) { return a.prio - b.prio || a.order - b.order; });
+  var measured = false;
+  function measure() {
+    items.forEach(function (it) { it.div.style.display = "block"; });
+    items.forEach(function (it) { it.w = it.div.offsetWidth; it.h = it.div.offsetHeight; });
+    measured = items.length === 0 || items[0].w > 0;
+  }
+  function overlaps(a, b) {
+    return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+  }
+  app.placedLabels = [];
+  /* controls and cluster icons are obstacles too: a label never hides under them */
+  function obstacles() {
+    var c = map.getContainer(), origin = c.getBoundingClientRect(), out = [];
+    var els = c.querySelectorAll(".leaflet-control, .marker-cluster");
+    for (var i = 0; i < els.length; i++) {
+      var r = els[i].getBoundingClientRect();
+      if (!r.width || !r.height) { continue; }
+      out.push({ x0: r.left - origin.left, x1: r.right - origin.left,
+                 y0: r.top - origin.top, y1: r.bottom - origin.top });
+    }
+    return out;
+  }
+  function place() {
+    if (!measured) { measure(); }
+    var size = map.getSize(), z = map.getZoom(), placed = [], blocked = obstacles();
+    var unitsOn = map.hasLayer(app.layers.units), placesOn = !app.basemap ||
+      map.hasLayer(app.basemap.layer);
+    function free(box) {
+      if (box.x0 < 0 || box.y0 < 0 || box.x1 > size.x || box.y1 > size.y) { return false; }
+      for (var j = 0; j < placed.length; j++) { if (overlaps(box, placed[j])) { return false; } }
+      for (var k = 0; k < blocked.length; k++) { if (overlaps(box, blocked[k])) { return false; } }
+      return true;
+    }
+    items.forEach(function (it) {
+      var show = it.unit ? unitsOn : (placesOn && z >= it.minZoom);
+      var box = null;
+      if (show && it.unit && !it.top && it.prio > 0) {
+        /* an unranked unit is named once its shape is wide enough for the name */
+        var b = it.layer.getBounds();
+        var a = map.latLngToContainerPoint(b.getNorthWest());
+        var c = map.latLngToContainerPoint(b.getSouthEast());
+        show = (c.x - a.x) >= it.w * 0.8 && (c.y - a.y) >= it.h * 1.5;
+      }
+      if (show) {
+        /* at the label point, or just below or above it (a cluster may sit there) */
+        var pt = map.latLngToContainerPoint(it.ll), off = 23 + it.h / 2, dy = [0, off, -off];
+        show = false;
+        for (var t = 0; t < dy.length && !show; t++) {
+          box = { x0: pt.x - it.w / 2 - 3, x1: pt.x + it.w / 2 + 3,
+                  y0: pt.y + dy[t] - it.h / 2 - 2, y1: pt.y + dy[t] + it.h / 2 + 2 };
+          show = free(box);
+          if (!it.unit) { break; }  /* a place name stays on its place */
+        }
+      }
+      if (show) {
+        placed.push(box);
+        it.div.style.display = "block";
+        L.DomUtil.setPosition(it.div, map.containerPointToLayerPoint(
+          L.point(box.x0 + 3, box.y0 + 2)));
+      } else {
+        it.div.style.display = "none";
+      }
+    });
+    app.placedLabels = placed;
+  }
+  map.on("zoomend moveend resize overlayadd overlayremove", place);
+  app.layers.cluster.on("animationend", place);
+  place();
+  return { place: place, items: items };
+}
+
+/* ---------------------------------------------------------------- search
+ * Names are compared folded (Latin script, no diacritics, lower case), the same way
+ * camera_map.names.fold does in Python, so "Осечина", "Osečina" and "osecina" all match. */
+var CM_CYR = { "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ђ": "đ", "е": "e",
+  "ж": "ž", "з": "z", "и": "i", "ј": "j", "к": "k", "л": "l", "љ": "lj", "м": "m", "н": "n",
+  "њ": "nj", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "ћ": "ć", "у": "u", "ф": "f",
+  "х": "h", "ц": "c", "ч": "č", "џ": "dž", "ш": "š" };
+function cameraMapFold(text) {
+  var s = String(text || "").toLowerCase().replace(/[\u0400-\u04ff]/g, function (ch) {
+    return CM_CYR[ch] !== undefined ? CM_CYR[ch] : ch;
+  });
+  s = s.replace(/đ/g, "dj").replace(/ß/g, "ss").replace(/ø/g, "o").replace(/ł/g, "l")
+       .replace(/æ/g, "ae");
+  s = s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  return s.replace(/[^0-9a-z]+/g, " ").trim();
+}
+
+function cameraMapSearch(app) {
+  "use strict";
+  var map = app.map, cfg = app.cfg, T = cfg.text, el = app.el;
+  var entries = [], bySlug = {}, byId = {};
+  app.layers.units.eachLayer(function (layer) {
+    var p = layer.feature.properties;
+    byId[p.id] = layer;
+    var e = { name: p.n, keys: p.k || [], slug: p.s, layers: [layer], unit: true };
+    entries.push(e);
+    if (p.s && !bySlug[p.s]) { bySlug[p.s] = e; }
+  });
+  (cfg.groups || []).forEach(function (g) {
+    var layers = g.m.map(function (id) { return byId[id]; }).filter(Boolean);
+    if (!layers.length) { return; }
+    var e = { name: g.n, keys: g.k, slug: g.s, layers: layers, unit: false };
+    entries.push(e);
+    if (g.s) { bySlug[g.s] = e; }  /* "#town=beograd" is the city */
+  });
+  function score(e, q, loose) {
+    var best = 9;
+    e.keys.forEach(function (k) {
+      var s = k === q || k === loose ? 0 : (k.indexOf(q) === 0 || k.indexOf(loose) === 0 ? 1
+        : (k.indexOf(" " + q) >= 0 ? 2 : (k.indexOf(q) >= 0 || k.indexOf(loose) >= 0 ? 3 : 9)));
+      if (s < best) { best = s; }
+    });
+    return best;
+  }
+  function find(text) {
+    var q = cameraMapFold(text), loose = q.replace(/dj/g, "d");
+    if (!q) { return []; }
+    return entries.map(function (e) { return { e: e, s: score(e, q, loose) }; })
+      .filter(function (r) { return r.s < 9; })
+      .sort(function (a, b) {
+        return a.s - b.s || (a.e.unit === b.e.unit ? 0 : (a.e.unit ? 1 : -1)) ||
+          a.e.name.localeCompare(b.e.name, cfg.locale);
+      })
+      .slice(0, 8).map(function (r) { return r.e; });
+  }
+  function boundsOf(e) {
+    var b = L.latLngBounds([]);
+    e.layers.forEach(function (l) { b.extend(l.getBounds()); });
+    return b;
+  }
+  function open(e) {
+    if (!e.unit) { return; }
+    var l = e.layers[0], p = l.feature.properties;
+    l.openPopup(p.l ? L.latLng(p.l[0], p.l[1]) : l.getBounds().getCenter());
+  }
+  /* fly to a unit (or a city) and open its popup */
+  function go(e, animate) {
+    var b = boundsOf(e);
+    var target = map.getBoundsZoom(b, false, L.point(40, 40));
+    target = Math.min(target, 14);
+    var centre = b.getCenter();
+    var same = map.getZoom() === target && map.getCenter().distanceTo(centre) < 1;
+    if (same || animate === false) {
+      map.setView(centre, target, { animate: false });
+      open(e);
+    } else {
+      map.once("moveend", function () { open(e); });
+      map.flyTo(centre, target, { duration: 0.6 });
+    }
+  }
+  var Search = L.Control.extend({ options: { position: "topright" }, onAdd: function () {
+    var box = el("form", "cm-box cm-search");
+    box.setAttribute("role", "search");
+    var input = el("input", null, box);
+    input.type = "search"; input.name = "q"; input.autocomplete = "off";
+    input.placeholder = T["page.search"];
+    input.setAttribute("aria-label", T["page.search_label"]);
+    input.setAttribute("aria-controls", "cm-search-results");
+    input.setAttribute("aria-autocomplete", "list");
+    var list = el("ul", "cm-results", box);
+    list.id = "cm-search-results";
+    list.setAttribute("role", "listbox");
+    var results = [], active = -1;
+    function draw() {
+      list.textContent = "";
+      results.forEach(function (e, i) {
+        var li = el("li", i === active ? "cm-active" : null, list, e.name);
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", String(i === active));
+        li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(e); });
+      });
+      if (input.value.trim() && !results.length) {
+        el("li", "cm-none", list, T["page.no_match"]);
+      }
+    }
+    function choose(e) {
+      input.value = e.name; results = []; active = -1; draw();
+      go(e, true);
+    }
+    input.addEventListener("input", function () {
+      results = find(input.value); active = results.length ? 0 : -1; draw();
+    });
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        if (results.length) {
+          active = (active + (ev.key === "ArrowDown" ? 1 : results.length - 1)) % results.length;
+          draw();
+        }
+        ev.preventDefault();
+      } else if (ev.key === "Escape") {
+        results = []; active = -1; draw();
+      }
+    });
+    box.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var r = results.length ? results : find(input.value);
+      if (r.length) { choose(r[Math.max(active, 0)]); }
+    });
+    input.addEventListener("blur", function () { results = []; active = -1; draw(); });
+    L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
+    return box;
+  }});
+  new Search().addTo(map);
+  return { find: find, go: go, bySlug: bySlug };
+}
+
+/* ---------------------------------------------------------------- deep links
+ * "#town=<slug>" opens a unit (or a city) as its town page is named; "#zoom/lat/lon" (or
+ * "#map=zoom/lat/lon") sets the view. Once the reader moves the map, the address shows the
+ * view, so it can be shared. */
+function cameraMapLinks(app, search) {
+  "use strict";
+  var map = app.map;
+  function apply() {
+    var h = "";
+    try { h = decodeURIComponent(window.location.hash.replace(/^#/, "")); } catch (e) { return false; }
+    var m = /^(?:map=)?(\d{1,2}(?:\.\d+)?)\/(-?\d{1,2}(?:\.\d+)?)\/(-?\d{1,3}(?:\.\d+)?)$/.exec(h);
+    if (m && Math.abs(+m[2]) <= 90 && Math.abs(+m[3]) <= 180) {
+      map.setView([+m[2], +m[3]], Math.min(+m[1], map.getMaxZoom()), { animate: false });
+      return true;
+    }
+    m = /^town=(.+)$/.exec(h);
+    if (m) {
+      var e = search.bySlug[m[1].trim().toLowerCase()] ||
+              search.find(m[1].replace(/[-_]+/g, " "))[0];
+      if (e) { search.go(e, false); return true; }
+    }
+    return false;
+  }
+  apply();
+  window.addEventListener("hashchange", apply);
+  /* only a view the reader chose goes into the address */
+  var touched = false;
+  ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (ev) {
+    map.getContainer().addEventListener(ev, function () { touched = true; },
+                                        { passive: true });
+  });
+  map.on("moveend", function () {
+    if (!touched) { return; }
+    var c = map.getCenter(), z = map.getZoom();
+    var d = Math.max(0, Math.ceil(Math.log(Math.pow(2, z)) / Math.LN10));
+    var hash = "#" + z + "/" + c.lat.toFixed(d) + "/" + c.lng.toFixed(d);
+    if (window.history && window.history.replaceState) {
+      try { window.history.replaceState(null, "", hash); } catch (e) { /* sandboxed frame */ }
+    }
+  });
+}
+
+/* ---------------------------------------------------------------- embedding
+ * No scroll trap: inside an article (an iframe, or a page that scrolls) the wheel scrolls
+ * the article until the reader clicks or focuses the map; Ctrl + wheel always zooms; a hint
+ * says so. Popups stay above every control and the tooltip closes while a popup is open. */
+function cameraMapEmbed(app) {
+  "use strict";
+  var map = app.map, c = map.getContainer(), T = app.cfg.text;
+  var framed = false;
+  try { framed = window.self !== window.top; } catch (e) { framed = true; }
+  var scrolls = document.documentElement.scrollHeight > window.innerHeight + 2;
+  app.wheelGated = framed || scrolls;
+  if (!app.wheelGated) {
+    map.scrollWheelZoom.enable();
+  } else {
+    var hint = app.el("div", "cm-scroll-hint", c, T["page.scroll_hint"]);
+    hint.setAttribute("aria-live", "polite");
+    var timer = null;
+    var wake = function () {
+      map.scrollWheelZoom.enable(); c.classList.add("cm-awake");
+      hint.classList.remove("cm-show");
+    };
+    var sleep = function () { map.scrollWheelZoom.disable(); c.classList.remove("cm-awake"); };
+    c.addEventListener("mousedown", wake);
+    c.addEventListener("touchstart", wake, { passive: true });
+    c.addEventListener("focus", wake);
+    c.addEventListener("blur", sleep);
+    c.addEventListener("mouseleave", sleep);
+    c.addEventListener("wheel", function (e) {
+      if (map.scrollWheelZoom.enabled()) { return; }
+      if (e.ctrlKey || e.metaKey) {
+        e.preventDefault();
+        var at = map.mouseEventToLatLng(e);
+        map.setZoomAround(at, map.getZoom() + (e.deltaY < 0 ? 1 : -1));
+        return;
+      }
+      hint.classList.add("cm-show");  /* the article scrolls: the event is not stopped */
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(function () { hint.classList.remove("cm-show"); }, 1800);
+    }, { passive: false });
+  }
+
+  /* popups: over every control (controls the popup covers step aside), no tooltip */
+  function covered() {
+    var open = map._popup && map.hasLayer(map._popup) ? map._popup.getElement() : null;
+    var r = open ? open.getBoundingClientRect() : null;
+    var controls = c.querySelectorAll(".leaflet-control");
+    for (var i = 0; i < controls.length; i++) {
+      var q = controls[i].getBoundingClientRect();
+      var hit = r && q.left < r.right && r.left < q.right && q.top < r.bottom && r.top < q.bottom;
+      controls[i].classList.toggle("cm-covered", !!hit);
+    }
+  }
+  map.on("popupopen", function () {
+    c.classList.add("cm-popup-open");
+    app.layers.units.eachLayer(function (l) { l.closeTooltip(); });
+    covered();
+  });
+  map.on("popupclose", function () {
+    c.classList.remove("cm-popup-open");
+    setTimeout(covered, 0);
+  });
+  map.on("moveend zoomend resize", covered);
+  app.coveredControls = covered;
+
+  /* the attribution leaves room for the scale bar on narrow screens */
+  function fitAttribution() {
+    var a = c.querySelector(".leaflet-control-attribution");
+    var s = c.querySelector(".leaflet-control-scale");
+    if (!a) { return; }
+    var room = map.getSize().x - (s ? s.getBoundingClientRect().width + 30 : 20);
+    a.style.maxWidth = Math.max(120, room) + "px";
+  }
+  map.on("resize", fitAttribution);
+  fitAttribution();
+}
+
+/* Start the map from the page's data: the JSON in <script id="cm-data"> (never HTML). */
+function cameraMapStart() {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("cm-data").textContent);
+  var map = L.map("cm-map", { center: [0, 0], zoom: 1, maxZoom: cfg.maxZoom,
+                              preferCanvas: false, zoomControl: false,
+                              scrollWheelZoom: false });
+  var overlays = {};
+  if (cfg.tiles) {
+    L.tileLayer(cfg.tiles.url, { attribution: cfg.tiles.attribution,
+                                 maxZoom: cfg.tiles.maxZoom }).addTo(map);
+  }
+  var basemap = cfg.basemap ? cameraMapBasemap(map, cfg) : null;
+  L.control.scale({ position: "bottomleft" }).addTo(map);
+  var app = cameraMapApp(map, cfg);
+  app.basemap = basemap;
+  L.control.zoom({ position: "topleft" }).addTo(map);
+  var search = cameraMapSearch(app);
+  var names = cfg.layerNames;
+  if (basemap) { overlays[names.basemap] = basemap.layer; basemap.layer.addTo(map); }
+  var order = cfg.cameras.n ? ["units", "cluster", "heat", "cones"] : ["units"];
+  var shown = { units: true, cluster: true, heat: false, cones: true };
+  order.forEach(function (key) {
+    var layer = app.layers[key];
+    overlays[names[key]] = layer;
+    if (shown[key]) { layer.addTo(map); }
+  });
+  L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+  if (basemap) { basemap.show(); }
+  app.labels = cameraMapLabels(app);
+  cameraMapEmbed(app);
+  cameraMapLinks(app, search);
+  app.search = search;
   return app;
 }

@@ -1,0 +1,101 @@
+"""Hostile input for the readers: bombs, stray quotes, mixed encodings, malformed OSM data.
+
+Each case is a file the test makes (``hostile_files.py``). Limits are lowered with
+``monkeypatch`` where the real default would need a big file; the full-size bombs are
+measured (time and memory) by ``benchmarks/hostile.py``, not here: no timing assertions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hostile_files as hf
+import pytest
+
+from camera_map import settings
+from camera_map._tabular import read_table
+from camera_map.errors import LimitError
+from camera_map.foi import read_register
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def test_stray_quote_swallows_no_row(tmp_path: Path) -> None:
+    res = read_register(hf.csv_stray_quote(tmp_path / "stray.csv", rows=100, at=3))
+    assert res.rows_read == 100
+    assert len(res.cameras) + len(res.rejected) == 100
+    stray = [p for p in res.problems if "quote" in p.message]
+    assert len(stray) == 1 and stray[0].row == 4  # header is row 1, data row 3 is row 4
+    assert "lines 5-101 would have become part of that cell" in stray[0].message
+    assert sorted(res.cameras["address"])[:2] == ['"Trg slobode 3', "Trg slobode 1"]
+
+
+def test_stray_quote_closed_by_a_later_quote(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(f'{hf.HEADER}\n1,Osečina,"Trg 1,44.21,19.71,1\n2,Osečina,Trg 2,44.22,19.72,1\n'
+                    '3,Osečina,Trg 3",44.23,19.73,1\n4,Osečina,"Trg, 4",44.24,19.74,1\n',
+                    encoding="utf-8")
+    res = read_register(path)
+    assert res.rows_read == 4
+    assert sorted(res.cameras["address"]) == ['"Trg 1', 'Trg 2', 'Trg 3"', "Trg, 4"]
+    assert [p.row for p in res.problems if "quote" in p.message] == [2]
+
+
+def test_multiline_cell_is_not_a_stray_quote(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(f'{hf.HEADER},Napomena\n1,Osečina,Trg 1,44.21,19.71,1,"ulaz, levo\n'
+                    'drugi red, desno"\n2,Osečina,Trg 2,44.22,19.72,1,\n', encoding="utf-8")
+    res = read_register(path)
+    assert res.rows_read == 2 and len(res.cameras) == 2
+    assert not [p for p in res.problems if "quote" in p.message]
+
+
+def test_misplaced_quote_within_a_line_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(f'{hf.HEADER}\n1,Osečina,"Trg" 1,44.21,19.71,1\n'
+                    "2,Osečina,Trg 2,44.22,19.72,1\n", encoding="utf-8")
+    res = read_register(path)
+    assert res.rows_read == 2
+    assert [p.row for p in res.problems if "out of place" in p.message] == [2]
+
+
+def test_mixed_encodings_are_read_row_by_row_and_named(tmp_path: Path) -> None:
+    res = read_register(hf.csv_mixed_encoding(tmp_path / "mixed.csv", legacy_rows=(3, 5)))
+    assert res.rows_read == 6
+    assert set(res.cameras["address"]) == {f"Čačanska {i}" for i in range(1, 7)}
+    mixed = [p.message for p in res.problems if "mixes two text encodings" in p.message]
+    assert mixed and "row(s) 4, 6 are Windows-1250, the other rows UTF-8" in mixed[0]
+
+
+def test_one_line_csv_is_refused_by_the_line_limit(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "max_line_chars", 10_000)
+    path = hf.csv_one_line(tmp_path / "one.csv", size=50_000)
+    with pytest.raises(LimitError, match=r"one\.csv: line 1 \(50,000 characters\) is more "
+                       r"than camera-map reads \(10,000 characters, settings\.max_line_chars\)"):
+        read_table(path)
+
+
+def test_long_cell_and_too_many_columns_and_rows(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(LimitError, match=r"a cell on line 2 .*max_cell_chars"):
+        read_table(hf.csv_letter_run(tmp_path / "l.csv", letters=40_000))
+    monkeypatch.setattr(settings, "max_columns", 5)
+    with pytest.raises(LimitError, match=r"line 1 \(6 columns\).*max_columns"):
+        read_table(hf.csv_stray_quote(tmp_path / "s.csv", rows=3))
+    monkeypatch.setattr(settings, "max_columns", 50)
+    monkeypatch.setattr(settings, "max_rows", 10)
+    with pytest.raises(LimitError, match=r"the number of rows \(more than 10\).*max_rows"):
+        read_table(hf.csv_stray_quote(tmp_path / "s.csv", rows=30))
+    monkeypatch.setattr(settings, "max_table_bytes", 100)
+    with pytest.raises(LimitError, match=r"the file's size .* bytes.*CAMERA_MAP_MAX_TABLE_BYTES"):
+        read_table(hf.csv_stray_quote(tmp_path / "s.csv", rows=30))
+
+
+def test_encoding_detection_of_a_long_letter_run(tmp_path: Path) -> None:
+    # the quadratic regex took 33 s on this; it must now decode (cell limit raised for it)
+    from camera_map._tabular import decode_bytes
+
+    raw = hf.csv_letter_run(tmp_path / "l.csv", letters=400_000).read_bytes()
+    text, codec = decode_bytes(raw, name="l.csv")
+    assert codec == "cp1250" and "Osečina" in text
