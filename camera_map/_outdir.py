@@ -187,7 +187,8 @@ def _link_tree(src: Path, dst: Path) -> None:
         dst.mkdir()
         shutil.copystat(src, dst, follow_symlinks=False)
         for entry in os.scandir(src):
-            _link_tree(Path(entry.path), dst / entry.name)
+            if not PART_RE.match(entry.name):  # e.g. towns/.x.part-XXXXXXXX.html
+                _link_tree(Path(entry.path), dst / entry.name)
     elif stat.S_ISREG(mode):
         try:
             os.link(src, dst, follow_symlinks=False)
