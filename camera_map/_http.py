@@ -14,7 +14,7 @@ Every remote call camera-map makes (Overpass, Nominatim, place boundaries) goes 
   the server never sees two of them closer than that;
 * every request carries ``settings.user_agent``, as the Overpass and Nominatim usage
   policies ask;
-* **retries**: HTTP 429, 502, 503 and 504, timeouts, reset or refused connections and
+* **retries**: HTTP 429, 500, 502, 503 and 504, timeouts, reset or refused connections and
   bodies cut short are retried up to ``settings.max_tries`` times in all, pausing
   ``settings.backoff`` seconds and doubling the pause every time, or for as long as the
   server's ``Retry-After`` asks;
@@ -60,8 +60,9 @@ __all__ = ["RETRY_STATUS", "Response", "cache_key", "cache_path", "request"]
 
 logger = logging.getLogger(__name__)
 
-#: HTTP status codes worth another try: rate limited, or a gateway/server that is busy.
-RETRY_STATUS: Final = frozenset({429, 502, 503, 504})
+#: HTTP status codes worth another try: rate limited, or a server or gateway that failed
+#: or is busy.
+RETRY_STATUS: Final = frozenset({429, 500, 502, 503, 504})
 
 #: Longest pause a ``Retry-After`` header may impose, in seconds.
 MAX_RETRY_AFTER: Final = 300.0
@@ -464,8 +465,7 @@ def request(
         except _RefusedError as refused:
             if refused.status is not None:
                 message = (f"{service} at {url} answered {refused}. This is not worth "
-                           "retrying: check the request (for Overpass, the query) and the "
-                           "endpoint URL.")
+                           "retrying: check the request and the endpoint URL.")
             else:
                 message = f"request to {service} at {url} failed: {refused}."
             raise NetworkError(message + (f" {hint}" if hint else "")) from refused
@@ -483,7 +483,7 @@ def request(
                 stop = (f"the next try would start after the deadline of {allowed:g} s "
                         f"(a pause of {pause:g} s was due)")
                 break
-            logger.warning(
+            logger.info(  # the final error or the caller's warning says it all
                 "%s: try %d of %d failed (%s); trying again in %.1f s",
                 url, attempt, tries, last, pause,
             )  # fmt: skip

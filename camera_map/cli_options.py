@@ -33,6 +33,10 @@ CAMERAS = [
                  help="Camera file or folder (FOI register CSV/XLSX/ODS, OSM "
                  ".osm/.osm.bz2/.osm.pbf, Overpass JSON). Repeat for several. Default: the "
                  "bundled evidence."),
+    click.option("--with-bundled-evidence", "bundled_evidence", is_flag=True, default=None,
+                 help="Also read the bundled evidence of the default layer (public reporting, "
+                 "with its claims and national context) beside your --cameras files; without "
+                 "--cameras it is always read."),
 ]
 
 LAYER = [
@@ -129,6 +133,7 @@ class InputOptions:
     """
 
     cameras: tuple[Path, ...] = ()
+    bundled_evidence: bool | None = None
     layer: str | None = None
     boundaries: Path | None = None
     id_field: str | None = None
@@ -162,6 +167,9 @@ class InputOptions:
                                    "--population-field go with --boundaries")
         if self.boundaries is not None and self.layer:
             raise click.UsageError("use just one of --layer or --boundaries")
+        if self.bundled_evidence and self.boundaries is not None:
+            raise click.UsageError("--with-bundled-evidence goes with the bundled layer, not "
+                                   "with --boundaries")
         if self.population and self.population_field:
             raise click.UsageError("use just one of --population (a CSV) or "
                                    "--population-field")
@@ -194,6 +202,7 @@ class InputOptions:
             layer = self.load_layer()
         return {"layer": layer, "osm_area": self.osm_area, "osm_bbox": self.osm_bbox,
                 "overpass_url": self.overpass_url, "claims": self.claims,
+                "bundled_evidence": self.bundled_evidence or None,
                 "extract": self.extract, "online": self.online,
                 "nominatim_url": self.nominatim_url, "read_options": self.read_options(),
                 "merge": self.merge, "merge_distances": distances,

@@ -6,7 +6,9 @@ The chain, tried in order for every distinct (address, municipality) of the tabl
    ``address``, ``intersection``, ``street`` or ``settlement``, geocoder ``"gazetteer"``;
 2. **Nominatim** when ``online`` (:mod:`camera_map._nominatim`): precision from the
    result's class/type, geocoder ``"nominatim"``; a result outside the municipality the row
-   names is not taken;
+   names, or with coordinates that are not a latitude and longitude, is not taken (the
+   latter is a problem). When Nominatim is offline or keeps failing, one warning says so
+   and the rest of the run goes on without it;
 3. the **municipal layer**: a representative point inside the unit the row names
    (``representative_point()``, always inside the polygon), precision ``municipality``,
    geocoder ``"layer"``. Such a point says *which municipality*, not where the camera is:
@@ -25,7 +27,7 @@ import io
 import logging
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +38,7 @@ import shapely
 
 from ._io import write_with_atomic
 from .addresses import AddressQuery, parse_address, place_key
-from .errors import ColumnError, InputError, UnknownFormatError
+from .errors import ColumnError, InputError, NetworkError, Problem, UnknownFormatError
 from .gazetteer import Gazetteer, build_gazetteer
 from .layers import UnitNames
 from .names import fold
@@ -66,11 +68,15 @@ class GeocodeResult:
         ``address``, ``municipality``, ``reason``.
     report
         Where :func:`geocode_file` wrote the unplaced rows, if it did.
+    problems
+        What went wrong on the way without stopping the run: Nominatim unavailable (then
+        the rows were placed by the next step), answers that were not used.
     """
 
     cameras: gpd.GeoDataFrame
     unplaced: pd.DataFrame
     report: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Return how many rows each precision has (``"unplaced"`` included)."""
@@ -143,6 +149,8 @@ class _Chain:
         self.gazetteer = gazetteer
         self.nominatim = nominatim
         self.scope = scope
+        self.problems: list[Problem] = []
+        self.nominatim_down: str | None = None
 
     def place(self, address: str, municipality: str | None) -> _Placed | str:
         query = parse_address(address, municipality)
@@ -176,10 +184,12 @@ class _Chain:
 
         # 2. Nominatim
         if self.nominatim is not None:
-            found = self._nominatim(query, unit_scope)
+            found = self._nominatim(query, unit_scope, address)
             if isinstance(found, _Placed):
                 return found
             reasons.append(f"nominatim: {found}")
+        elif self.nominatim_down is not None:
+            reasons.append(f"nominatim: unavailable ({self.nominatim_down})")
         else:
             reasons.append("nominatim: not asked (offline; use --online)")
 
@@ -199,14 +209,29 @@ class _Chain:
                            f"({names}, ...); name the one the camera is in")
         return "; ".join(dict.fromkeys(reasons))
 
-    def _nominatim(self, query: AddressQuery, unit_scope: frozenset[str] | None) -> _Placed | str:
+    def _nominatim(self, query: AddressQuery, unit_scope: frozenset[str] | None,
+                   address: str) -> _Placed | str:
         from ._nominatim import query_for
 
         assert self.nominatim is not None
         q = query_for(query)
         if q is None:
             return "nothing to ask"
-        ans = self.nominatim.search(q)
+        try:
+            ans = self.nominatim.search(q)
+        except InputError as exc:  # an answer with impossible coordinates
+            log.warning("%s (address %r)", exc, address)
+            self.problems.append(Problem(str(exc), value=address))
+            return str(exc)
+        except NetworkError as exc:
+            # one warning, then the rest of the run without Nominatim
+            self.nominatim = None
+            self.nominatim_down = "it failed earlier in this run"
+            message = (f"Nominatim is not available, so addresses are placed without it "
+                       f"(gazetteer, then municipality level): {exc}")
+            log.warning("%s", message)
+            self.problems.append(Problem(message))
+            return "unavailable"
         if ans is None:
             return f"no result for {q!r}"
         if unit_scope is not None and self.scope is not None \
@@ -257,10 +282,9 @@ def geocode_cameras(
     GeocodeResult
         The table with points, precisions and geocoders, and the rows left unplaced.
 
-    Raises
-    ------
-    camera_map.errors.NetworkError
-        Nominatim kept failing; answers received so far are cached for the next run.
+    Nominatim failing (offline, refused, or still failing at its deadline) does not stop the
+    run: one warning is logged and recorded in :attr:`GeocodeResult.problems`, and the rows
+    go on to the next step. Answers received so far are cached for the next run.
     """
     table = cameras.copy()
     for col in ("geocode_precision", "geocoder", "address", "municipality"):
@@ -347,7 +371,7 @@ def geocode_cameras(
     ]
     report = pd.DataFrame(rows, columns=list(UNPLACED_COLUMNS)).astype("string")
     log.info("geocoded %d rows; %d placed, %d unplaced", total, len(placed), len(unplaced))
-    return GeocodeResult(table, report)
+    return GeocodeResult(table, report, problems=chain.problems)
 
 
 # --------------------------------------------------------------------------- files

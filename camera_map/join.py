@@ -108,22 +108,24 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
 
     refs = out["source_ref"].astype(object).to_numpy()
     for i in np.flatnonzero(located & ~inside):
-        problems.append(Problem(
+        problems.append(Problem.at_ref(
             "the point lies outside every unit of the layer; it is kept in cameras.geojson "
-            "but counts toward no municipality", file=refs[i]))
+            "but counts toward no municipality", refs[i], code="outside"))
     mismatch = inside & (match_id != None)  # noqa: E711
     for i in np.flatnonzero(mismatch):
         uid = unit_of_point[i]
         if match_id[i] not in (uid, group_of.get(uid)):
-            problems.append(Problem(
+            problems.append(Problem.at_ref(
                 f"the point lies in {names[uid]} ({uid}) but the row names {stated[i]!r}; "
-                "the point decides", file=refs[i]))
+                "the point decides", refs[i], code="elsewhere"))
     for i in np.flatnonzero(~located & ~by_name):
         err = resolved.get(stated[i]) if stated[i] is not None else None
-        problems.append(Problem(
+        problems.append(Problem.at_ref(
             str(err) if err is not None else
             "the row has no point and names no municipality, so it counts nowhere; add "
-            "coordinates, an address or the municipality", file=refs[i]))
+            "coordinates, an address or the municipality (or --municipality for a register "
+            "of one municipality)", refs[i],
+            code="unknown-unit" if err is not None else "nowhere"))
     out["municipality_id"] = pd.array(ids, dtype="string")
     label = {**group_names, **names}
     out["municipality_name"] = pd.array([label.get(i) if i is not None else None for i in ids],

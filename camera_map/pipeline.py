@@ -21,7 +21,7 @@ from . import settings
 from ._io import write_text_atomic
 from ._outdir import output_lock, staged_folder
 from ._version import __version__
-from .claims import ClaimCheck, check_claims, load_claims
+from .claims import ClaimCheck, ContextFact, check_claims, load_claims, load_context
 from .errors import InputError, Problem, StrictError
 from .export import write_csv, write_flatgeobuf, write_geojson, write_geopackage, write_json
 from .join import JOIN_COLUMNS, join_cameras
@@ -53,10 +53,54 @@ class Analysis:
     conflicts: pd.DataFrame
     timings: dict[str, float]
     attribution: list[str]
+    #: whether the bundled evidence of the default layer was read (None: not a bundled layer)
+    bundled_evidence: bool | None = None
+    #: figures about the country that belong to no unit (the bundled evidence's context.csv)
+    context: list[ContextFact] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
         return sum(s.rows_read for s in self.sources)
+
+    def _figure_lines(self) -> list[str]:
+        """Ranked places with what their figure is, then places with evidence but no number."""
+        from .render import figure_caveats, figure_text, row_figures
+
+        units, groups = self.metrics.units, self.metrics.groups
+        cols = ["name", "rank", "cameras", "cameras_per_1000", "residents_per_camera",
+                "estimate_counts", "cameras_low", "cameras_high", "figures", "premises"]
+        places = pd.concat([
+            units.loc[units["evidence"] == "unit", cols],
+            groups.loc[groups["figures"].notna(), cols].assign(
+                name=lambda d: d["name"] + " (city)"),
+        ])
+        ranked = places[places["rank"].notna()].sort_values(["rank", "name"])
+        lines = []
+        for row in ranked.head(10).to_dict("records"):
+            figs = row_figures(row)
+            best = next((f for f in figs if f.get("best")), None)
+            what = figure_text(row["cameras"], row["estimate_counts"], "en")
+            caveat = f" — {figure_caveats(best, 'en')}" if best else ""
+            one_per = ("" if pd.isna(row["residents_per_camera"])
+                       else f" (one per {row['residents_per_camera']:,.0f})")
+            rng = ""
+            if not pd.isna(row["cameras_low"]) and row["cameras_low"] != row["cameras_high"]:
+                rng = (f"; figures reported {int(row['cameras_low']):,}–"
+                       f"{int(row['cameras_high']):,}, not added")
+            bound = "at least " if row["estimate_counts"] == "locations" else ""
+            lines.append(f"  {int(row['rank']):>3}. {row['name']}: {what}{caveat}; "
+                         f"{bound}{row['cameras_per_1000']:.2f} per 1,000 residents"
+                         f"{one_per}{rng}")
+            if best and best.get("note"):
+                lines.append(f"         note: {best['note']}")
+        unnumbered = places[places["cameras"].isna()]
+        for row in unnumbered.sort_values("name").to_dict("records"):
+            best = next(iter(row_figures(row)), {})
+            lines.append(f"    -  {row['name']}: cameras named without a number (not zero; "
+                         f"{figure_caveats(best, 'en')})")
+        for row in places[places["premises"].notna()].sort_values("name").to_dict("records"):
+            lines.append(f"    -  {row['name']}: on premises, not in the count: {row['premises']}")
+        return lines
 
     def summary(self) -> str:
         """A plain-text summary for the terminal and for the record."""
@@ -71,30 +115,25 @@ class Analysis:
                      + f", {needs:,} needed geocoding")
         lines += [f"{s.path}: {s.details['provenance']}" for s in self.sources
                   if s.details.get("provenance")]
-        assigned = self.cameras[self.cameras["municipality_id"].notna()]
-        records = int(assigned["count"].sum()) if len(assigned) else 0
         best = int(units["cameras"].sum()) + int(self.metrics.groups["cameras"].sum())
+        n_figures = len(self.metrics.figures)
         own = int((units["evidence"] == "unit").sum())
         grp = int((units["evidence"] == "group").sum())
         none = int((units["evidence"] == "none").sum())
-        lines.append(f"Cameras: {best:,} (best estimates of units and cities, from {records:,} "
-                     "cameras in the evidence: counts and located cameras are not added)")
+        lines.append(f"Cameras: {best:,} (best estimates of units and cities, from "
+                     f"{n_figures:,} figure(s) in the evidence: figures for one place and "
+                     "located cameras are not added; cameras on premises are not counted)")
         lines.append(f"Units with their own figure: {own}, with a city-level figure only: "
                      f"{grp}, no data: {none} (of {len(units)}; no data is not zero)")
-        ranked = pd.concat([
-            units.loc[units["rank"].notna(), ["name", "rank", "cameras", "cameras_per_1000",
-                                              "residents_per_camera"]],
-            self.metrics.groups.loc[self.metrics.groups["rank"].notna(),
-                                    ["name", "rank", "cameras", "cameras_per_1000",
-                                     "residents_per_camera"]].assign(
-                name=lambda d: d["name"] + " (city)"),
-        ]).sort_values(["rank", "name"])
-        for row in ranked.head(10).itertuples():
-            noun = "camera" if int(row.cameras) == 1 else "cameras"
-            one_per = ("" if pd.isna(row.residents_per_camera)
-                       else f" (one per {row.residents_per_camera:,.0f})")
-            lines.append(f"  {int(row.rank):>3}. {row.name}: {int(row.cameras):,} {noun}, "
-                         f"{row.cameras_per_1000:.2f} per 1,000 residents{one_per}")
+        lines += self._figure_lines()
+        if self.bundled_evidence is not None and self.sources:
+            lines.append(
+                f"Bundled evidence of layer {self.layer.name!r} (public reporting): "
+                + ("included" if self.bundled_evidence else
+                   "NOT included; add it to your files with --with-bundled-evidence"))
+        for fact in self.context:
+            lines.append(f"Context (assigned to no unit): {fact.statement} [{fact.source}, "
+                         f"{fact.as_of}: {fact.document}]")
         for check in self.claims:
             lines.append(("✓ " if check.ok else "✗ ") + check.text)
         if self.problems:
@@ -119,6 +158,12 @@ def default_cameras() -> list[Path]:
     return [default_example() / "cameras"]
 
 
+def default_context() -> list[ContextFact]:
+    """The bundled national context (figures that belong to no unit), if any."""
+    path = default_example() / "context.csv"
+    return load_context(path) if path.exists() else []
+
+
 def analyse(
     cameras: Sequence[str | os.PathLike[str]] | None = None,
     *,
@@ -127,6 +172,7 @@ def analyse(
     osm_bbox: str | Sequence[float] | None = None,
     overpass_url: str | None = None,
     claims: str | os.PathLike[str] | None = None,
+    bundled_evidence: bool | None = None,
     extract: str | os.PathLike[str] | None = None,
     online: bool = False,
     nominatim_url: str | None = None,
@@ -153,6 +199,11 @@ def analyse(
         Also fetch OSM cameras live from Overpass for an area name or a W,S,E,N box.
     claims
         A claims CSV (:mod:`camera_map.claims`) to check; the default example has one.
+    bundled_evidence
+        Read the bundled evidence of the default layer (public reporting, with its claims
+        and national context) as well as ``cameras``. Default: only when nothing else is
+        given; ``True`` adds it to your own files (the common case: a register added to
+        what is publicly known).
     extract, online, nominatim_url
         Geocoding of rows that give an address but no coordinates
         (:func:`camera_map.geocode.geocode_cameras`): an OSM extract for the offline
@@ -183,13 +234,19 @@ def analyse(
         timings[stage] = round(now - clock, 4)
         clock = now
 
-    use_default = cameras is None and layer is None and not osm_area and not osm_bbox
+    nothing_given = cameras is None and layer is None and not osm_area and not osm_bbox
     step("layer")
     the_layer = layer if isinstance(layer, Layer) else load_layer(layer)
     lap("layer")
+    on_default_layer = not isinstance(layer, Layer) and (
+        layer is None or layer == settings.default_layer)
+    if bundled_evidence and not on_default_layer:
+        raise InputError("the bundled evidence is about the default layer "
+                         f"({settings.default_layer!r}); it cannot go with another layer")
+    use_default = nothing_given if bundled_evidence is None else bool(bundled_evidence)
 
     step("read")
-    inputs = default_cameras() if use_default else list(cameras or [])
+    inputs = [*(default_cameras() if use_default else []), *list(cameras or [])]
     options = dict(read_options or {})
     options.setdefault("units", the_layer.units)
     _check_distinct_names(inputs)
@@ -223,10 +280,10 @@ def analyse(
                               country_codes=the_layer.country_code,
                               progress=geocode_progress)
         table = validate_cameras(geo.cameras, where="geocoded cameras")
+        problems.extend(geo.problems)
         for row in geo.unplaced.to_dict("records"):
-            problems.append(Problem(f"not placed: {row.get('reason')}",
-                                    file=str(row.get("source_ref") or ""),
-                                    value=row.get("address")))
+            problems.append(Problem.at_ref(f"not placed: {row.get('reason')}",
+                                           row.get("source_ref"), value=row.get("address")))
     lap("geocode")
 
     step("merge")
@@ -244,7 +301,9 @@ def analyse(
 
     step("join")
     joined = join_cameras(table, the_layer)
-    problems.extend(joined.problems)
+    # a reader that checked a row against the boundaries has reported it already
+    said = {p.key() for p in problems if p.code}
+    problems.extend(p for p in joined.problems if p.key() not in said)
     lap("join")
 
     step("metrics")
@@ -268,7 +327,9 @@ def analyse(
         cams = cams.sort_values("camera_id", kind="stable")
     cams = cams.reset_index(drop=True)
     return Analysis(the_layer, metrics, cams, sources, rejected, problems, checks, conflicts,
-                    timings, attribution)
+                    timings, attribution,
+                    bundled_evidence=use_default if on_default_layer else None,
+                    context=default_context() if use_default else [])
 
 
 def build(
@@ -368,11 +429,16 @@ def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str],
                                                            "lang", "data_date")}
         if size is not None:
             png_opts["size"], png_opts["dpi"] = size[:2], size[2]
+        from .render import figure_footnotes
+
         credit = camera_credit(cams_out, str(opts.get("lang", "en")))
+        # what each figure is (status, date, "at least", range) travels into print
+        footnotes = figure_footnotes(metrics.units, str(opts.get("lang", "en")))
         for fmt in dict.fromkeys(print_formats):
             outputs[f"map.{fmt}"] = render_png(metrics.units, out / f"map.{fmt}",
                                                attribution=attribution,
-                                               camera_sources=credit, **png_opts)
+                                               camera_sources=credit, notes=footnotes,
+                                               **png_opts)
     now = time.perf_counter()
     timings["render"] = round(now - clock, 4)
     clock = now

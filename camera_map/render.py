@@ -82,7 +82,9 @@ _UNIT_COLUMNS: Final[dict[str, str]] = {
     "group_cameras": "Int64", "group_population": "Int64", "group_area_km2": "Float64",
     "group_cameras_per_1000": "Float64", "group_cameras_per_km2": "Float64",
     "group_rank": "Int64", "facial_recognition_cameras": "Int64", "vendors": "string",
-    "sources": "string", "documents": "string",
+    "sources": "string", "documents": "string", "suppliers": "string", "figures": "string",
+    "estimate_counts": "string", "premises": "string", "unnumbered": "Int64",
+    "facial_recognition": "string", "facial_recognition_software": "string",
 }  # fmt: skip
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')]+")
@@ -388,10 +390,100 @@ def _s(value: object) -> str | None:
     return None if i18n.is_missing(value) or str(value) == "" else str(value)
 
 
+def row_figures(row: Any) -> list[dict[str, Any]]:
+    """The figures of a unit (or of its city) from its ``figures`` column (JSON), best first."""
+    raw = _s(row["figures"]) if "figures" in row else None
+    if not raw:
+        return []
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        return []
+    return [i for i in items if isinstance(i, dict)]
+
+
+def figure_text(value: object, counts: object, lang: str) -> str:
+    """"1,200 cameras", "at least 73 cameras (73 locations)", or "without a number"."""
+    if i18n.is_missing(value):
+        return i18n.text("fig.unnumbered", lang)
+    n = i18n.fmt_number(value, lang)
+    if counts == "locations":
+        return i18n.text("fig.locations", lang, n=n)
+    return i18n.text("fig.camera" if float(value) == 1 else "fig.cameras", lang,  # type: ignore[arg-type]
+                     n=n)
+
+
+def status_text(status: object, lang: str) -> str:
+    """The status of a figure in ``lang`` ("installed", "contracted", ...)."""
+    key = str(status) if not i18n.is_missing(status) else "unknown"
+    return i18n.text(f"status.{key}" if f"status.{key}" in i18n.strings("en", "status.")
+                     else "status.unknown", lang)
+
+
+def kind_text(kind: object, lang: str) -> str:
+    """A kind of source in ``lang`` ("report" → "press/NGO report"); others as given."""
+    parts = [p.strip() for p in str(kind).split(";") if p.strip()] if not i18n.is_missing(
+        kind) else []
+    known = i18n.strings("en", "kind.")
+    return ", ".join(i18n.text(f"kind.{p}", lang) if f"kind.{p}" in known else p
+                     for p in parts)
+
+
+def figure_caveats(fig: dict[str, Any], lang: str) -> str:
+    """Status, date and kind of source of one figure: "installed, as of 2021-08-10, report"."""
+    bits = [status_text(fig.get("status"), lang)]
+    if fig.get("as_of"):
+        bits.append(i18n.text("fig.as_of", lang, date=str(fig["as_of"])))
+    kind = kind_text(fig.get("source"), lang)
+    if kind:
+        bits.append(kind)
+    scope = fig.get("scope")
+    if isinstance(scope, str) and scope.lower().startswith("premises"):
+        bits.append(scope)
+    return ", ".join(bits)
+
+
+def split_document(text: str) -> tuple[str, str | None]:
+    """A document cell "Title — https://…" as (title, url); (text, None) without a URL."""
+    text = text.strip()
+    m = re.search(r"(?:\s+[—–-]\s+|\s+)(https?://\S+)$", text)
+    if m and is_web_url(m.group(1)):
+        title = text[: m.start()].strip() or m.group(1)
+        return title, m.group(1)
+    if is_web_url(text):
+        return text, text
+    return text, None
+
+
+def document_html(text: str) -> str:
+    """A document as a link labelled with its title (escaped), or its escaped text."""
+    title, url = split_document(text)
+    return link_html(url, title) if url else linkify(text)
+
+
+def _estimate_text(row: Any, lang: str, prefix: str) -> str:
+    value = row[prefix + "cameras"]
+    if i18n.is_missing(value):
+        if not i18n.is_missing(row.get("unnumbered")) or any(
+                i18n.is_missing(f.get("value")) for f in row_figures(row)):
+            return i18n.text("fig.unnumbered", lang)
+        return i18n.text("value.unknown", lang)
+    best = next((f for f in row_figures(row) if f.get("best")), None)
+    counts = _s(row.get("estimate_counts"))
+    text = figure_text(value, counts, lang)
+    if best is not None:
+        text += f" — {figure_caveats(best, lang)}"
+    return text
+
+
 def unit_facts(
     row: Any, lang: str, *, classes_metric: str = "cameras_per_1000"
 ) -> list[tuple[str, str]]:
-    """Return (label, plain text) pairs describing one unit's figures, in ``lang``."""
+    """Return (label, plain text) pairs describing one unit's figures, in ``lang``.
+
+    The camera figure carries what it is: "at least 73 cameras (73 locations)", its
+    status, date and kind of source, and the range when sources give several figures.
+    """
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     ev = str(row["evidence"])
     group = i18n.place_name(row["group_name"], lang)
@@ -402,20 +494,31 @@ def unit_facts(
     if ev == "none":
         facts.append((t("field.cameras"), t("evidence.none")))
     else:
-        facts.append(
-            (t("field.cameras") + of,
-             i18n.fmt_metric(row[prefix + "cameras"], "cameras", lang))
-        )
+        facts.append((t("field.cameras") + of, _estimate_text(row, lang, prefix)))
+        numbered = [f for f in row_figures(row) if not i18n.is_missing(f.get("value"))
+                    and not str(f.get("scope") or "").lower().startswith("premises")
+                    and f.get("status") != "removed"]
+        if len(numbered) > 1:
+            values = [int(f["value"]) for f in numbered]
+            facts.append((t("field.range") + of, t(
+                "fig.range", low=i18n.fmt_number(min(values), lang),
+                high=i18n.fmt_number(max(values), lang), n=len(values))))
+        # a count of locations is a lower bound, and so is every figure made from it
+        bound = (lambda v: t("fig.at_least", v=v)) if (
+            _s(row.get("estimate_counts")) == "locations"
+            and not i18n.is_missing(row[prefix + "cameras_per_1000"])) else (lambda v: v)
         facts.append(
             (
                 t("field.per_1000") + of,
-                i18n.fmt_metric(row[prefix + "cameras_per_1000"], "cameras_per_1000", lang),
+                bound(i18n.fmt_metric(row[prefix + "cameras_per_1000"], "cameras_per_1000",
+                                      lang)),
             )
         )
         facts.append(
             (
                 t("field.per_km2") + of,
-                i18n.fmt_metric(row[prefix + "cameras_per_km2"], "cameras_per_km2", lang),
+                bound(i18n.fmt_metric(row[prefix + "cameras_per_km2"], "cameras_per_km2",
+                                      lang)),
             )
         )
         if ev == "group" and not i18n.is_missing(row["group_population"]):
@@ -449,6 +552,58 @@ def unit_facts(
     return facts
 
 
+def figure_footnotes(units: pd.DataFrame, lang: str = "en", *, limit: int = 12) -> list[str]:
+    """One line per place with evidence, saying what its figure is (for print footnotes).
+
+    "Beograd (city): 1,200 cameras — installed, as of 2021-08-10, press/NGO report; figures
+    reported 661 – 8,000". Places are ordered by rank, then name; a city once.
+    """
+    seen: set[str] = set()
+    items: list[tuple[float, str, str]] = []
+    for _, row in units.iterrows():
+        ev = str(row["evidence"])
+        if ev == "none":
+            continue
+        key = f"g:{row['group_id']}" if ev == "group" else f"u:{row['id']}"
+        if key in seen:
+            continue
+        seen.add(key)
+        prefix = "group_" if ev == "group" else ""
+        name = (i18n.place_name(row["group_name"], lang) + " (" + i18n.text("field.group", lang)
+                .lower() + ")") if ev == "group" else i18n.unit_name(row, lang)
+        text = _estimate_text(row, lang, prefix)
+        numbered = [int(f["value"]) for f in row_figures(row)
+                    if not i18n.is_missing(f.get("value"))
+                    and not str(f.get("scope") or "").lower().startswith("premises")]
+        if len(set(numbered)) > 1:
+            text += "; " + i18n.text("field.range", lang).lower() + " " + \
+                f"{i18n.fmt_number(min(numbered), lang)} – {i18n.fmt_number(max(numbered), lang)}"
+        rank = row[prefix + "rank"]
+        items.append((float(rank) if not i18n.is_missing(rank) else 1e9, name,
+                      f"{name}: {text}"))
+    items.sort()
+    lines = [t for _, _, t in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"… +{len(items) - limit}")
+    return lines
+
+
+def _figure_line_html(fig: dict[str, Any], lang: str, *, notes: bool = True) -> str:
+    text = html.escape(figure_text(fig.get("value"), fig.get("counts"), lang))
+    caveats = html.escape(figure_caveats(fig, lang))
+    doc = fig.get("document")
+    located = not doc and fig.get("source") == "osm"
+    line = f"<b>{text}</b> — {caveats}"
+    if doc:
+        line += f": {document_html(str(doc))}"
+    elif located:
+        line += f": {html.escape(i18n.text('fig.located', lang, kind=kind_text('osm', lang)))}"
+    note = fig.get("note")
+    if notes and note:
+        line += f'<br><small class="cm-note">{html.escape(str(note))}</small>'
+    return line
+
+
 def _extra_facts(row: Any, lang: str) -> list[tuple[str, str, bool]]:
     """Facts for the popup beyond the tooltip: (label, html, already_html)."""
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
@@ -458,31 +613,54 @@ def _extra_facts(row: Any, lang: str) -> list[tuple[str, str, bool]]:
         out.append(
             (t("field.area"), f"{i18n.fmt_number(area, lang, decimals=1)} {t('unit.km2')}", False)
         )
+    premises = _s(row.get("premises"))
+    if premises:
+        out.append((t("field.premises"), t("scope.premises", what=premises), False))
     out.append((t("field.face_recognition"), fr_text(row, lang), False))
     out.append((t("field.vendors"), _s(row["vendors"]) or t("value.unknown"), False))
-    out.append((t("field.sources"), _s(row["sources"]) or t("town.none"), False))
-    docs = _s(row["documents"])
-    if docs:
-        out.append(
-            (
-                t("field.documents"),
-                "<br>".join(link_html(d.strip()) for d in docs.split("; ") if d.strip()),
-                True,
+    out.append((t("field.suppliers"), _s(row.get("suppliers")) or t("value.unknown"), False))
+    out.append((t("field.sources"), kind_text(row["sources"], lang) or t("town.none"), False))
+    figures = row_figures(row)
+    if figures:
+        out.append((t("field.figures"), "<br>".join(
+            _figure_line_html(f, lang) for f in figures), True))
+    else:
+        docs = _s(row["documents"])
+        if docs:
+            out.append(
+                (
+                    t("field.documents"),
+                    "<br>".join(document_html(d) for d in docs.split("; ") if d.strip()),
+                    True,
+                )
             )
-        )
     return out
 
 
 def fr_text(row: Any, lang: str) -> str:
-    """Return the face-recognition status of a unit as a sentence in ``lang``."""
+    """Return the face-recognition status of a unit (or its city) as one statement.
+
+    "capable of face recognition (1,200 of the cameras counted); software reported off":
+    the same statement on the tooltip, popup, town page and summary.
+    """
     n = row["facial_recognition_cameras"]
     if str(row["evidence"]) == "group" and "group_facial_recognition_cameras" in row:
         n = row["group_facial_recognition_cameras"]
-    if i18n.is_missing(n):
+    state = _s(row.get("facial_recognition"))
+    if state is None and not i18n.is_missing(n):
+        state = "yes" if int(n) > 0 else "no"
+    if state is None:
         return i18n.text("fr.unknown", lang)
-    if int(n) == 0:
+    if state == "no":
         return i18n.text("fr.none_said", lang)
-    return i18n.text("fr.some", lang, n=i18n.fmt_number(n, lang))
+    text = (i18n.text("fr.capable_n", lang, n=i18n.fmt_number(n, lang))
+            if not i18n.is_missing(n) and int(n) > 0 else i18n.text("fr.capable", lang))
+    software = _s(row.get("facial_recognition_software")) or ""
+    if "off" in software.split("; ") and "on" not in software.split("; "):
+        text += "; " + i18n.text("fr.software_off", lang)
+    elif "on" in software.split("; "):
+        text += "; " + i18n.text("fr.software_on", lang)
+    return text
 
 
 def _table(rows: list[tuple[str, str, bool]]) -> str:
