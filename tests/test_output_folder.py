@@ -101,7 +101,7 @@ def builds(inputs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
     (old / ".gitkeep").write_bytes(b"")
     (old / "my notes.txt").write_text("mine", encoding="utf-8")
     ended_cleanly(cli(*args(inputs, "old", old)), 0)
-    assert "1 camera" in (old / "summary.txt").read_text("utf-8")
+    assert "Cameras: 1 " in (old / "summary.txt").read_text("utf-8")
     new = tmp / "new"
     ended_cleanly(cli(*args(inputs, "new", new)), 0)
     return {"old": old, "new": new}
@@ -130,7 +130,7 @@ def test_killed_before_the_swap_the_old_build_is_untouched(
     assert snapshot(out) == before  # byte for byte the old build, the note and .gitkeep
     ended_cleanly(cli(*args(inputs, "new", out)), 0)  # the next build cleans up
     assert leftovers(out) == []
-    assert "3 cameras" in (out / "summary.txt").read_text("utf-8")
+    assert "Cameras: 3 " in (out / "summary.txt").read_text("utf-8")
     assert (out / "my notes.txt").read_text("utf-8") == "mine" and (out / ".gitkeep").exists()
 
 
