@@ -19,6 +19,7 @@ from rich.console import Console
 
 from ._version import __version__
 from .cli_options import (
+    LANGUAGES,
     InputOptions,
     MapOptions,
     geocode_options,
@@ -352,6 +353,49 @@ def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | 
                                         **page_opts)
     _out(summary, markup=False, soft_wrap=True)
     _out(f"Wrote {path}", markup=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="sr-Latn", show_default=True,
+              help="Language of the request and the register template (the authority's "
+              "name follows the script).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: output/requests/).")
+def request(name: str, lang: str, out_dir: Path | None) -> None:
+    """Write a request for information on the cameras of a municipality or city.
+
+    NAME is the municipality or city (Latin, Cyrillic or ASCII spelling, or its official
+    code). The request, under Serbia's Law on Free Access to Information of Public
+    Importance, is written as text (to paste into an e-mail) and as an ODT document (to
+    print and sign), with a register template (XLSX and CSV) for the answer that
+    `camera-map build --cameras` reads back as it is.
+    """
+    from . import settings
+    from .request import write_request
+
+    with _errors():
+        files = write_request(name, lang=lang, out_dir=out_dir or settings.output_dir /
+                              "requests")
+    who = files.authority
+    out.print(f"Request to {who.title} ({who.id}), {lang}:", markup=False, soft_wrap=True)
+    if who.note:
+        out.print(f"  ({name}: {who.note})", markup=False, soft_wrap=True)
+    if who.parent:
+        out.print(f"  {who.title} is part of {who.parent}: cameras the city bought may be "
+                  f"the city's; consider a request to the city as well.", markup=False,
+                  soft_wrap=True)
+    for label, path in (("text, to paste into an e-mail", files.text),
+                        ("document, to print and sign", files.document),
+                        ("register template", files.xlsx),
+                        ("register template", files.csv)):
+        out.print(f"  {path}  ({label})", markup=False, soft_wrap=True)
+    out.print("Fill in your name and address and the authority's address. Keep a copy and "
+              "proof that it was sent: the authority must answer within 15 days (40 at most, "
+              "if it tells you at once why), and a complaint to the Commissioner for "
+              "Information of Public Importance and Personal Data Protection needs both. "
+              f"Read the answer back with: camera-map build --cameras {files.xlsx.name}",
+              markup=False, soft_wrap=True)
 
 
 @main.command("layers")

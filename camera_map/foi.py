@@ -36,7 +36,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -87,6 +87,9 @@ _JOINED: Final = {"document": "; ", "note": "; ", "description": "; ", "address"
                   "name": "; "}
 _LAST_WINS: Final = frozenset({"municipality", "settlement"})  # "Grad | Opština": the finer one
 _HEADER_SCAN: Final = 30
+#: First words of the guide sheet of camera-map's register template
+#: (:mod:`camera_map.request.template`): a sheet that explains the columns, passed over.
+GUIDE_MARK: Final = "camera-map"
 _TOTAL_WORDS: Final = ("ukupno", "ukupan", "svega", "sveukupno", "total", "zbir", "suma", "sum")
 _TRAILING_NOISE: Final = frozenset(
     {"a", "u", "rsd", "din", "dinara", "eur", "evra", "sa", "bez", "pdv", "wgs84", "wgs", "84",
@@ -918,6 +921,28 @@ def _check_place(point: tuple[float, float], municipality: str | None, opts: _Op
     return point, inside
 
 
+def _labelled_defaults(rows: Sequence[Sequence[Cell]], user: Mapping[str, str]
+                       ) -> dict[str, str]:
+    """Municipality and document given on labelled lines above the header.
+
+    A line "opština: Osečina" (one cell, or the label with its colon in one cell and the
+    value in the next) names the municipality, "dokument: …" the document, of every row
+    that names none: the register template writes them so. Lines without a colon after a
+    known header (an ordinary title) give nothing.
+    """
+    found: dict[str, str] = {}
+    for row in rows:
+        cells = [c for c in row if not is_blank(c)]
+        if not cells or not isinstance(cells[0], str) or ":" not in cells[0]:
+            continue
+        label, _, rest = cells[0].partition(":")
+        value = rest.strip() or (_text(cells[1]) if len(cells) > 1 else None)
+        target = match_header(label, user)
+        if value and target in ("municipality", "document"):
+            found.setdefault(target, value)
+    return found
+
+
 _USEFUL: Final = frozenset({"municipality", "address", "street", "latitude", "longitude", "x",
                             "y", "coordinates", "count"})
 
@@ -928,8 +953,24 @@ def _read_sheet(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows,
 
     ``generic``: the header row was taken for want of a better one (its names are not
     known); the sheet is read only if the columns' values say what they hold. Returns
-    whether the sheet was read.
+    whether the sheet was read. Labelled lines above the header ("opština: Osečina",
+    :func:`_labelled_defaults`) apply to its rows before the options that apply to every
+    file.
     """
+    opts = acc.opts
+    labelled = _labelled_defaults(sheet.rows[:h], opts.user)
+    if labelled:
+        acc.opts = replace(opts, default_municipality=labelled.get("municipality",
+                                                                   opts.default_municipality),
+                           document=labelled.get("document", opts.document))
+    try:
+        return _read_sheet_rows(sheet, table, info, h, acc, generic=generic)
+    finally:
+        acc.opts = opts
+
+
+def _read_sheet_rows(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows,
+                     *, generic: bool) -> bool:
     opts = acc.opts
     cols, n_head, notes = _build_columns(sheet, h, opts.user, table.kind)
     first = h + n_head
@@ -1413,6 +1454,11 @@ def _digits(values: dict[str, Cell]) -> int:
     return n
 
 
+def _is_guide(rows: Sequence[Sequence[Cell]]) -> bool:
+    first = next((c for row in rows for c in row if not is_blank(c)), None)
+    return isinstance(first, str) and first.startswith(GUIDE_MARK + ":")
+
+
 def _no_header_error(file: str, sheets: list[Sheet]) -> InputError:
     best: tuple[int, int, list[str]] | None = None
     for sheet in sheets:
@@ -1545,6 +1591,9 @@ def register_from_table(
         info = SheetInfo(s.name, None)
         infos.append(info)
         h = _find_header(s.rows, opts.user)
+        if _is_guide(s.rows):
+            info.skipped = "the guide of camera-map's register template"
+            continue
         generic = h is None
         if h is None:
             h = _generic_header(s.rows)
@@ -1567,7 +1616,7 @@ def register_from_table(
     if sheet is not None and table.kind != "csv" and infos[0].skipped:
         raise _no_header_error(p.name, table.sheets)
     for info in infos:
-        if info.skipped:
+        if info.skipped and not info.skipped.startswith("the guide"):
             acc.warn(f"sheet {info.name!r} not read: {info.skipped}", None, None)
     for message in table.problems:
         acc.warn(message, None, None)

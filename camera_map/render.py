@@ -41,6 +41,7 @@ import shapely
 
 from . import i18n
 from ._io import write_text_atomic
+from .classes import fisher_jenks_bins
 from .directions import parse_direction
 from .errors import ColumnError, InputError
 from .names import slug
@@ -216,7 +217,6 @@ def classify(
     figure, and each city group once (its members all show the group's figure). Units
     without evidence are not zero: they get ``NO_EVIDENCE``.
     """
-    import mapclassify
     from matplotlib import colormaps
     from matplotlib.colors import to_hex
 
@@ -239,7 +239,12 @@ def classify(
         return Classes(metric, values, klass, [], [], [])
     if len(uniq) <= k:
         bins = [float(v) for v in uniq]
+    elif scheme == "fisherjenks":  # the default: no mapclassify import (about a second)
+        bins = sorted({float(b) for b in fisher_jenks_bins(sample.to_numpy(dtype=float), k)})
+        bins[-1] = max(bins[-1], float(uniq[-1]))
     else:
+        import mapclassify
+
         with np.errstate(all="ignore"):
             import warnings
 
@@ -685,12 +690,30 @@ def unit_popup_html(row: Any, lang: str, *, town_link: bool = False) -> str:
     name = html.escape(i18n.unit_name(row, lang))
     rows = [(k, v, False) for k, v in unit_facts(row, lang)] + _extra_facts(row, lang)
     body = f'<div class="cm-popup cm-unit-facts"><h3>{name}</h3>{_table(rows)}'
+    body += how_to_ask_html(row, lang)
     if town_link:
         href = "towns/" + slug(str(row["name"])) + ".html"
         body += (
             f'<p><a href="{html.escape(href)}">{html.escape(i18n.text("town.link", lang))}</a></p>'
         )
     return body + "</div>"
+
+
+def how_to_ask_html(row: Any, lang: str, *, full: bool = False) -> str:
+    """The escaped "how to ask" block of a unit no evidence speaks of, else "".
+
+    ``full`` gives the town page's version, with a heading and the whole list of questions.
+    """
+    if str(row.get("evidence")) != "none":
+        return ""
+    from .request.howto import how_to_ask
+
+    ask = how_to_ask(i18n.unit_name(row, lang), lang)
+    e = html.escape
+    head = f"<h2>{e(ask.heading)}</h2>" if full else ""
+    return (f'<div class="cm-ask">{head}<p>{e(ask.lead)} {e(ask.intro)}</p>'
+            f"<pre><code>{e(ask.command)}</code></pre>"
+            f"<p>{e(ask.what if full else ask.asks)}</p></div>")
 
 
 def _round_geometry(geom: Any, decimals: int = 5) -> Any:

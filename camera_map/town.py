@@ -29,6 +29,7 @@ from .render import (
     MapOptions,
     build_map,
     camera_payload,
+    how_to_ask_html,
     link_html,
     linkify,
     page_html,
@@ -193,7 +194,19 @@ def _summary_text(units: gpd.GeoDataFrame, cameras: Any, pos: int, lang: str) ->
     if unknown:
         lines.append(f"  {t('town.unknowns')}:")
         lines += [f"    - {u}" for u in unknown]
+    lines += _how_to_ask_lines(row, lang)
     return _plain("\n".join(lines))
+
+
+def _how_to_ask_lines(row: Any, lang: str) -> list[str]:
+    """For a unit with no data: how to ask for it (the command and what it asks)."""
+    if str(row["evidence"]) != "none":
+        return []
+    from .request.howto import how_to_ask
+
+    ask = how_to_ask(i18n.unit_name(row, lang), lang)
+    return [f"  {ask.heading}:", f"    {ask.lead} {ask.intro}", f"      {ask.command}",
+            f"    {ask.what}"]
 
 
 def render_town(
@@ -290,7 +303,8 @@ def render_town(
     m.extra_css.append(_TOWN_CSS)
     m.before_map = (
         f'<main class="cm-town"><h1>{html.escape(heading)}</h1>{back}'
-        f'<table class="cm-facts">{facts_html}</table>{docs_html}{unknown_html}</main>'
+        f'<table class="cm-facts">{facts_html}</table>{docs_html}{unknown_html}'
+        f"{how_to_ask_html(row, lang, full=True)}</main>"
     )
     m.after_map = f'<footer class="cm-town">{attribution_html}</footer>'
     page = page_html(m, self_contained=self_contained, lang=lang)

@@ -14,7 +14,7 @@ import pytest
 
 from camera_map import settings
 from camera_map._tabular import read_table
-from camera_map.errors import LimitError
+from camera_map.errors import LimitError, UnknownFormatError
 from camera_map.foi import read_register
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -99,3 +99,83 @@ def test_encoding_detection_of_a_long_letter_run(tmp_path: Path) -> None:
     raw = hf.csv_letter_run(tmp_path / "l.csv", letters=400_000).read_bytes()
     text, codec = decode_bytes(raw, name="l.csv")
     assert codec == "cp1250" and "Osečina" in text
+
+
+# --- workbooks ------------------------------------------------------------------------------
+
+
+def test_ods_repeat_bomb_is_refused_before_expanding(tmp_path: Path) -> None:
+    path = hf.ods_repeat_bomb(tmp_path / "bomb.ods")
+    assert path.stat().st_size < 1000
+    with pytest.raises(LimitError, match=r"bomb\.ods: sheet 'Bomba', cell XFD2 holds a value: "
+                       r"its column \(16,384\) is more than camera-map reads \(1,000 columns"):
+        read_table(path)
+
+
+def test_ods_repeated_rows_are_counted_against_the_cell_limit(tmp_path: Path) -> None:
+    path = hf.ods_repeat_bomb(tmp_path / "bomb.ods", columns=500, rows=1_000_000)
+    with pytest.raises(LimitError, match=r"filled cells .* \(more than 20,000,000\).*max_cells"):
+        read_table(path)
+
+
+def test_ods_empty_repeats_cost_nothing_and_keep_positions(tmp_path: Path) -> None:
+    table = (
+        '<table:table table:name="R">' + hf.ods_rows([["Opština", "Broj kamera"]])
+        + '<table:table-row table:number-rows-repeated="2">'
+        '<table:table-cell table:number-columns-repeated="16384"/></table:table-row>'
+        "<table:table-row>" + hf.ods_cell("Osečina")
+        + '<table:table-cell table:number-columns-repeated="3"/>' + hf.ods_cell(7)
+        + '<table:table-cell table:number-columns-repeated="16000"/></table:table-row>'
+        '<table:table-row table:number-rows-repeated="1048000">'
+        '<table:table-cell table:number-columns-repeated="16384"/></table:table-row>'
+        "</table:table>"
+    )
+    rows = read_table(hf.ods(tmp_path / "pad.ods", table)).sheets[0].rows
+    assert rows == [["Opština", "Broj kamera"], [], [], ["Osečina", None, None, None, 7]]
+
+
+def test_ods_malformed_numbers_are_row_problems(tmp_path: Path) -> None:
+    res = read_register(hf.ods_bad_number(tmp_path / "bad.ods", raw="12,5abc"))
+    assert res.rows_read == 2 and len(res.cameras) == 1
+    assert res.rejected.loc[0, "row"] == 3
+    assert "'12,5abc' is not a whole number" in res.rejected.loc[0, "reason"]
+
+
+def test_ods_damaged_repeat_attribute_is_one_clear_error(tmp_path: Path) -> None:
+    table = ('<table:table table:name="R"><table:table-row table:number-rows-repeated="-5">'
+             + hf.ods_cell("x") + "</table:table-row></table:table>")
+    with pytest.raises(UnknownFormatError, match=r"damaged ODS workbook \(table:number-rows-"
+                       r"repeated='-5' is not a positive whole number\)"):
+        read_table(hf.ods(tmp_path / "d.ods", table))
+
+
+def test_xlsx_far_empty_cell_is_ignored(tmp_path: Path) -> None:
+    res = read_register(hf.xlsx_far_cell(tmp_path / "far.xlsx"))
+    assert res.rows_read == 2 and res.total_cameras == 112
+
+
+def test_xlsx_far_value_is_refused_with_its_reference(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(LimitError, match=r"far\.xlsx: sheet 'Kamere', cell XFD1048576 holds a "
+                       r"value: its column \(16,384\)"):
+        read_table(hf.xlsx_far_cell(tmp_path / "far.xlsx", value="x"))
+    monkeypatch.setattr(settings, "max_rows", 1000)
+    with pytest.raises(LimitError, match=r"cell A1048576 holds a value: its row number "
+                       r"\(1,048,576\) is more than camera-map reads \(1,000 rows"):
+        read_table(hf.xlsx_far_cell(tmp_path / "far.xlsx", value="x", ref="A1048576"))
+
+
+def test_xlsx_whole_sheet_merge_costs_nothing(tmp_path: Path) -> None:
+    path = hf.xlsx_merge(tmp_path / "m.xlsx", [["Opština", "Broj kamera"], ["Osečina", 100]],
+                         "C1:XFD1048576")
+    assert read_table(path).sheets[0].rows == [["Opština", "Broj kamera"], ["Osečina", 100]]
+
+
+def test_workbook_zip_bomb_is_refused_from_declared_sizes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "max_table_bytes", 2_000_000)
+    path = hf.zip_bomb_xlsx(tmp_path / "zb.xlsx", padding=3_000_000)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(LimitError, match=r"zb\.xlsx: the decompressed size of the workbook "
+                       r"\(3,0\d\d,\d{3} bytes\) is more than .*'zip bomb'"):
+        read_table(path)
