@@ -242,12 +242,12 @@ def _size(path: Path) -> str:
 @click.option("--strict", "fail_on_rejected", is_flag=True,
               help="Exit 4 if any row would be rejected.")
 def check(file: Path, inputs: InputOptions, fail_on_rejected: bool) -> None:
-    """Validate a FOI register without building: what would be read, mapping, problems."""
-    from .foi import check_register
+    """Validate a camera file without building: what would be read, how, and problems."""
+    from .sources import check_source
 
     with _errors():
         units = inputs.load_layer().units
-        report = check_register(file, units=units, **inputs.read_options())
+        report = check_source(file, units=units, **inputs.read_options())
     _out(report.format(), markup=False, soft_wrap=True)
     if fail_on_rejected and not report.ok:
         sys.exit(4)
@@ -287,6 +287,7 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
               "and geocoder columns (unplaced rows go to <out>-unplaced.csv).")
 @geocode_options
 @layer_options
+@read_options
 def geocode(file: Path, out_file: Path, inputs: InputOptions) -> None:
     """Geocode a register's addresses and write it back with coordinates and precision."""
     from rich.progress import BarColumn, Progress, TimeRemainingColumn
@@ -307,7 +308,7 @@ def geocode(file: Path, out_file: Path, inputs: InputOptions) -> None:
 
             result = geocode_file(file, out_file, extract=inputs.extract,
                                   online=inputs.online, nominatim_url=inputs.nominatim_url,
-                                  units=units, progress=progress)
+                                  units=units, progress=progress, **inputs.read_options())
     counts = ", ".join(f"{k}: {v:,}" for k, v in result.counts().items())
     _out(f"Wrote {out_file} ({counts})", markup=False, soft_wrap=True)
     if result.report is not None:
@@ -372,25 +373,30 @@ def request(name: str, lang: str, out_dir: Path | None) -> None:
     `camera-map build --cameras` reads back as it is.
     """
     from . import settings
+    from ._outdir import output_lock
     from .request import write_request
 
     with _errors():
-        files = write_request(name, lang=lang, out_dir=out_dir or settings.output_dir /
-                              "requests")
+        if out_dir is None:
+            with output_lock(settings.output_dir):  # not while a build replaces output/
+                files = write_request(name, lang=lang,
+                                      out_dir=Path(settings.output_dir) / "requests")
+        else:
+            files = write_request(name, lang=lang, out_dir=out_dir)
     who = files.authority
-    out.print(f"Request to {who.title} ({who.id}), {lang}:", markup=False, soft_wrap=True)
+    _out(f"Request to {who.title} ({who.id}), {lang}:", markup=False, soft_wrap=True)
     if who.note:
-        out.print(f"  ({name}: {who.note})", markup=False, soft_wrap=True)
+        _out(f"  ({name}: {who.note})", markup=False, soft_wrap=True)
     if who.parent:
-        out.print(f"  {who.title} is part of {who.parent}: cameras the city bought may be "
+        _out(f"  {who.title} is part of {who.parent}: cameras the city bought may be "
                   f"the city's; consider a request to the city as well.", markup=False,
                   soft_wrap=True)
     for label, path in (("text, to paste into an e-mail", files.text),
                         ("document, to print and sign", files.document),
                         ("register template", files.xlsx),
                         ("register template", files.csv)):
-        out.print(f"  {path}  ({label})", markup=False, soft_wrap=True)
-    out.print("Fill in your name and address and the authority's address. Keep a copy and "
+        _out(f"  {path}  ({label})", markup=False, soft_wrap=True)
+    _out("Fill in your name and address and the authority's address. Keep a copy and "
               "proof that it was sent: the authority must answer within 15 days (40 at most, "
               "if it tells you at once why), and a complaint to the Commissioner for "
               "Information of Public Importance and Personal Data Protection needs both. "

@@ -31,8 +31,9 @@ _path = click.Path(path_type=Path)
 CAMERAS = [
     click.option("--cameras", "cameras", multiple=True, type=_path, metavar="PATH",
                  help="Camera file or folder (FOI register CSV/XLSX/ODS, OSM "
-                 ".osm/.osm.bz2/.osm.pbf, Overpass JSON). Repeat for several. Default: the "
-                 "bundled evidence."),
+                 ".osm/.osm.bz2/.osm.pbf, Overpass JSON, or a point layer: GeoJSON, KML/KMZ, "
+                 "GeoPackage, Shapefile, FlatGeobuf, GeoParquet, GPX). Repeat for several. "
+                 "Default: the bundled evidence."),
     click.option("--with-bundled-evidence", "bundled_evidence", is_flag=True, default=None,
                  help="Also read the bundled evidence of the default layer (public reporting, "
                  "with its claims and national context) beside your --cameras files; without "
@@ -85,6 +86,11 @@ READ = [
                  "from one municipality)."),
     click.option("--document", default=None, help="Document (title, URL or reference) of "
                  "every register row that cites none."),
+    click.option("--repair/--no-repair", "repair", default=True, show_default=True,
+                 help="Put back decimal points a spreadsheet dropped from coordinates "
+                 "(461.993.881 → 46.1993881) when exactly one placement falls inside the "
+                 "boundaries; every repair is listed in problems.csv. --no-repair rejects "
+                 "such rows."),
 ]
 
 MERGE = [
@@ -153,6 +159,7 @@ class InputOptions:
     mapping: Path | None = None
     default_municipality: str | None = None
     document: str | None = None
+    repair: bool = True
     claims: Path | None = None
     merge: bool = True
     merge_distance: str | None = None
@@ -188,7 +195,8 @@ class InputOptions:
         """Keywords for :func:`camera_map.foi.read_register`."""
         return {"sheet": self.sheet, "encoding": self.encoding, "delimiter": self.delimiter,
                 "crs": self.crs, "mapping": self.mapping,
-                "default_municipality": self.default_municipality, "document": self.document}
+                "default_municipality": self.default_municipality, "document": self.document,
+                "repair": self.repair}
 
     def analyse_options(self) -> dict[str, Any]:
         """Keywords for :func:`camera_map.pipeline.analyse` (and ``build``), cameras apart."""
@@ -289,7 +297,8 @@ layer_options = _inputs(LAYER)
 osm_options = _inputs(OSM)
 #: --extract, --online, --nominatim-url.
 geocode_options = _inputs(GEOCODE)
-#: --sheet, --encoding, --delimiter, --crs, --mapping, --municipality, --document.
+#: --sheet, --encoding, --delimiter, --crs, --mapping, --municipality, --document,
+#: --repair/--no-repair.
 read_options = _inputs(READ)
 #: --claims, --merge/--no-merge, --merge-distance, --max-direction-difference, --strict.
 merge_options = _inputs(MERGE)

@@ -275,6 +275,10 @@ class RegisterResult:
     unplaced_rows: int = 0
     #: Municipality the register's title row or file name names (used for rows naming none).
     municipality_from: str | None = None
+    #: Every row read, as ``(sheet, row, {header: value as read})``, in the file's order:
+    #: what a command that writes the register back (``geocode``) starts from.
+    originals: list[tuple[str | None, int, dict[str, Any]]] = field(default_factory=list,
+                                                                    repr=False)
 
     @property
     def accepted(self) -> int:
@@ -706,6 +710,7 @@ class _Rows:
         self.projected: list[tuple[int, float, float]] = []
         # per accepted record: what the within-register repeat check needs
         self.meta: list[dict[str, Any]] = []
+        self.originals: list[tuple[str | None, int, dict[str, Any]]] = []
 
     def warn(self, message: str, sheet: str | None, row: int | None,
              column: str | None = None, value: object = None, code: str | None = None) -> None:
@@ -835,11 +840,11 @@ def _repair(lat_v: Cell, lon_v: Cell, lat: float, lon: float, municipality: str 
     damaged: list[str] = []
     for axis, raw, value in (("lat", lat_v, lat), ("lon", lon_v, lon)):
         digits = coords.damaged_digits(raw)
-        if digits is not None:
+        if abs(value) <= (90 if axis == "lat" else 180):
+            options[axis] = [value]
+        elif digits is not None:
             options[axis] = coords.decimal_placements(*digits, axis=axis)  # type: ignore[arg-type]
             damaged.append(f"{'latitude' if axis == 'lat' else 'longitude'} {str(raw).strip()!r}")
-        elif abs(value) <= (90 if axis == "lat" else 180):
-            options[axis] = [value]
         else:
             return None
     if not damaged:
@@ -853,7 +858,7 @@ def _repair(lat_v: Cell, lon_v: Cell, lat: float, lon: float, municipality: str 
                 fits.append((lo, la))
     where = f"municipality {municipality!r}" if stated else "the boundaries"
     if len(fits) > 1:
-        shown = "; ".join(f"{la:g}, {lo:g}" for lo, la in fits)
+        shown = "; ".join(f"{_deg(la)}, {_deg(lo)}" for lo, la in fits)
         errors.append(f"{' and '.join(damaged)} lost the decimal point (a spreadsheet's "
                       f"thousands separators) and {len(fits)} placements of it fall inside "
                       f"{where} ({shown}, lat, lon): write the coordinates as decimal degrees")
@@ -863,14 +868,18 @@ def _repair(lat_v: Cell, lon_v: Cell, lat: float, lon: float, municipality: str 
     lo, la = fits[0]
     if not opts.repair:
         errors.append(f"{' and '.join(damaged)} lost the decimal point (a spreadsheet's "
-                      f"thousands separators); the only placement inside {where} is {la:g}, "
-                      f"{lo:g} (lat, lon), but repairs are off (--no-repair): write the "
+                      f"thousands separators); the only placement inside {where} is {_deg(la)}, "
+                      f"{_deg(lo)} (lat, lon), but repairs are off (--no-repair): write the "
                       "coordinates as decimal degrees")
         return None
-    warns.append(f"repaired {' and '.join(damaged)} to {la:g}, {lo:g} (lat, lon): the decimal "
-                 f"point was lost (a spreadsheet's thousands separators) and this is the only "
-                 f"placement of it inside {where}; pass --no-repair to refuse such rows")
+    warns.append(f"repaired {' and '.join(damaged)} to {_deg(la)}, {_deg(lo)} (lat, lon): "
+                 "the decimal point was lost (a spreadsheet's thousands separators) and this is "
+                 f"the only placement of it inside {where}; pass --no-repair to refuse such rows")
     return lo, la
+
+
+def _deg(v: float) -> str:
+    return f"{v:.8f}".rstrip("0").rstrip(".")
 
 
 class _Coded(str):
@@ -1013,6 +1022,7 @@ def _read_sheet_rows(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _
             continue
         info.rows_read += 1
         original = {c.header: cells[c.index] for c in cols}
+        acc.originals.append((sname, rownum, original))
         _read_row(cells, cols, by_target, has_count_col, sheet, r, rownum, original, acc)
     if info.rows_read == 0:
         acc.warn(f"the {'sheet' if sname else 'file'} has a header row (row {h + 1}) but no "
@@ -1083,14 +1093,14 @@ def _is_degree_pair(v: Cell) -> bool:
 
 def _degrees_or_damaged(v: Cell, axis: coords.Axis) -> list[float]:
     """Values a cell may stand for as a latitude/longitude (several if damaged)."""
-    digits = coords.damaged_digits(v)
-    if digits is not None:
-        return coords.decimal_placements(*digits, axis=axis)
     try:
         value, _ = coords.parse_degrees(v, axis=axis)
     except ValueError:
-        return []
-    return [value] if abs(value) <= (90 if axis == "lat" else 180) else []
+        value = math.inf
+    if abs(value) <= (90 if axis == "lat" else 180):
+        return [value]
+    digits = coords.damaged_digits(v)
+    return coords.decimal_placements(*digits, axis=axis) if digits is not None else []
 
 
 def _col_label(cols: list[_Col]) -> str:
@@ -1647,7 +1657,7 @@ def register_from_table(
         sheets=[i.name for i in infos if i.header_row is not None and i.name is not None],
         sheet_info=infos, kinds={k: acc.kinds.get(k, 0) for k in ("point", "address", "count")},
         count_cameras=acc.count_cameras, unplaced_rows=acc.unplaced_rows,
-        municipality_from=acc.municipality_from,
+        municipality_from=acc.municipality_from, originals=acc.originals,
     )
 
 
@@ -1812,10 +1822,16 @@ class CheckReport:
         """Return the report as plain text: reading, mapping, counts, problems, rejections."""
         r = self.result
         lines: list[str] = []
+        from .points import POINT_KINDS
+
         if r.kind == "csv":
             enc = ENCODING_LABELS.get(r.encoding or "", r.encoding)
             delim = DELIMITER_NAMES.get(r.delimiter or "", repr(r.delimiter))
             lines.append(f"{r.file}: CSV text, encoding {enc}, delimiter {delim}")
+        elif r.kind in POINT_KINDS:
+            lines.append(f"{r.file}: {POINT_KINDS[r.kind]} point layer, "
+                         f"{len(r.sheet_info)} layer(s); features are rows 1, 2, …, their "
+                         "properties the columns")
         else:
             lines.append(f"{r.file}: {r.kind.upper()} workbook, {len(r.sheet_info)} sheet(s)")
         for info in r.sheet_info:
@@ -1831,6 +1847,8 @@ class CheckReport:
                 lines.append(f"    title: {t}")
             for header, target in info.columns.items():
                 lines.append(f"    {header!r} → {target}")
+            for said in info.inferred:
+                lines.append(f"    by their values: {said}")
         k = r.kinds
         lines.append(
             f"Rows read: {r.rows_read} (accepted {r.accepted}, rejected {len(r.rejected)}); "
@@ -1841,6 +1859,12 @@ class CheckReport:
             f"(needs geocoding: {r.needs_geocoding}), {k['count']} count rows with "
             f"{r.count_cameras} cameras; {r.total_cameras} cameras in all"
         )
+        if r.unplaced_rows and not r.municipality_from:
+            lines.append(
+                f"{r.unplaced_rows} of {r.accepted} accepted rows name no municipality and "
+                "have no coordinates: they count nowhere unless geocoding places their "
+                "address; if the whole register is from one municipality, pass "
+                "--municipality NAME")
         if r.problems:
             lines.append(f"Problems ({len(r.problems)}):")
             lines.extend(f"  {p}" for p in r.problems)

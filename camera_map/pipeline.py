@@ -136,6 +136,10 @@ class Analysis:
                          f"{fact.as_of}: {fact.document}]")
         for check in self.claims:
             lines.append(("✓ " if check.ok else "✗ ") + check.text)
+        nowhere = int(self.cameras["municipality_id"].isna().sum())
+        if nowhere:
+            lines.append(f"{nowhere:,} of {len(self.cameras):,} rows count nowhere: see "
+                         "problems.csv")
         if self.problems:
             lines.append(f"{len(self.problems)} warning(s) (see problems.csv)")
         return "\n".join(lines)
@@ -421,7 +425,8 @@ def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str],
         # the extract that places addresses also draws the streets around the cameras
         opts["basemap"] = extract
     outputs["map.html"] = render_map(metrics.units, cams_out, out / "map.html",
-                                     attribution=attribution, **opts)
+                                     attribution=attribution, context=analysis.context,
+                                     **opts)
     if png:
         from .static import camera_credit, render_png
 

@@ -183,3 +183,35 @@ def read_sources(paths: Sequence[str | os.PathLike[str]], **options: Any) -> lis
         raise InputError(f"{len(failures)} camera files could not be read",
                          [Problem(str(e)) for e in failures])
     return results
+
+
+def check_source(path: str | os.PathLike[str], **options: Any) -> Any:
+    """Read one file as :func:`read_source` would and report on it (``camera-map check``).
+
+    Registers and point layers give a :class:`camera_map.foi.CheckReport` (columns, what
+    was inferred and why, problems, rejected rows); OpenStreetMap files a short one.
+    """
+    from .foi import CheckReport
+
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: check reads one file at a time; give a file, not a folder")
+    [result] = read_source(p, **options)
+    register = result.details.get("register")
+    if register is not None:
+        return CheckReport(register)
+    return _OsmCheck(result)
+
+
+@dataclass
+class _OsmCheck:
+    result: SourceResult
+    ok: bool = True
+
+    def format(self) -> str:
+        r = self.result
+        lines = [f"{r.path.name}: {r.kind} (OpenStreetMap), {len(r.cameras):,} camera objects"]
+        if r.problems:
+            lines.append(f"Problems ({len(r.problems)}):")
+            lines.extend(f"  {p}" for p in r.problems)
+        return "\n".join(lines)

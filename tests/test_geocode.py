@@ -226,11 +226,11 @@ def test_geocode_file_writes_coordinates_and_a_report(tmp_path: Path, extract: P
 
 def test_geocode_file_needs_an_address_column(tmp_path: Path) -> None:
     src = tmp_path / "r.csv"
-    src.write_text("ulica_i_broj,grad\nKarađorđeva 1,Osečina\n", encoding="utf-8")
+    src.write_text("gde_je,grad\nKarađorđeva 1,Osečina\n", encoding="utf-8")
     with pytest.raises(ColumnError, match=r"r\.csv: no address column; found columns "
-                                          r"\['ulica_i_broj', 'grad'\].*address_column="):
+                                          r"\['gde_je', 'grad'\].*address_column="):
         geocode_file(src, tmp_path / "o.csv")
-    res = geocode_file(src, tmp_path / "o.csv", address_column="ulica_i_broj")
+    res = geocode_file(src, tmp_path / "o.csv", address_column="gde_je")
     assert "no OSM extract given (use --extract)" in res.unplaced["reason"].iloc[0]
 
 
@@ -248,8 +248,20 @@ def test_geocode_file_reads_spreadsheets_with_the_foi_reader(tmp_path: Path, ext
     wb.save(src)
     res = geocode_file(src, tmp_path / "geo.csv", extract=extract, units=units)
     rows = list(csv.DictReader((tmp_path / "geo.csv").open(encoding="utf-8")))
-    assert [(r["address"], r["geocode_precision"]) for r in rows] == [
-        ("Karađorđeva 12", "address"), ("Nepostojeća 3", "")]
+    assert [(r["Adresa"], r["Broj kamera"], r["geocode_precision"]) for r in rows] == [
+        ("Karađorđeva 12", "1", "address"), ("Nepostojeća 3", "1", "")]
     assert rows[0]["latitude"] == "44.3700500"
     report = pd.read_csv(res.report, dtype=str)
     assert "municipality 'Nigde' is not in the layer" in report["reason"].iloc[0]
+
+
+def test_geocode_file_reads_as_build_does_windows_1251_and_kind_by_content(
+        tmp_path: Path, extract: Path, units: gpd.GeoDataFrame) -> None:
+    """One reader for every command: no mojibake, no format by suffix."""
+    src = tmp_path / "регистар.txt"  # a suffix that says nothing
+    src.write_bytes("Адреса;Општина;Напомена\nКарађорђева 12;Осечина;код поште\n"
+                    .encode("cp1251"))
+    geocode_file(src, tmp_path / "geo.csv", extract=extract, units=units)
+    rows = list(csv.DictReader((tmp_path / "geo.csv").open(encoding="utf-8")))
+    assert list(rows[0])[:3] == ["Адреса", "Општина", "Напомена"]
+    assert (rows[0]["Напомена"], rows[0]["geocode_precision"]) == ("код поште", "address")

@@ -211,3 +211,19 @@ def test_the_csv_writer_applies_the_same_rules_as_the_text_module(
         rows = list(csv.DictReader(fh))
     assert [r["text"] for r in rows] == [neutralise_formula(clean_text(v or "")) for v in values]
     assert {r["number"] for r in rows} == {"-1.5"}
+
+
+@pytest.mark.parametrize("lang", ["sr-Latn", "sr-Cyrl", "en"])
+def test_the_request_templates_hold_no_formula(tmp_path: Path, lang: str) -> None:
+    """The XLSX and CSV register templates `camera-map request` writes: text cells only."""
+    import openpyxl
+
+    from camera_map.request import write_request
+
+    files = write_request("Osečina", lang=lang, out_dir=tmp_path)
+    book = openpyxl.load_workbook(files.xlsx)
+    kinds = {cell.data_type for sheet in book.worksheets for row in sheet.iter_rows()
+             for cell in row if cell.value is not None}
+    assert kinds == {"s"}
+    for row in cells(files.csv):
+        assert not any(is_formula(v or "") for v in row.values())

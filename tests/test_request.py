@@ -192,11 +192,12 @@ def test_units_with_no_data_say_how_to_ask(tmp_path: Path) -> None:
         assert "camera-map request" not in unit_popup_html(rows[name], "en")
     path, summary = render_town(units, None, "Ljubovija", tmp_path, attribution=[],
                                 lang="en")
-    assert "    camera-map request Ljubovija --lang en\n" in summary + "\n"
+    assert "    camera-map request Ljubovija --lang sr-Latn\n" in summary + "\n"
+    assert "add --lang en for an English copy" in summary
     assert "within 15 days" in summary
     page = path.read_text("utf-8")
     assert "<h2>How to ask</h2>" in page
-    assert "<code>camera-map request Ljubovija --lang en</code>" in page
+    assert "<code>camera-map request Ljubovija --lang sr-Latn</code>" in page
     _, summary = render_town(units, None, "Osečina", tmp_path, attribution=[], lang="en")
     assert "camera-map request" not in summary
 

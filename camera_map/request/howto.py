@@ -21,7 +21,8 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
                  "model, face and licence-plate recognition, supplier and contract, operator, "
                  "how long recordings are kept, legal basis and impact assessment."),
         "lead": "No data is not zero: the authority can be asked.",
-        "command": "This command writes the request and a table to answer in:",
+        "command": ("This command writes the request, in Serbian (add --lang en for an English "
+                    "copy to read), and a table to answer in:"),
         "what": ("It asks, under the Law on Free Access to Information of Public Importance, "
                  "for the number of public-space cameras, their locations, make and model, "
                  "face and licence-plate recognition, supplier and contract, who operates "
@@ -84,6 +85,7 @@ def how_to_ask(name: str, lang: str = "en") -> HowToAsk:
     check_lang(lang)
     table = _TEXT["en" if lang == "en" else "sr-Latn"]
     conv = to_cyrillic if lang == "sr-Cyrl" else (lambda s: s)
-    command = f"camera-map request {_quoted(name)} --lang {lang}"
+    # the authority reads Serbian: an English page still proposes the Serbian letter
+    command = f"camera-map request {_quoted(name)} --lang {'sr-Latn' if lang == 'en' else lang}"
     return HowToAsk(conv(table["heading"]), conv(table["lead"]), conv(table["command"]),
                     command, conv(table["what"]), conv(table["asks"]))
