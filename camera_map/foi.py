@@ -1069,6 +1069,7 @@ def _unit_named_in(units: _Units, titles: list[str], file: str) -> tuple[str, st
 # --- columns read by their values -----------------------------------------------------------
 
 _SAMPLE: Final = 2000
+_SAMPLE_POINTS: Final = 500
 _LOCATION: Final = frozenset({"latitude", "longitude", "x", "y", "coordinates"})
 _SURVEILLANCE_WORDS: Final = frozenset({"public", "outdoor", "indoor", "private", "outside",
                                         "inside"})
@@ -1126,6 +1127,9 @@ def infer_columns(rows: list[list[Cell]], cols: list[Any], units: _Units | None,
     def values(c: _Col) -> list[Cell]:
         return [r[c.index] if c.index < len(r) else None for r in sample]
 
+    def few(c: _Col) -> list[Cell]:  # point-in-polygon tests are dearer: fewer rows
+        return values(c)[:_SAMPLE_POINTS]
+
     def free(c: _Col) -> bool:
         return c.target is None and header_key(c.header) not in user
 
@@ -1161,7 +1165,7 @@ def infer_columns(rows: list[list[Cell]], cols: list[Any], units: _Units | None,
                             f"values, {ok} of {n} rows")
                 break
     if not used & _LOCATION:
-        found = _degree_columns(cols, values, units, free)
+        found = _degree_columns(cols, few, units, free)
         if found is not None:
             lat_c, lon_c, ok, n = found
             lat_c.target, lon_c.target = "latitude", "longitude"
@@ -1841,8 +1845,13 @@ class CheckReport:
                 continue
             head = (f"rows {info.header_row}-{info.header_row + 1}" if info.header_rows == 2
                     else f"row {info.header_row}")
-            lines.append(f"  {where}: header in {head}; {info.rows_read} rows read, "
-                         f"{info.blank_rows} blank")
+            if r.kind in POINT_KINDS:
+                where = f"layer {info.name!r}" if info.name is not None else "layer"
+                lines.append(f"  {where}: {info.rows_read} features read, {info.blank_rows} "
+                             "with neither a point nor a property")
+            else:
+                lines.append(f"  {where}: header in {head}; {info.rows_read} rows read, "
+                             f"{info.blank_rows} blank")
             for t in info.title:
                 lines.append(f"    title: {t}")
             for header, target in info.columns.items():
