@@ -177,7 +177,7 @@ def test_workbook_zip_bomb_is_refused_from_declared_sizes(
     monkeypatch.setattr(settings, "max_table_bytes", 2_000_000)
     path = hf.zip_bomb_xlsx(tmp_path / "zb.xlsx", padding=3_000_000)
     assert path.stat().st_size < 100_000
-    with pytest.raises(LimitError, match=r"zb\.xlsx: the decompressed size of the workbook "
+    with pytest.raises(LimitError, match=r"zb\.xlsx: the decompressed size of its contents "
                        r"\(3,0\d\d,\d{3} bytes\) is more than .*'zip bomb'"):
         read_table(path)
 
@@ -263,3 +263,22 @@ def test_geocode_on_an_empty_or_blank_file_is_one_clear_error(tmp_path: Path) ->
     blank.write_text(",,\n , ,\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"blank\.csv: the file is empty \(no filled cells\)"):
         geocode_file(blank, tmp_path / "out.csv")
+
+
+def test_kmz_bomb_is_refused_from_declared_sizes(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from camera_map.sources import read_source
+
+    monkeypatch.setattr(settings, "max_table_bytes", 1_000_000)
+    path = hf.kmz_bomb(tmp_path / "b.kmz", padding=2_000_000)
+    with pytest.raises(LimitError, match=r"b\.kmz: the decompressed size of its contents "
+                       r"\(2,000,\d{3} bytes\).*'zip bomb'"):
+        read_source(path)
+
+
+@pytest.mark.parametrize("depth", [995, 100_000])
+def test_deeply_nested_geojson_is_one_clear_error(tmp_path: Path, depth: int) -> None:
+    from camera_map.sources import read_source
+
+    with pytest.raises(UnknownFormatError, match=r"deep\.geojson: JSON nested more deeply"):
+        read_source(hf.deep_geojson(tmp_path / "deep.geojson", depth=depth))
