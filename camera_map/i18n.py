@@ -28,7 +28,7 @@ _EN: Final[dict[str, str]] = {
     "metric.short.cameras_per_km2": "per km²",
     "metric.short.cameras": "total cameras",
     "legend.no_data": "no data — no evidence found, not zero",
-    "legend.unknown": "figure unknown (e.g. population unknown)",
+    "legend.unknown": "cameras, figure unknown",
     "legend.group": "dashed outline: city-level figure, shown on every member",
     "legend.show": "Show",
     "box.fold": "fold",
@@ -183,7 +183,12 @@ _EN: Final[dict[str, str]] = {
     "fr.software_on": "software reported in use",
     "context.title": "Across the country",
     "town.city_heading": "{name} (city): surveillance cameras",
-    "town.evidence": "Evidence",
+    "town.evidence": "Figures and their documents",
+    "evidence.city": "the city's own figure",
+    "town.unknown.suppliers": (
+        "suppliers unknown: no source names one; how to find out: the contract on the Public "
+        "Procurement Portal, or an FOI request"
+    ),
     "town.members": "City municipalities: {names}",
     "town.unknown.installed": (
         "how many cameras are installed: the figures are {statuses} — ask the city or "
@@ -221,7 +226,7 @@ _SR_LATN: Final[dict[str, str]] = {
     "metric.short.cameras_per_km2": "po km²",
     "metric.short.cameras": "ukupno kamera",
     "legend.no_data": "nema podataka — nisu nađeni dokazi, nije nula",
-    "legend.unknown": "vrednost nepoznata (npr. nepoznat broj stanovnika)",
+    "legend.unknown": "kamere, vrednost nepoznata",
     "legend.group": "isprekidana ivica: podatak za ceo grad, prikazan na svakoj opštini",
     "legend.show": "Prikaži",
     "box.fold": "skupi",
@@ -376,7 +381,12 @@ _SR_LATN: Final[dict[str, str]] = {
     "fr.software_on": "prema izvorima softver se koristi",
     "context.title": "U celoj zemlji",
     "town.city_heading": "{name} (grad): kamere za nadzor",
-    "town.evidence": "Dokazi",
+    "town.evidence": "Podaci i njihovi dokumenti",
+    "evidence.city": "podatak samog grada",
+    "town.unknown.suppliers": (
+        "dobavljači nepoznati: nijedan izvor ih ne navodi; kako saznati: ugovor na Portalu "
+        "javnih nabavki, ili zahtev za pristup informacijama"
+    ),
     "town.members": "Gradske opštine: {names}",
     "town.unknown.installed": (
         "koliko je kamera instalirano: podaci su {statuses} — pitajte grad ili opštinu "

@@ -557,6 +557,18 @@ def unit_facts(
     return facts
 
 
+def context_payload(facts: Sequence[Any], lang: str) -> list[dict[str, str]]:
+    """National-context facts (:class:`camera_map.claims.ContextFact`) for the page: the
+    statement in ``lang``, its kind of source and date, and its document's title and URL."""
+    out = []
+    for fact in facts:
+        title, url = split_document(fact.document)
+        caveat = ", ".join(b for b in (kind_text(fact.source, lang), fact.as_of) if b)
+        out.append({"text": fact.text(lang), "caveat": caveat, "title": title,
+                    "url": url or ""})
+    return out
+
+
 def figure_footnotes(units: pd.DataFrame, lang: str = "en", *, limit: int = 12) -> list[str]:
     """One line per place with evidence, saying what its figure is (for print footnotes).
 
@@ -968,6 +980,8 @@ class MapOptions:
     focus: list[str] | None = None
     #: OSM extract the offline base map is made from (see :mod:`camera_map.basemap`)
     basemap: str | Path | None = None
+    #: figures about the whole country that belong to no unit (:func:`context_payload`)
+    context: list[dict[str, str]] | None = None
 
 
 def _basemap(options: MapOptions, payload: dict[str, Any], units: gpd.GeoDataFrame,
@@ -1040,6 +1054,7 @@ def map_config(
         "title": options.title,
         "dataDate": i18n.text("map.data_date", lang, date=date) if date else None,
         "notes": notes,
+        "context": options.context or [],
         "metric": METRICS.index(metric),
         "metrics": [
             {"key": c.metric, "label": i18n.text(f"metric.{c.metric}", lang), "colors": c.colors,
@@ -1055,6 +1070,7 @@ def map_config(
         "labels": {f: i18n.text(f"col.{f}", lang) for f in _POPUP_FIELDS},
         "text": {**i18n.strings(lang, "legend."), **i18n.strings(lang, "filter."),
                  **i18n.strings(lang, "box."), **i18n.strings(lang, "page."),
+                 **i18n.strings(lang, "context."),
                  **i18n.strings(lang, "camera.")},
         "layerNames": {k: t(f"layer.{k}")
                        for k in ("units", "cluster", "heat", "cones", "basemap")},
@@ -1113,6 +1129,7 @@ def render_map(
     lang: str = "en",
     town_links: bool = False,
     basemap: str | Path | None = None,
+    context: Sequence[Any] = (),
 ) -> Path:
     """Write the interactive map to ``path`` (atomically) and return the path.
 
@@ -1150,6 +1167,10 @@ def render_map(
     basemap
         An OSM extract to draw an offline base map from (roads, railways, water, place
         names around the drawn cameras; see :mod:`camera_map.basemap`), or None.
+    context
+        Figures about the whole country that belong to no unit
+        (:class:`camera_map.claims.ContextFact`), shown in the title box with their
+        documents.
 
     Raises
     ------
@@ -1161,6 +1182,7 @@ def render_map(
         title=title, attribution=list(attribution), data_date=data_date, metric=metric,
         scheme=scheme, k=k, tiles=tiles, self_contained=self_contained, lang=lang,
         town_links=town_links, basemap=basemap,
+        context=context_payload(context, lang) if context else None,
     )  # fmt: skip
     m = build_map(units, cameras, options)
     page = page_html(m, self_contained=self_contained, lang=lang)

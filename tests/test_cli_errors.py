@@ -141,9 +141,11 @@ def test_town_understands_aliases_and_cities(tmp_path: Path) -> None:
     res = invoke("town", "Medijana", "--out", str(tmp_path))  # a city municipality of Niš
     assert res.exit_code == 0 and res.stdout.startswith("Niš (70858)")
     assert (tmp_path / "towns" / "nis.html").exists()
-    city = invoke("town", "Belgrade", "--out", str(tmp_path))
-    assert city.exit_code == 1
-    assert "Zemun" in city.stderr  # the members of the City of Belgrade are listed
+    city = invoke("town", "Belgrade", "--out", str(tmp_path))  # the city page
+    assert city.exit_code == 0, city.stderr
+    assert city.stdout.startswith("Beograd (71308)")
+    assert "Zemun" in city.stdout  # the members of the City of Belgrade are listed
+    assert (tmp_path / "towns" / "beograd.html").exists()
     unknown = invoke("town", "Osecinna", "--out", str(tmp_path))
     assert unknown.exit_code == 1 and "closest: Osečina" in unknown.stderr
 
