@@ -11,7 +11,7 @@ import logging
 import os
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 
 
 def _env_seconds(name: str, default: float | None) -> float | None:
