@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -25,10 +26,14 @@ from .cli_options import (
     input_options,
     layer_options,
     map_options,
+    network_options,
     page_options,
     read_options,
 )
 from .errors import CameraMapError, InputError, NetworkError
+
+if TYPE_CHECKING:
+    from .place import OsmPlace
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -101,6 +106,7 @@ def _progress() -> _Progress:
 @main.command()
 @input_options
 @map_options
+@network_options
 @click.option("--png/--no-png", default=True, show_default=True,
               help="Also write the printed map (map.png, and --print-format).")
 @click.option("--print-size", default=None, metavar="SIZE",
@@ -203,6 +209,7 @@ def check(file: Path, inputs: InputOptions, fail_on_rejected: bool) -> None:
 @click.option("--overpass-url", default=None, help="Overpass API endpoint.")
 @click.option("--out", "out_file", type=click.Path(path_type=Path), required=True,
               help="Where to save the Overpass JSON (reuse it with build --cameras).")
+@network_options
 def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
           out_file: Path) -> None:
     """Fetch OSM surveillance objects from Overpass and save them for reuse."""
@@ -232,6 +239,7 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
 @geocode_options
 @layer_options
 @read_options
+@network_options
 def geocode(file: Path, out_file: Path, inputs: InputOptions) -> None:
     """Geocode a register's addresses and write it back with coordinates and precision."""
     from rich.progress import BarColumn, Progress, TimeRemainingColumn
@@ -264,29 +272,44 @@ def geocode(file: Path, out_file: Path, inputs: InputOptions) -> None:
 @click.argument("name")
 @input_options
 @page_options
+@network_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output/); the page goes to towns/<name>.html.")
 def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | None) -> None:
     """Check one town: its figures, rank, vendors, face recognition and sources.
 
     NAME is the municipality in Latin, Cyrillic or ASCII spelling, or its official code.
-    Prints the summary and writes a page with the town's map.
+    Prints the summary and writes a page with the town's map. With --online, a place that
+    no bundled layer covers ("Ljig, Serbia", "Tuzla") is taken from OpenStreetMap: its
+    boundary from Nominatim, its cameras from Overpass, its population from --population N
+    or, with a caveat, from OpenStreetMap.
     """
     from . import settings
-    from .pipeline import analyse
+    from .pipeline import analyse, analyse_place
     from .town import render_town
 
     with _errors():
+        place = _online_place(name, inputs)
         options = inputs.analyse_options()
         step = _progress()
         with _strict(inputs, step):
-            analysis = analyse(inputs.camera_paths(), progress=step,
-                               geocode_progress=step.geocoding, **options)
-        # the layer knows aliases ("Medijana" is part of Niš); a city of several units is
-        # left to render_town, which lists its members
-        match = analysis.layer.match(name)
-        if match is not None:
-            name = match.id if match.level == "unit" else match.name
+            if place is None:
+                analysis = analyse(inputs.camera_paths(), progress=step,
+                                   geocode_progress=step.geocoding, **options)
+            else:
+                for key in ("layer", "osm_area", "osm_bbox"):
+                    options.pop(key)
+                analysis = analyse_place(place, inputs.cameras,
+                                         population=inputs.population_count(), progress=step,
+                                         geocode_progress=step.geocoding, **options)
+        if place is not None:
+            name = place.ref
+        else:
+            # the layer knows aliases ("Medijana" is part of Niš); a city of several units
+            # is left to render_town, which lists its members
+            match = analysis.layer.match(name)
+            if match is not None:
+                name = match.id if match.level == "unit" else match.name
         page_opts = map_opts.render_options(title=False)
         if "basemap" not in page_opts and inputs.extract is not None:
             page_opts["basemap"] = inputs.extract  # the streets of the town, offline
@@ -294,7 +317,29 @@ def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | 
                                     out_dir or settings.output_dir,
                                     attribution=analysis.attribution, **page_opts)
     out.print(summary, markup=False, soft_wrap=True)
+    if place is not None:
+        lines = [f"Boundary: OpenStreetMap {place.ref}, {place.display_name} "
+                 f"(Nominatim: {place.provenance})",
+                 f"Population: {analysis.layer.units['population_method'].iloc[0]}"]
+        lines += [f"{s.path}: {s.details['provenance']}" for s in analysis.sources
+                  if s.details.get("provenance")]
+        out.print("\n".join(lines), markup=False, soft_wrap=True)
     out.print(f"Wrote {path}", markup=False, soft_wrap=True)
+
+
+def _online_place(name: str, inputs: InputOptions) -> OsmPlace | None:
+    """The OpenStreetMap place ``town --online`` looks up, or None for a layer's unit."""
+    if not inputs.online or inputs.boundaries is not None:
+        return None
+    if inputs.load_layer().match(name) is not None:
+        if inputs.population_count() is not None:
+            raise click.UsageError(f"{name!r} is in the bundled layer, which has its census "
+                                   "population; --population N is for places outside it")
+        return None
+    from .place import place_from_osm
+
+    with err.status(f"asking OpenStreetMap for the boundary of {name}…", spinner="dots"):
+        return place_from_osm(name, url=inputs.nominatim_url)
 
 
 @main.command()

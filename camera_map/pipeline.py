@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -28,6 +28,9 @@ from .merge import CONFLICT_COLUMNS, MERGE_COLUMNS
 from .metrics import Metrics, compute_metrics
 from .sources import SourceResult, camera_files, read_sources
 from .table import COLUMNS, empty_cameras, validate_cameras
+
+if TYPE_CHECKING:
+    from .place import OsmPlace
 
 log = logging.getLogger(__name__)
 
@@ -333,6 +336,39 @@ def analyse(
                     timings, attribution,
                     bundled_evidence=use_default if on_default_layer else None,
                     context=default_context() if use_default else [])
+
+
+def analyse_place(
+    place: OsmPlace,
+    cameras: Sequence[str | os.PathLike[str]] = (),
+    *,
+    population: int | None = None,
+    overpass_url: str | None = None,
+    **options: Any,
+) -> Analysis:
+    """Analyse a place taken from OpenStreetMap (:func:`camera_map.place.place_from_osm`).
+
+    Its cameras come from Overpass inside its boundary, plus any ``cameras`` files; the
+    population is ``population`` or OSM's tag (:func:`camera_map.place.layer_from_place`).
+    A rank among one place says nothing, so the place is not ranked. The attribution says
+    where the boundary and the population come from, with the population's caveat.
+    ``options`` are those of :func:`analyse` (``extract``, ``online``, ``read_options``, …).
+    """
+    from .place import layer_from_place
+
+    layer = layer_from_place(place, population=population)
+    analysis = analyse(list(cameras), layer=layer, osm_area=place.ref,
+                       overpass_url=overpass_url, **options)
+    units = analysis.metrics.units
+    units["rank"] = pd.Series(pd.NA, index=units.index, dtype="Float64")
+    if "ranked" in units.columns:
+        units["ranked"] = pd.Series(pd.NA, index=units.index, dtype="Float64")
+    analysis.attribution += [
+        f"Boundary: OpenStreetMap {place.ref} ({place.display_name}), found by name "
+        "through Nominatim",
+        f"Population: {layer.units['population_method'].iloc[0]}",
+    ]
+    return analysis
 
 
 def build(
