@@ -1069,6 +1069,7 @@ def _unit_named_in(units: _Units, titles: list[str], file: str) -> tuple[str, st
 # --- columns read by their values -----------------------------------------------------------
 
 _SAMPLE: Final = 2000
+_SAMPLE_POINTS: Final = 500
 _LOCATION: Final = frozenset({"latitude", "longitude", "x", "y", "coordinates"})
 _SURVEILLANCE_WORDS: Final = frozenset({"public", "outdoor", "indoor", "private", "outside",
                                         "inside"})
@@ -1126,6 +1127,9 @@ def infer_columns(rows: list[list[Cell]], cols: list[Any], units: _Units | None,
     def values(c: _Col) -> list[Cell]:
         return [r[c.index] if c.index < len(r) else None for r in sample]
 
+    def few(c: _Col) -> list[Cell]:  # point-in-polygon tests are dearer: fewer rows
+        return values(c)[:_SAMPLE_POINTS]
+
     def free(c: _Col) -> bool:
         return c.target is None and header_key(c.header) not in user
 
@@ -1161,7 +1165,7 @@ def infer_columns(rows: list[list[Cell]], cols: list[Any], units: _Units | None,
                             f"values, {ok} of {n} rows")
                 break
     if not used & _LOCATION:
-        found = _degree_columns(cols, values, units, free)
+        found = _degree_columns(cols, few, units, free)
         if found is not None:
             lat_c, lon_c, ok, n = found
             lat_c.target, lon_c.target = "latitude", "longitude"
@@ -1776,7 +1780,8 @@ def write_rejected(results: RegisterResult | Iterable[RegisterResult],
 
     Columns: ``file``, ``sheet``, ``row``, ``reason``, then every original column (the union
     over the registers, in order of first appearance). UTF-8 with a byte-order mark, so
-    that Excel shows Cyrillic correctly when a clerk opens it.
+    that Excel shows Cyrillic correctly when a clerk opens it; text that Excel would run as
+    a formula gets a leading ``'`` (:func:`camera_map.text.safe_cell`).
     """
     import csv
 
@@ -1786,12 +1791,15 @@ def write_rejected(results: RegisterResult | Iterable[RegisterResult],
     for f in frames:
         header.extend(c for c in f.columns if c not in header)
 
-    def write(fh: Any) -> None:
+    from .text import safe_cell
+
+    def write(fh: Any) -> None:  # text cells: no control characters, formulas neutralised
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
+        w.writerow([safe_cell(str(c)) for c in header])
         for f in frames:
             for rec in f.to_dict("records"):
-                w.writerow(["" if _missing(rec.get(c)) else rec.get(c) for c in header])
+                w.writerow(["" if _missing(rec.get(c)) else safe_cell(rec.get(c))
+                            for c in header])
 
     return write_with_atomic(path, write, encoding="utf-8-sig")
 
@@ -1837,8 +1845,13 @@ class CheckReport:
                 continue
             head = (f"rows {info.header_row}-{info.header_row + 1}" if info.header_rows == 2
                     else f"row {info.header_row}")
-            lines.append(f"  {where}: header in {head}; {info.rows_read} rows read, "
-                         f"{info.blank_rows} blank")
+            if r.kind in POINT_KINDS:
+                where = f"layer {info.name!r}" if info.name is not None else "layer"
+                lines.append(f"  {where}: {info.rows_read} features read, {info.blank_rows} "
+                             "with neither a point nor a property")
+            else:
+                lines.append(f"  {where}: header in {head}; {info.rows_read} rows read, "
+                             f"{info.blank_rows} blank")
             for t in info.title:
                 lines.append(f"    title: {t}")
             for header, target in info.columns.items():

@@ -165,6 +165,9 @@ def _is_candidate(f: Path) -> bool:
     name = f.name.lower()
     if name.startswith("readme") or name.endswith((".md", ".toml")):
         return False
+    if name.endswith((".js", ".zip")):  # scripts and archives of a web map folder: only data
+        with f.open("rb") as fh:
+            return sniff_point_layer(f, fh.read(65536)) is not None
     return any(name.endswith(s) for s in _SUFFIXES)
 
 

@@ -151,3 +151,35 @@ def test_csv_with_a_wkt_geometry_column(tmp_path: Path, units: gpd.GeoDataFrame)
         (19.6, 44.37), (19.61, 44.372)]
     assert any("latitude and longitude in one cell by its values" in s
                for i in res.details["register"].sheet_info for s in i.inferred)
+
+
+def test_a_web_map_folder_reads_its_data_not_its_scripts(tmp_path: Path,
+                                                         units: gpd.GeoDataFrame) -> None:
+    (tmp_path / "leaflet.js").write_text("!function(t){var e=1;}(this);\n", "utf-8")
+    (tmp_path / "backup.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    (tmp_path / "data.js").write_text(
+        "var kamere = " + json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [19.6, 44.37]},
+             "properties": {"naziv": "Trg"}}]}) + ";", "utf-8")
+    results = read_source(tmp_path, units=units)
+    assert [r.path.name for r in results] == ["data.js"]
+    assert results[0].cameras["name"].tolist() == ["Trg"]
+
+
+def test_check_explains_a_point_layer(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from camera_map.cli import main
+
+    f = tmp_path / "kamere.geojson"
+    f.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [19.6, 44.37]},
+         "properties": {"Proizvođač": "Dahua", "opis": "kod škole"}}]}), "utf-8")
+    res = CliRunner().invoke(main, ["check", str(f)], catch_exceptions=False)
+    assert res.exit_code == 0
+    assert res.stdout.splitlines()[:2] == [
+        "kamere.geojson: GeoJSON point layer, 1 layer(s); features are rows 1, 2, …, their "
+        "properties the columns",
+        "  layer: 1 features read, 0 with neither a point nor a property"]
+    assert "    'Proizvođač' → manufacturer" in res.stdout
+    assert res.stdout.rstrip().endswith("OK: every row accepted")
