@@ -1,15 +1,25 @@
-"""The one HTTP layer: disk cache, User-Agent, retries with back-off, clear errors.
+"""The one HTTP layer: disk cache, throttle, User-Agent, retries, deadline, clear errors.
 
-Every remote call camera-map makes (Overpass, Nominatim) goes through :func:`request`:
+Every remote call camera-map makes (Overpass, Nominatim, place boundaries) goes through
+:func:`request`:
 
-* the response body is cached on disk under ``settings.cache_dir / "http"``, keyed on the
-  canonical request (method, URL, sorted parameters and form fields), so a second identical
-  run makes no request at all; only answers that passed the caller's check are cached;
+* **cache**: the response body is cached on disk under ``settings.cache_dir / "http"``,
+  keyed on the canonical request (method, URL, sorted parameters and form fields) or on a
+  key the caller gives, with the date it was fetched beside it. A cached answer is used
+  while it is younger than ``max_age`` and still passes the caller's check; an answer that
+  fails the check is never cached, and one in the cache that fails it is asked again;
+* **throttle**: with ``min_interval``, every process on the machine waits its turn through
+  a lock file in ``settings.cache_dir / "throttle"`` (``fcntl.flock``), and a request starts
+  at least ``min_interval`` seconds after the previous one to the same host *ended*, so
+  the server never sees two of them closer than that;
 * every request carries ``settings.user_agent``, as the Overpass and Nominatim usage
   policies ask;
-* HTTP 429, 502, 503 and 504, timeouts, reset or refused connections and bodies cut short
-  are retried up to ``settings.max_tries`` times in all, pausing ``settings.backoff`` seconds
-  and doubling the pause every time, or for as long as the server's ``Retry-After`` asks;
+* **retries**: HTTP 429, 500, 502, 503 and 504, timeouts, reset or refused connections and
+  bodies cut short are retried up to ``settings.max_tries`` times in all, pausing
+  ``settings.backoff`` seconds and doubling the pause every time, or for as long as the
+  server's ``Retry-After`` asks;
+* **deadline**: one try waits at most ``settings.timeout`` seconds, and the whole request,
+  tries and pauses included, at most ``settings.deadline`` seconds;
 * after the last try a :class:`~camera_map.errors.NetworkError` names the URL, the number of
   tries, the last failure and what to do about it.
 
@@ -26,25 +36,33 @@ import json
 import logging
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the throttle holds per process only
+    fcntl = None  # type: ignore[assignment]
 
 from . import settings
 from ._io import write_bytes_atomic, write_text_atomic
 from .errors import NetworkError
 
-__all__ = ["RETRY_STATUS", "cache_key", "cache_path", "request"]
+__all__ = ["RETRY_STATUS", "Response", "cache_key", "cache_path", "request"]
 
 logger = logging.getLogger(__name__)
 
-#: HTTP status codes worth another try: rate limited, or a gateway/server that is busy.
-RETRY_STATUS: Final = frozenset({429, 502, 503, 504})
+#: HTTP status codes worth another try: rate limited, or a server or gateway that failed
+#: or is busy.
+RETRY_STATUS: Final = frozenset({429, 500, 502, 503, 504})
 
 #: Longest pause a ``Retry-After`` header may impose, in seconds.
 MAX_RETRY_AFTER: Final = 300.0
@@ -141,6 +159,60 @@ def _describe_os_error(exc: BaseException) -> tuple[str, bool]:
     return f"{type(exc).__name__}: {exc}", False
 
 
+@dataclass(frozen=True)
+class Response:
+    """A response body and where it came from.
+
+    Attributes
+    ----------
+    body
+        The body as received.
+    url
+        The endpoint asked (without the query string).
+    fetched
+        When the server gave this answer (UTC).
+    from_cache
+        Whether it was read from the disk cache rather than asked for now.
+    """
+
+    body: bytes
+    url: str
+    fetched: datetime
+    from_cache: bool
+
+    def age(self, now: datetime | None = None) -> timedelta:
+        """How old the answer is."""
+        return (now or datetime.now(UTC)) - self.fetched
+
+    def provenance(self) -> str:
+        """Say where the answer came from, for the terminal and the build's notes.
+
+        ``"answered now (2026-12-07 09:12 UTC)"`` or ``"from the cache: fetched
+        2026-12-07 09:12 UTC, 3 h old"``.
+        """
+        when = self.fetched.strftime("%Y-%m-%d %H:%M UTC")
+        if not self.from_cache:
+            return f"answered now ({when})"
+        return f"from the cache: fetched {when}, {describe_age(self.age())} old"
+
+
+def describe_age(age: timedelta) -> str:
+    """``"40 s"``, ``"12 min"``, ``"3 h"``, ``"2 days"`` (rounded down).
+
+    >>> describe_age(timedelta(hours=3, minutes=50)), describe_age(timedelta(days=2))
+    ('3 h', '2 days')
+    """
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h"
+    days = seconds // 86400
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
 def _once(req: urllib.request.Request, timeout: float) -> bytes:
     """Send one request; raise :class:`_RetryableError` for failures worth another try."""
     try:
@@ -154,15 +226,129 @@ def _once(req: urllib.request.Request, timeout: float) -> bytes:
         reason = f"HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
         if exc.code in RETRY_STATUS:
             raise _RetryableError(reason, _retry_after(exc.headers.get("Retry-After"))) from exc
-        raise NetworkError(
-            f"{req.full_url} answered {reason}. This is not worth retrying: check the "
-            "request (for Overpass, the query) and the endpoint URL."
-        ) from exc
+        raise _RefusedError(reason, exc.code) from exc
     except (OSError, http.client.HTTPException) as exc:
         reason, retry = _describe_os_error(exc)
         if retry:
             raise _RetryableError(reason) from exc
-        raise NetworkError(f"request to {req.full_url} failed: {reason}") from exc
+        raise _RefusedError(reason, None) from exc
+
+
+class _RefusedError(Exception):
+    """A failure not worth another try (HTTP 400, 403, 404, an unknown host)."""
+
+    def __init__(self, reason: str, status: int | None) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+# ------------------------------------------------------------------------------- throttle
+
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+_LAST_END: dict[str, float] = {}  # host -> time.time() a request ended, when no lock file
+
+
+def _thread_lock(host: str) -> threading.Lock:
+    with _THREAD_LOCKS_GUARD:
+        return _THREAD_LOCKS.setdefault(host, threading.Lock())
+
+
+def throttle_path(host: str) -> Path:
+    """The lock file that orders requests to ``host`` (``netloc``) across processes."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", host)
+    return Path(settings.cache_dir) / "throttle" / f"{safe}.lock"
+
+
+def _wait_until(moment: float, min_interval: float) -> None:
+    """Sleep until the wall clock reads ``moment``; a clock set back waits no longer."""
+    limit = time.time() + min_interval
+    moment = min(moment, limit)
+    while (now := time.time()) < moment:
+        time.sleep(moment - now)
+
+
+@contextlib.contextmanager
+def polite_turn(host: str, min_interval: float) -> Iterator[None]:
+    """Hold the machine-wide turn to send one request to ``host``.
+
+    Waits until ``min_interval`` seconds have passed since the previous request to ``host``
+    by any process ended, and records the end of this one when the block exits. Since every
+    request is inside a turn and turns do not overlap, the server sees consecutive requests
+    at least ``min_interval`` seconds apart, however slowly the processes run.
+    """
+    if min_interval <= 0:
+        yield
+        return
+    with _thread_lock(host):
+        handle: IO[bytes] | None = None
+        if fcntl is not None:
+            path = throttle_path(host)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handle = path.open("a+b")
+            except OSError as exc:
+                logger.warning("cannot use the throttle file %s (%s): the pause between "
+                               "requests holds in this process only", path, exc)
+        try:
+            last = _LAST_END.get(host, 0.0)
+            if handle is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                handle.seek(0)
+                with contextlib.suppress(ValueError):
+                    last = float(handle.read(64).decode("ascii", errors="replace") or 0)
+            _wait_until(last + min_interval, min_interval)
+            try:
+                yield
+            finally:
+                end = time.time()
+                _LAST_END[host] = end
+                if handle is not None:
+                    handle.seek(0)
+                    handle.truncate()
+                    handle.write(repr(end).encode("ascii"))
+                    handle.flush()
+        finally:
+            if handle is not None:
+                handle.close()  # releases the flock
+
+
+# --------------------------------------------------------------------------------- cache
+
+
+def _cached(
+    path: Path, *, url: str, max_age: float | None, validate: Callable[[bytes], object] | None
+) -> Response | None:
+    """The cached answer at ``path`` if it exists, is young enough and passes ``validate``."""
+    try:
+        body = path.read_bytes()
+    except OSError:
+        return None
+    fetched: datetime | None = None
+    with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+        meta = json.loads(path.with_suffix(".json").read_text("utf-8"))
+        fetched = datetime.strptime(meta["fetched"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    if fetched is None:
+        try:
+            fetched = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        except OSError:
+            return None
+    answer = Response(body, url, fetched, from_cache=True)
+    if max_age is not None and answer.age().total_seconds() > max_age:
+        logger.info("%s: the cached answer is %s old, older than allowed; asking again",
+                    url, describe_age(answer.age()))
+        return None
+    if validate is not None:
+        try:
+            validate(body)
+        except ValueError as exc:
+            logger.warning("%s: the cached answer %s cannot be used (%s); asking again",
+                           url, path, exc)
+            return None
+    return answer
+
+
+# ------------------------------------------------------------------------------- request
 
 
 def request(
@@ -172,12 +358,16 @@ def request(
     params: Mapping[str, object] | None = None,
     data: Mapping[str, object] | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
     validate: Callable[[bytes], object] | None = None,
     use_cache: bool | None = None,
+    max_age: float | None = None,
+    key: str | None = None,
+    min_interval: float = 0.0,
     service: str = "the server",
     hint: str = "",
-) -> bytes:
-    """Fetch ``url`` through the cache, retrying transient failures; return the body.
+) -> Response:
+    """Fetch ``url`` through the cache, politely, retrying transient failures.
 
     Parameters
     ----------
@@ -191,11 +381,23 @@ def request(
         Form fields, sent URL-encoded in the body of a POST.
     timeout
         Seconds to wait for one try; default ``settings.timeout``.
+    deadline
+        Seconds for the whole request, tries and pauses included; default
+        ``settings.deadline``.
     validate
-        Called with the body of a 200 answer; if it raises :class:`ValueError` the answer
-        counts as a failed try (for example JSON cut short) and is not cached.
+        Called with the body of a 200 answer (and of a cached one); if it raises
+        :class:`ValueError` the answer counts as a failed try (for example JSON cut short)
+        and is not cached.
     use_cache
         Read and write the disk cache; default ``settings.use_cache``.
+    max_age
+        Oldest cached answer to use, in seconds; ``None`` for any age.
+    key
+        Identifies the request in the cache instead of its exact parameters (a client that
+        normalises its queries passes its own key).
+    min_interval
+        Seconds between the end of one request to this host and the start of the next, held
+        across processes (see :func:`polite_turn`); 0 for none.
     service
         Name of the remote service for messages ("Overpass API").
     hint
@@ -203,22 +405,25 @@ def request(
 
     Returns
     -------
-    bytes
-        The response body.
+    Response
+        The body, when it was fetched and whether it came from the cache.
 
     Raises
     ------
     NetworkError
-        After the last try failed, or at once for an answer not worth retrying
-        (HTTP 400, 404, …, or a host name that does not resolve).
+        After the last try failed or the deadline passed, or at once for an answer not
+        worth retrying (HTTP 400, 404, …, or a host name that does not resolve).
     """
     method = method.upper()
     cache = settings.use_cache if use_cache is None else use_cache
-    key = cache_key(url, method=method, params=params, data=data)
-    path = cache_path(key)
-    if cache and path.is_file():
-        logger.debug("%s: answered from cache %s", url, path)
-        return path.read_bytes()
+    cache_id = key if key is not None else cache_key(url, method=method, params=params,
+                                                     data=data)
+    path = cache_path(cache_id)
+    if cache:
+        hit = _cached(path, url=url, max_age=max_age, validate=validate)
+        if hit is not None:
+            logger.info("%s: %s", url, hit.provenance())
+            return hit
 
     full_url = url
     if params:
@@ -233,18 +438,37 @@ def request(
     headers = {"User-Agent": settings.user_agent, "Accept": "*/*"}
     if body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
-    wait_timeout = float(settings.timeout if timeout is None else timeout)
+    per_try = float(settings.timeout if timeout is None else timeout)
+    allowed = float(settings.deadline if deadline is None else deadline)
+    started = time.monotonic()
+    host = urllib.parse.urlsplit(url).netloc
     tries = max(1, int(settings.max_tries))
     last = "no try was made"
+    made = 0
+    stop = ""
     for attempt in range(1, tries + 1):
+        left = allowed - (time.monotonic() - started)
+        if left <= 0:
+            stop = f"the deadline of {allowed:g} s passed"
+            break
         req = urllib.request.Request(full_url, data=body, headers=headers, method=method)
+        made += 1
         try:
-            content = _once(req, wait_timeout)
+            with polite_turn(host, min_interval):
+                left = allowed - (time.monotonic() - started)
+                content = _once(req, max(0.001, min(per_try, left)))
             if validate is not None:
                 try:
                     validate(content)
                 except ValueError as exc:
                     raise _RetryableError(f"the answer could not be used: {exc}") from exc
+        except _RefusedError as refused:
+            if refused.status is not None:
+                message = (f"{service} at {url} answered {refused}. This is not worth "
+                           "retrying: check the request and the endpoint URL.")
+            else:
+                message = f"request to {service} at {url} failed: {refused}."
+            raise NetworkError(message + (f" {hint}" if hint else "")) from refused
         except _RetryableError as failure:
             last = str(failure)
             if attempt == tries:
@@ -254,43 +478,52 @@ def request(
                 if failure.retry_after is not None
                 else float(settings.backoff) * 2 ** (attempt - 1)
             )
-            logger.warning(
+            left = allowed - (time.monotonic() - started)
+            if pause >= left:
+                stop = (f"the next try would start after the deadline of {allowed:g} s "
+                        f"(a pause of {pause:g} s was due)")
+                break
+            logger.info(  # the final error or the caller's warning says it all
                 "%s: try %d of %d failed (%s); trying again in %.1f s",
                 url, attempt, tries, last, pause,
             )  # fmt: skip
             time.sleep(pause)
             continue
+        answer = Response(content, url, datetime.now(UTC).replace(microsecond=0),
+                          from_cache=False)
         if cache:
-            _store(path, content, url=url, method=method, params=params, data=data)
-        return content
+            _store(path, answer, method=method, params=params, data=data)
+        return answer
     advice = (
-        f"Try again later, allow more time (settings.timeout is {wait_timeout:g} s), or use "
-        "another endpoint."
+        f"Try again later, allow more time (settings.timeout is {per_try:g} s a try, "
+        f"settings.deadline {allowed:g} s in all; --timeout, CAMERA_MAP_TIMEOUT, "
+        "CAMERA_MAP_DEADLINE), or use another endpoint."
     )
+    tried = f"{made} {'try' if made == 1 else 'tries'}"
     raise NetworkError(
-        f"{service} at {url} failed after {tries} {'try' if tries == 1 else 'tries'}; "
-        f"last failure: {last}. {advice}" + (f" {hint}" if hint else "")
+        f"{service} at {url} failed after {tried}"
+        + (f" ({stop})" if stop else "")
+        + f"; last failure: {last}. {advice}" + (f" {hint}" if hint else "")
     )
 
 
 def _store(
     path: Path,
-    content: bytes,
+    answer: Response,
     *,
-    url: str,
     method: str,
     params: Mapping[str, object] | None,
     data: Mapping[str, object] | None,
 ) -> None:
-    """Write a body and a small description of its request into the cache."""
+    """Write a body and a small description of its request (with its date) into the cache."""
     try:
-        write_bytes_atomic(path, content)
+        write_bytes_atomic(path, answer.body)
         meta = {
-            "url": url,
+            "url": answer.url,
             "method": method,
             "params": {str(k): str(v) for k, v in (params or {}).items()},
             "data": {str(k): str(v) for k, v in (data or {}).items()},
-            "fetched": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "fetched": answer.fetched.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         write_text_atomic(
             path.with_suffix(".json"), json.dumps(meta, ensure_ascii=False, indent=1) + "\n"

@@ -1,44 +1,45 @@
-"""A polite Nominatim client: throttled, cached on disk, resumable, with clear errors.
+"""A polite Nominatim client: throttled across processes, cached on disk, resumable.
 
 Speaks the Nominatim ``/search`` API (https://nominatim.org/release-docs/latest/api/Search/)
-through geopy. Its usage policy (https://operations.osmfoundation.org/policies/nominatim/)
-asks for at most one request per second, a User-Agent naming the application, and caching
-of results; this client does all three:
+through the one HTTP layer, :mod:`camera_map._http`, like the Overpass client. Nominatim's
+usage policy (https://operations.osmfoundation.org/policies/nominatim/) asks for at most one
+request per second, a User-Agent naming the application, and caching of results; this
+client does all three:
 
-- **throttle**: at least ``settings.nominatim_min_delay`` seconds between the *starts* of
-  two requests to one server, for every client in the process (retries included), and
-  across processes through the time of the last request stored in the cache file;
-- **cache**: every answer, including "no result", is stored in SQLite under the normalised
-  query and committed at once, so a second run, or a run after a crash, Ctrl-C or kill,
-  asks nothing that was already answered;
+- **throttle**: at least ``settings.nominatim_min_delay`` seconds from the end of one
+  request to the start of the next, for every process on the machine (a lock file in
+  ``settings.cache_dir / "throttle"``), retries included;
+- **cache**: every answer, including "no result", is stored on disk under the normalised
+  query as soon as it arrives (used up to ``settings.nominatim_max_age``), so a second run,
+  or a run after a crash, Ctrl-C or kill, asks nothing that was already answered;
 - **errors**: 429, 5xx, timeouts and dropped connections are retried with exponential
-  back-off (``settings.max_tries``, ``settings.backoff``; ``Retry-After`` is honoured), then
-  raise :class:`camera_map.errors.NetworkError` saying what failed and what to do.
+  back-off within ``settings.deadline``, then raise :class:`camera_map.errors.NetworkError`
+  saying what failed and what to do; an answer whose coordinates are not a latitude and a
+  longitude (``"abc"``, ``NaN``, 91) is rejected with an :class:`~camera_map.errors.InputError`.
 
 Query building (:func:`query_for`), cache keys (:func:`cache_key`) and reading answers
 (:func:`answer_from_raw`, :func:`precision_for`) are pure functions; only
-:class:`NominatimClient` talks to the network.
+:class:`NominatimClient` talks to the network. geopy is not used: it brought a second HTTP
+stack (requests) with its own retries and no cross-process throttle or cache.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
-import os
+import math
 import re
-import sqlite3
-import threading
-import time
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import settings
+from . import _http, settings
 from .addresses import AddressQuery
-from .errors import InputError, NetworkError
+from .errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -112,14 +113,44 @@ def precision_for(raw: Mapping[str, Any]) -> str:
     return "municipality"
 
 
+def _coordinate(raw: Mapping[str, Any], key: str, limit: float) -> float:
+    value = raw.get(key)
+    number = math.nan
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        with contextlib.suppress(ValueError):
+            number = float(value)
+    if not (math.isfinite(number) and -limit <= number <= limit):
+        what = "latitude" if key == "lat" else "longitude"
+        raise InputError(f"Nominatim answered {what} {value!r}, not a number in "
+                         f"-{limit:g}..{limit:g}; the answer was not used")
+    return number
+
+
 def answer_from_raw(raw: Mapping[str, Any]) -> NominatimAnswer:
-    """Build a :class:`NominatimAnswer` from one element of Nominatim's JSON answer."""
+    """Build a :class:`NominatimAnswer` from one element of Nominatim's JSON answer.
+
+    Raises
+    ------
+    InputError
+        The element's ``lat``/``lon`` are not a latitude and a longitude.
+
+    >>> a = answer_from_raw({"lat": "44.37", "lon": "19.6", "class": "highway"})
+    >>> (a.lon, a.lat, a.precision)
+    (19.6, 44.37, 'street')
+    """
+    if not isinstance(raw, Mapping):
+        raise InputError(f"Nominatim answered {str(raw)[:60]!r}, not a place; the answer "
+                         "was not used")
+    lat, lon = _coordinate(raw, "lat", 90), _coordinate(raw, "lon", 180)
     osm_id = raw.get("osm_id")
+    text = lambda v: str(v) if isinstance(v, str | int | float) else None  # noqa: E731
     return NominatimAnswer(
-        lon=float(raw["lon"]), lat=float(raw["lat"]), precision=precision_for(raw),
+        lon=lon, lat=lat, precision=precision_for(raw),
         display_name=str(raw.get("display_name") or ""),
-        osm_type=raw.get("osm_type"), osm_id=int(osm_id) if osm_id is not None else None,
-        category=raw.get("class") or raw.get("category"), type=raw.get("type"),
+        osm_type=text(raw.get("osm_type")),
+        osm_id=int(osm_id) if isinstance(osm_id, int) or (
+            isinstance(osm_id, str) and osm_id.isascii() and osm_id.isdigit()) else None,
+        category=text(raw.get("class") or raw.get("category")), type=text(raw.get("type")),
     )
 
 
@@ -167,9 +198,19 @@ def cache_key(query: Query, *, url: str, country_codes: str | None) -> str:
                       ensure_ascii=False, sort_keys=True)
 
 
-# One throttle per server for the whole process: every client shares it.
-_THROTTLE_LOCK = threading.Lock()
-_LAST_START: dict[str, float] = {}  # netloc -> time.time() of the last request start
+def _check_answer(body: bytes) -> None:
+    """Raise ValueError when an answer is not a Nominatim result list (retried, not cached)."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        start = body[:60].decode("utf-8", errors="replace")
+        raise ValueError(f"not valid JSON ({exc}; it starts with {start!r})") from None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to be a Nominatim answer") from None
+    if isinstance(data, Mapping) and "error" in data:
+        raise ValueError(f"Nominatim reported an error: {str(data['error'])[:200]}")
+    if not isinstance(data, list):
+        raise ValueError(f"expected a list of places, got {type(data).__name__}")
 
 
 class NominatimClient:
@@ -182,11 +223,9 @@ class NominatimClient:
         ``settings.nominatim_url``.
     country_codes
         Comma-separated ISO 3166-1 alpha-2 codes sent as ``countrycodes`` (default ``"rs"``).
-    cache_path
-        SQLite cache file; default ``settings.cache_dir / "nominatim.sqlite"``. With
-        ``settings.use_cache`` false, answers are kept in memory only.
     min_delay
-        Seconds between request starts; default ``settings.nominatim_min_delay``.
+        Seconds from the end of one request to the start of the next; default
+        ``settings.nominatim_min_delay``.
     """
 
     def __init__(
@@ -194,7 +233,6 @@ class NominatimClient:
         url: str | None = None,
         *,
         country_codes: str | None = "rs",
-        cache_path: str | os.PathLike[str] | None = None,
         min_delay: float | None = None,
     ) -> None:
         self.url = (url or settings.nominatim_url).rstrip("/")
@@ -202,31 +240,15 @@ class NominatimClient:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InputError(f"Nominatim URL {self.url!r} is not an http(s) URL; expected e.g. "
                              "https://nominatim.openstreetmap.org")
-        self._scheme = parts.scheme
-        self._domain = parts.netloc + parts.path.rstrip("/")
-        self._netloc = parts.netloc
         self.country_codes = country_codes
         self.min_delay = settings.nominatim_min_delay if min_delay is None else min_delay
-        #: Requests sent by this client (retries included).
+        #: Answers received from the server by this client (cached ones not counted).
         self.requests_made = 0
-        self._geocoder: Any = None
-        if settings.use_cache:
-            path = Path(cache_path) if cache_path else Path(settings.cache_dir) / "nominatim.sqlite"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.cache_path: Path | None = path
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        else:
-            self.cache_path = None
-            self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, "
-                         "answer TEXT, fetched REAL)")
-        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self._memory: dict[str, bytes] = {}  # answers of this run when the disk cache is off
 
-    # -- lifecycle
+    # -- lifecycle (nothing to release: kept for ``with`` blocks)
     def close(self) -> None:
-        """Close the cache file."""
-        self._db.close()
+        """Nothing to close; every answer is on disk as soon as it arrives."""
 
     def __enter__(self) -> NominatimClient:
         return self
@@ -234,53 +256,42 @@ class NominatimClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- cache
-    def cached(self, query: Query) -> tuple[bool, NominatimAnswer | None]:
-        """Return ``(True, answer)`` if ``query`` was answered before (answer may be None)."""
-        key = cache_key(query, url=self.url, country_codes=self.country_codes)
-        row = self._db.execute("SELECT answer FROM answers WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return False, None
-        return True, (NominatimAnswer(**json.loads(row[0])) if row[0] else None)
+    def _params(self, query: Query) -> dict[str, str]:
+        params = {"format": "json", "limit": "1"}
+        if self.country_codes:
+            params["countrycodes"] = self.country_codes
+        if isinstance(query, Mapping):
+            params.update({str(k): str(v) for k, v in query.items() if v})
+        else:
+            params["q"] = query
+        return params
 
-    def _store(self, query: Query, answer: NominatimAnswer | None) -> None:
-        key = cache_key(query, url=self.url, country_codes=self.country_codes)
-        value = json.dumps(asdict(answer), ensure_ascii=False) if answer else None
-        # autocommit: the answer is on disk before the next request starts
-        self._db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?)",
-                         (key, value, time.time()))
-
-    # -- transport
-    def _client(self) -> Any:
-        if self._geocoder is None:
-            from geopy.adapters import RequestsAdapter
-            from geopy.geocoders import Nominatim
-
-            def adapter(**kw: Any) -> Any:
-                # no silent urllib3 retries: every request goes through the throttle
-                return RequestsAdapter(max_retries=0, **kw)
-
-            self._geocoder = Nominatim(
-                domain=self._domain, scheme=self._scheme, user_agent=settings.user_agent,
-                timeout=settings.timeout, adapter_factory=adapter,
+    def raw_search(self, query: Query) -> list[Any]:
+        """Return Nominatim's JSON answer for ``query`` (a list, best result first)."""
+        key = hashlib.sha256(
+            cache_key(query, url=self.url, country_codes=self.country_codes).encode("utf-8")
+        ).hexdigest()
+        body = self._memory.get(key)
+        if body is None:
+            shown = query if isinstance(query, str) else ", ".join(
+                f"{k}={v}" for k, v in query.items())
+            response = _http.request(
+                f"{self.url}/search", params=self._params(query), key=key,
+                validate=_check_answer, max_age=settings.nominatim_max_age,
+                min_interval=self.min_delay, service="Nominatim",
+                hint=(f"(query {shown!r}) A 403 usually means the User-Agent or the usage "
+                      "policy was not accepted: set camera_map.settings.user_agent to name "
+                      "you, or use --nominatim-url for your own server. Answers so far are "
+                      "cached; run again later to resume, or leave out --online to geocode "
+                      "offline."),
             )
-        return self._geocoder
-
-    def _wait_turn(self) -> None:
-        with _THROTTLE_LOCK:
-            last = _LAST_START.get(self._netloc)
-            if last is None:
-                row = self._db.execute("SELECT value FROM meta WHERE key = ?",
-                                       (f"last_request:{self._netloc}",)).fetchone()
-                last = float(row[0]) if row else 0.0
-            pause = last + self.min_delay - time.time()
-            if pause > 0:
-                time.sleep(pause)
-            now = time.time()
-            _LAST_START[self._netloc] = now
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                             (f"last_request:{self._netloc}", repr(now)))
-        self.requests_made += 1
+            if not response.from_cache:
+                self.requests_made += 1
+            body = response.body
+            if not settings.use_cache:
+                self._memory[key] = body
+        data = json.loads(body.decode("utf-8"))
+        return data if isinstance(data, list) else []
 
     def search(self, query: Query) -> NominatimAnswer | None:
         """Geocode one query; ``None`` when Nominatim finds nothing.
@@ -294,68 +305,10 @@ class NominatimClient:
         Raises
         ------
         NetworkError
-            The server kept failing (429, 5xx, timeouts, resets) after every retry, or
-            refused the request (403: blocked User-Agent or usage policy).
+            The server kept failing (429, 5xx, timeouts, resets) until the last try or the
+            deadline, or refused the request (403: blocked User-Agent or usage policy).
+        InputError
+            The best result's coordinates are not a latitude and a longitude.
         """
-        hit, answer = self.cached(query)
-        if hit:
-            return answer
-        raw = self._fetch(query)
-        answer = answer_from_raw(raw) if raw is not None else None
-        self._store(query, answer)
-        return answer
-
-    def _fetch(self, query: Query) -> dict[str, Any] | None:
-        from geopy import exc as gexc
-
-        tries = max(1, int(settings.max_tries))
-        shown = query if isinstance(query, str) else ", ".join(
-            f"{k}={v}" for k, v in query.items())
-        last = ""
-        geocoder = self._client()  # set up before the clock starts: imports take time
-        for attempt in range(tries):
-            self._wait_turn()
-            try:
-                loc = geocoder.geocode(
-                    dict(query) if isinstance(query, Mapping) else query, exactly_one=True,
-                    country_codes=self.country_codes or None, timeout=settings.timeout,
-                )
-                return dict(loc.raw) if loc is not None else None
-            except (gexc.GeocoderInsufficientPrivileges, gexc.GeocoderAuthenticationFailure,
-                    gexc.GeocoderQueryError) as err:
-                raise NetworkError(
-                    f"Nominatim at {self.url} refused the query {shown!r}: "
-                    f"{_describe(err)}. A 403 usually means the User-Agent or the usage "
-                    "policy was not accepted: set camera_map.settings.user_agent to name "
-                    "you, or use --nominatim-url for your own server"
-                ) from err
-            except gexc.GeocoderRateLimited as err:
-                last = f"rate-limited ({_describe(err)})"
-                wait = max(settings.backoff * 2**attempt, float(err.retry_after or 0))
-            except (gexc.GeocoderServiceError, OSError) as err:
-                last = _describe(err)
-                wait = settings.backoff * 2**attempt
-            if attempt + 1 < tries:
-                log.warning("Nominatim %s for %r; retrying in %.1f s (try %d of %d)",
-                            last, shown, wait, attempt + 2, tries)
-                time.sleep(wait)
-        raise NetworkError(
-            f"Nominatim at {self.url} failed {tries} times for {shown!r}: {last}. "
-            "Answers so far are cached; run again later to resume, use --nominatim-url "
-            "for another server, or leave out --online to geocode offline"
-        )
-
-
-def _describe(err: BaseException) -> str:
-    """Say what went wrong in HTTP terms: 'HTTP 503', 'timed out', 'connection failed'."""
-    from geopy import exc as gexc
-    from geopy.adapters import AdapterHTTPError
-
-    cause = err.__cause__
-    if isinstance(cause, AdapterHTTPError):
-        return f"HTTP {cause.status_code}"
-    if isinstance(err, gexc.GeocoderTimedOut):
-        return f"timed out after {settings.timeout:g} s"
-    if isinstance(err, gexc.GeocoderUnavailable):
-        return f"connection failed ({err})"
-    return f"{type(err).__name__}: {err}"
+        results = self.raw_search(query)
+        return answer_from_raw(results[0]) if results else None

@@ -1,4 +1,4 @@
-"""Low-level reading of tabular files: CSV/TSV text, XLSX (openpyxl) and ODS (odfpy).
+"""Low-level reading of tabular files: CSV/TSV text, XLSX (openpyxl's parser), ODS (streamed).
 
 Returns every sheet as a grid of raw cell values (``str`` for text files; ``str``, ``int``,
 ``float``, ``bool``, :class:`datetime.datetime` or ``None`` for workbooks) in which row
@@ -137,7 +137,8 @@ def zip_kind(path: Path) -> str | None:
             if "xl/workbook.xml" in names:
                 return "xlsx"
             if "mimetype" in names:
-                mime = zf.read("mimetype").decode("ascii", "replace").strip()
+                with zf.open("mimetype") as fh:  # a few bytes, whatever the part declares
+                    mime = fh.read(100).decode("ascii", "replace").strip()
                 if mime == "application/vnd.oasis.opendocument.spreadsheet":
                     return "ods"
                 return f"zip:{mime}"
@@ -663,147 +664,342 @@ def _mixed_message(mixed: MixedEncoding, starts: list[int], n_lines: int) -> str
             "rows, and save the file again as UTF-8")
 
 
-# --- XLSX -----------------------------------------------------------------------------------
+# --- workbooks: common limits ----------------------------------------------------------------
 
 
-def _xlsx(path: Path, sheet: str | int | None) -> Table:
-    import openpyxl
+def check_zip(path: Path) -> None:
+    """Refuse a ZIP container (XLSX, ODS) whose parts declare too much decompressed data.
 
+    :mod:`zipfile` never returns more than a part's declared size (more fails its CRC
+    check), so summing the declared sizes bounds what any reader can decompress.
+    """
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        with zipfile.ZipFile(path) as zf:
+            total = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnknownFormatError(
-            f"{path.name}: is an XLSX workbook that cannot be opened ({exc}); open it in a "
-            "spreadsheet program and save it again as .xlsx or CSV"
-        ) from exc
-    names = list(wb.sheetnames)
-    out: list[Sheet] = []
-    for name in select_sheets(names, sheet, file=path.name):
-        ws = wb[name]
-        rows: list[list[Cell]] = [list(r) for r in ws.iter_rows(values_only=True)]
-        result = Sheet(name, rows)
-        for rng in ws.merged_cells.ranges:
-            r0, c0 = rng.min_row - 1, rng.min_col - 1
-            wide = rng.max_col > rng.min_col
-            value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None
-            for r in range(rng.min_row - 1, rng.max_row):
-                for c in range(rng.min_col - 1, rng.max_col):
-                    if r >= len(rows):
-                        continue
-                    while len(rows[r]) <= c:
-                        rows[r].append(None)
-                    if wide:
-                        result.wide_merges.add((r, c))
-                    if (r, c) != (r0, c0):
-                        rows[r][c] = value
-                        result.merged_from[(r, c)] = (r0, c0)
-        out.append(result)
-    wb.close()
-    return Table("xlsx", out, names)
+            f"{path.name}: is a damaged ZIP archive ({exc}); open it in a spreadsheet program "
+            "and save it again as .xlsx, .ods or CSV"
+        ) from None
+    if total > settings.max_table_bytes:
+        raise limit_error(path.name, "the decompressed size of its contents",
+                          f"{total:,} bytes", "max_table_bytes", "bytes",
+                          "a small file that unpacks to this much is a 'zip bomb'; ")
 
 
-# --- ODS ------------------------------------------------------------------------------------
+class _Grid:
+    """Rows of one sheet built cell by cell, within the row, column and cell limits."""
 
-_MAX_REPEAT: Final = 1000  # repeated empty rows/cells pad sheets to 1,048,576 rows
+    def __init__(self, file: str, sheet: str, budget: list[int]) -> None:
+        self.file, self.sheet = file, sheet
+        self.rows: list[list[Cell]] = []
+        self.budget = budget  # cells left for the whole workbook (shared between sheets)
 
+    def where(self, row: int, col: int | None = None) -> str:
+        cell = f", cell {_col_letter(col)}{row + 1}" if col is not None else f", row {row + 1}"
+        return f"sheet {self.sheet!r}{cell}"
 
-def _ods_value(cell: object) -> Cell:
-    from odf import teletype
-    from odf.namespaces import OFFICENS
-    from odf.text import P
+    def check(self, row: int, col: int, cells: int) -> None:
+        """Before placing ``cells`` filled cells ending at 0-based ``(row, col)``."""
+        if row >= settings.max_rows:
+            raise limit_error(self.file, f"{self.where(row, col)} holds a value: its row number",
+                              f"{row + 1:,}", "max_rows", "rows",
+                              "delete what is far below the table; ")
+        if col >= settings.max_columns:
+            raise limit_error(self.file, f"{self.where(row, col)} holds a value: its column",
+                              f"{col + 1:,}", "max_columns", "columns",
+                              "delete what is far right of the table; ")
+        self.budget[0] -= cells
+        if self.budget[0] < 0:
+            raise limit_error(self.file, f"the number of filled cells up to {self.where(row)}",
+                              f"more than {settings.max_cells:,}", "max_cells", "cells")
 
-    get = cell.attributes.get  # type: ignore[attr-defined]
-    vtype = get((OFFICENS, "value-type"))
-    if vtype in ("float", "percentage", "currency"):
-        raw = get((OFFICENS, "value"))
-        num = float(raw)
-        return int(num) if num.is_integer() and "." not in raw and "e" not in raw.lower() else num
-    if vtype == "date":
-        raw = get((OFFICENS, "date-value"))
-        try:
-            return dt.datetime.fromisoformat(raw) if "T" in raw else dt.date.fromisoformat(raw)
-        except ValueError:
-            return raw
-    if vtype == "boolean":
-        return get((OFFICENS, "boolean-value")) == "true"
-    paras = cell.getElementsByType(P)  # type: ignore[attr-defined]
-    text = "\n".join(teletype.extractText(p) for p in paras)
-    return text if text else None
+    def put(self, row: int, col: int, value: Cell) -> None:
+        self.check(row, col, 1)
+        if isinstance(value, str) and len(value) > settings.max_cell_chars:
+            raise limit_error(self.file, self.where(row, col), f"{len(value):,} characters",
+                              "max_cell_chars", "characters")
+        rows = self.rows
+        while len(rows) <= row:
+            rows.append([])
+        cells = rows[row]
+        if len(cells) <= col:
+            cells.extend([None] * (col + 1 - len(cells)))
+        cells[col] = value
 
-
-def _ods(path: Path, sheet: str | int | None) -> Table:
-    from odf.namespaces import TABLENS
-    from odf.opendocument import load
-
-    try:
-        doc = load(str(path))
-    except Exception as exc:  # odfpy raises many kinds on a damaged file
-        raise UnknownFormatError(
-            f"{path.name}: is an ODS workbook that cannot be opened ({exc}); open it in a "
-            "spreadsheet program and save it again as .ods, .xlsx or CSV"
-        ) from exc
-    tables = [t for t in doc.spreadsheet.childNodes if t.qname == (TABLENS, "table")]
-    names = [t.attributes.get((TABLENS, "name")) or f"Sheet{i + 1}" for i, t in enumerate(tables)]
-    wanted = set(select_sheets(names, sheet, file=path.name))
-    out: list[Sheet] = []
-    for name, table in zip(names, tables, strict=True):
-        if name in wanted:
-            out.append(_ods_sheet(name, table))
-    return Table("ods", out, names)
+    def width(self) -> int:
+        return max(map(len, self.rows), default=0)
 
 
-def _ods_rows(node: object) -> list[object]:
-    from odf.namespaces import TABLENS
-
-    found: list[object] = []
-    for child in node.childNodes:  # type: ignore[attr-defined]
-        if child.qname == (TABLENS, "table-row"):
-            found.append(child)
-        elif child.qname[0] == TABLENS and child.qname[1] in (
-            "table-header-rows", "table-rows", "table-row-group"):
-            found.extend(_ods_rows(child))
-    return found
+def _col_letter(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
-def _ods_sheet(name: str, table: object) -> Sheet:
-    from odf.namespaces import TABLENS
+def _fill_merges(sheet: Sheet, spans: list[tuple[int, int, int, int]]) -> None:
+    """Fill merged ranges ``(row0, col0, rows, cols)`` with their top-left value.
 
-    rows: list[list[Cell]] = []
-    spans: list[tuple[int, int, int, int]] = []
-    for row in _ods_rows(table):
-        rep = int(row.attributes.get((TABLENS, "number-rows-repeated"), "1"))  # type: ignore[attr-defined]
-        cells: list[Cell] = []
-        for cell in row.childNodes:  # type: ignore[attr-defined]
-            if cell.qname not in ((TABLENS, "table-cell"), (TABLENS, "covered-table-cell")):
-                continue
-            crep = int(cell.attributes.get((TABLENS, "number-columns-repeated"), "1"))
-            value = _ods_value(cell) if cell.qname[1] == "table-cell" else None
-            if value is None and crep > _MAX_REPEAT:
-                crep = 1
-            r_span = int(cell.attributes.get((TABLENS, "number-rows-spanned"), "1"))
-            c_span = int(cell.attributes.get((TABLENS, "number-columns-spanned"), "1"))
-            if r_span > 1 or c_span > 1:
-                spans.append((len(rows), len(cells), r_span, c_span))
-            cells.extend([value] * crep)
-        while cells and cells[-1] is None:
-            cells.pop()
-        if not cells and rep > _MAX_REPEAT:
-            rep = 1
-        rows.extend([list(cells) for _ in range(rep)])
-    while rows and not rows[-1]:
-        rows.pop()
-    sheet = Sheet(name, rows)
+    A range is clipped to the rows and columns that hold data: merging a whole row or
+    column (or a hostile A1:XFD1048576) costs nothing beyond the table.
+    """
+    rows = sheet.rows
+    width = max(map(len, rows), default=0)
     for r0, c0, rs, cs in spans:
+        if r0 >= len(rows) or c0 >= width:
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else None
         for r in range(r0, min(r0 + rs, len(rows))):
-            for c in range(c0, c0 + cs):
+            for c in range(c0, min(c0 + cs, width)):
                 while len(rows[r]) <= c:
                     rows[r].append(None)
                 if cs > 1:
                     sheet.wide_merges.add((r, c))
                 if (r, c) != (r0, c0):
-                    rows[r][c] = rows[r0][c0]
+                    rows[r][c] = value
                     sheet.merged_from[(r, c)] = (r0, c0)
-    return sheet
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def _xlsx(path: Path, sheet: str | int | None) -> Table:
+    """Read an XLSX workbook sparsely: only cells that hold a value take memory.
+
+    openpyxl's read-only parser streams each sheet's XML; the declared dimension and empty
+    (styled) cells are ignored, so one far cell (XFD1048576) costs one cell, and a value
+    beyond the limits is refused with its reference.
+    """
+    import openpyxl
+    from openpyxl.utils import range_boundaries
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    check_zip(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise UnknownFormatError(
+            f"{path.name}: is an XLSX workbook that cannot be opened ({exc}); open it in a "
+            "spreadsheet program and save it again as .xlsx or CSV"
+        ) from exc
+    budget = [settings.max_cells]
+    out: list[Sheet] = []
+    try:
+        names = list(wb.sheetnames)
+        for name in select_sheets(names, sheet, file=path.name):
+            ws = wb[name]
+            grid = _Grid(path.name, name, budget)
+            spans: list[tuple[int, int, int, int]] = []
+            if hasattr(ws, "_get_source"):  # a chartsheet has no cells
+                try:
+                    with ws._get_source() as src:
+                        parser = WorkSheetParser(
+                            src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                            date_formats=wb._date_formats,
+                            timedelta_formats=wb._timedelta_formats)
+                        for _, cells in parser.parse():
+                            for c in cells:
+                                value = c["value"]
+                                if value is not None:
+                                    grid.put(c["row"] - 1, c["column"] - 1, value)
+                        merged = parser.merged_cells
+                    for rng in getattr(merged, "mergeCell", None) or []:
+                        c0, r0, c1, r1 = range_boundaries(rng.ref)
+                        spans.append((r0 - 1, c0 - 1, r1 - r0 + 1, c1 - c0 + 1))
+                except InputError:
+                    raise
+                except Exception as exc:  # a damaged sheet: bad numbers, references...
+                    raise UnknownFormatError(
+                        f"{path.name}: sheet {name!r} of the XLSX workbook is damaged ({exc}); "
+                        "open it in a spreadsheet program and save it again as .xlsx or CSV"
+                    ) from None
+            result = Sheet(name, grid.rows)
+            _fill_merges(result, spans)
+            out.append(result)
+    finally:
+        wb.close()
+    return Table("xlsx", out, names)
+
+
+# --- ODS ------------------------------------------------------------------------------------
+
+_TABLE_NS: Final = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE_NS: Final = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_TEXT_NS: Final = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_T_TABLE: Final = _TABLE_NS + "table"
+_T_ROW: Final = _TABLE_NS + "table-row"
+_T_CELL: Final = _TABLE_NS + "table-cell"
+_T_COVERED: Final = _TABLE_NS + "covered-table-cell"
+_PARAGRAPHS: Final = (_TEXT_NS + "p", _TEXT_NS + "h")
+
+
+def _ods_int(el: object, attr: str, file: str) -> int:
+    raw = el.get(_TABLE_NS + attr)  # type: ignore[attr-defined]
+    if raw is None:
+        return 1
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise UnknownFormatError(
+            f"{file}: is a damaged ODS workbook (table:{attr}={raw!r} is not a positive whole "
+            "number); open it in a spreadsheet program and save it again as .ods, .xlsx or CSV"
+        )
+    return value
+
+
+def _ods_text(cell: object) -> str:
+    """The text a spreadsheet shows in a cell: its paragraphs, one per line (no comments)."""
+    paras: list[str] = []
+    for p in cell:  # type: ignore[attr-defined]
+        if p.tag not in _PARAGRAPHS:
+            continue  # office:annotation (a comment) and the like
+        for el in p.iter():
+            if el.tag == _TEXT_NS + "s":
+                el.text = " " * _ods_int_text(el.get(_TEXT_NS + "c"))
+            elif el.tag == _TEXT_NS + "tab":
+                el.text = "\t"
+            elif el.tag == _TEXT_NS + "line-break":
+                el.text = "\n"
+        paras.append("".join(p.itertext()))
+    return "\n".join(paras)
+
+
+def _ods_int_text(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), settings.max_cell_chars))
+    except ValueError:
+        return 1
+
+
+def _ods_value(cell: object) -> Cell:
+    """The value of a cell: typed from ``office:value-type``; the shown text otherwise.
+
+    A number or date attribute that does not parse falls back to the text the cell shows,
+    which the register reader then judges like any other text.
+    """
+    get = cell.get  # type: ignore[attr-defined]
+    vtype = get(_OFFICE_NS + "value-type")
+    if vtype in ("float", "percentage", "currency"):
+        raw = get(_OFFICE_NS + "value") or ""
+        try:
+            num = float(raw)
+        except ValueError:
+            pass
+        else:
+            plain = num.is_integer() and "." not in raw and "e" not in raw.lower()
+            return int(num) if plain else num
+    elif vtype == "date":
+        raw = get(_OFFICE_NS + "date-value") or ""
+        try:
+            return dt.datetime.fromisoformat(raw) if "T" in raw else dt.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    elif vtype == "boolean":
+        raw = get(_OFFICE_NS + "boolean-value")
+        if raw in ("true", "false"):
+            return raw == "true"
+    text = _ods_text(cell)
+    return text if text else None
+
+
+def _ods(path: Path, sheet: str | int | None) -> Table:
+    """Stream an ODS workbook's ``content.xml``, expanding repeats only within the limits.
+
+    ``table:number-columns-repeated`` and ``table:number-rows-repeated`` are counted, not
+    expanded, while the cells they repeat are empty (sheets are padded that way to their
+    full size); a filled cell or row is expanded only after the limits on columns, rows
+    and cells have been checked, so an 893-byte file that repeats one cell 16,384 ×
+    1,000,000 times is refused at once.
+    """
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    check_zip(path)
+    grids: list[tuple[str, _Grid, list[tuple[int, int, int, int]]]] = []
+    budget = [settings.max_cells]
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("content.xml") as fh:
+            stack: list[object] = []
+            grid: _Grid | None = None
+            spans: list[tuple[int, int, int, int]] = []
+            row = 0  # 0-based index of the current row
+            col = 0
+            row_values: list[tuple[int, Cell, int]] = []  # (col, value, repeat)
+            in_cell = 0
+            for event, el in iterparse(fh, events=("start", "end")):
+                tag = el.tag
+                if event == "start":
+                    stack.append(el)
+                    if in_cell:
+                        in_cell += tag in (_T_CELL, _T_COVERED)
+                    elif tag == _T_TABLE:
+                        name = el.get(_TABLE_NS + "name") or f"Sheet{len(grids) + 1}"
+                        grid, spans, row = _Grid(path.name, name, budget), [], 0
+                        grids.append((name, grid, spans))
+                    elif tag == _T_ROW and grid is not None:
+                        col, row_values = 0, []
+                    elif tag in (_T_CELL, _T_COVERED) and grid is not None:
+                        in_cell = 1
+                    continue
+                stack.pop()
+                if in_cell:
+                    if tag in (_T_CELL, _T_COVERED):
+                        in_cell -= 1
+                    if in_cell or grid is None:
+                        continue
+                    crep = _ods_int(el, "number-columns-repeated", path.name)
+                    rs = _ods_int(el, "number-rows-spanned", path.name)
+                    cs = _ods_int(el, "number-columns-spanned", path.name)
+                    if rs > 1 or cs > 1:
+                        spans.append((row, col, rs, cs))
+                    value = _ods_value(el) if tag == _T_CELL else None
+                    if value is not None:
+                        grid.check(row, col + crep - 1, 0)
+                        row_values.append((col, value, crep))
+                    col += crep
+                    el.clear()
+                    if stack:
+                        stack[-1].remove(el)  # type: ignore[attr-defined]
+                elif tag == _T_ROW and grid is not None:
+                    rrep = _ods_int(el, "number-rows-repeated", path.name)
+                    if row_values:
+                        grid.check(row + rrep - 1, 0, 0)
+                        width = row_values[-1][0] + row_values[-1][2]
+                        grid.check(row, width - 1,
+                                   sum(n for _, _, n in row_values) * rrep)
+                        cells: list[Cell] = [None] * width
+                        for c, v, n in row_values:
+                            cells[c:c + n] = [v] * n
+                        while len(grid.rows) < row:
+                            grid.rows.append([])
+                        grid.rows.extend(list(cells) for _ in range(rrep))
+                    row += rrep
+                    el.clear()
+                    if stack:
+                        stack[-1].remove(el)  # type: ignore[attr-defined]
+                elif tag == _T_TABLE:
+                    grid = None
+                    el.clear()
+    except InputError:
+        raise
+    except (ParseError, KeyError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnknownFormatError(
+            f"{path.name}: is an ODS workbook that cannot be read ({exc}); open it in a "
+            "spreadsheet program and save it again as .ods, .xlsx or CSV"
+        ) from None
+    names = [name for name, _, _ in grids]
+    wanted = set(select_sheets(names, sheet, file=path.name))
+    out: list[Sheet] = []
+    for name, g, sp in grids:
+        if name in wanted:
+            result = Sheet(name, g.rows)
+            _fill_merges(result, sp)
+            out.append(result)
+    return Table("ods", out, names)
 
 
 # --- entry point ----------------------------------------------------------------------------
@@ -847,6 +1043,10 @@ def read_table(path: str | Path, *, sheet: str | int | None = None,
         raise InputError(f"{p}: no such file; check the path")
     if p.is_dir():
         raise InputError(f"{p}: is a folder; give the register file itself")
+    size = p.stat().st_size
+    if size > settings.max_table_bytes:
+        raise limit_error(p.name, "the file's size", f"{size:,} bytes", "max_table_bytes",
+                          "bytes")
     data = p.read_bytes()
     kind = sniff_kind(p, data)
     if kind == "xlsx":

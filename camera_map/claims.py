@@ -21,6 +21,61 @@ from .layers import Layer
 from .metrics import Metrics
 
 CLAIM_COLUMNS = ("municipality", "metric", "value", "tolerance", "claim", "source")
+CONTEXT_COLUMNS = ("figure", "counts", "as_of", "source kind", "statement", "statement_sr",
+                   "document")
+
+
+@dataclass(frozen=True)
+class ContextFact:
+    """A figure about the country that belongs to no unit (shown in the intro and summary).
+
+    "42 local governments, one supplier": a fact about many places the source does not
+    name, so it can be assigned to none of them.
+    """
+
+    figure: int | None
+    counts: str
+    as_of: str
+    source: str
+    statement: str
+    statement_sr: str
+    document: str
+
+    def text(self, lang: str = "en") -> str:
+        """The statement in ``lang`` (Serbian Cyrillic transliterated from Latin)."""
+        if lang == "en" or not self.statement_sr:
+            return self.statement
+        from .names import to_cyrillic
+
+        return to_cyrillic(self.statement_sr) if lang == "sr-Cyrl" else self.statement_sr
+
+
+def load_context(path: str | Path) -> list[ContextFact]:
+    """Read a national-context CSV (UTF-8; columns :data:`CONTEXT_COLUMNS`)."""
+    p = Path(path)
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in CONTEXT_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ColumnError(f"{p.name}: context file lacks column(s) {missing}; expected "
+                              f"{', '.join(CONTEXT_COLUMNS)}")
+        facts, log = [], ProblemLog()
+        for n, row in enumerate(reader, start=2):
+            figure = (row["figure"] or "").strip()
+            if figure and not figure.isdigit():
+                log.add("figure must be a whole number or empty", file=p.name, row=n,
+                        column="figure", value=figure)
+                continue
+            if not (row["statement"] or "").strip():
+                log.add("statement is empty", file=p.name, row=n, column="statement")
+                continue
+            facts.append(ContextFact(int(figure) if figure else None, row["counts"].strip(),
+                                     row["as_of"].strip(), row["source kind"].strip(),
+                                     row["statement"].strip(),
+                                     (row["statement_sr"] or "").strip(),
+                                     row["document"].strip()))
+    log.raise_if_any(f"{p.name}: the national context is not usable")
+    return facts
 
 
 @dataclass(frozen=True)
@@ -86,7 +141,8 @@ def check_claims(claims: list[Claim], metrics: Metrics, layer: Layer) -> list[Cl
         pop_text = "unknown population" if pd.isna(pop) else f"{int(pop):,} residents ({year})"
         cams = row["cameras"]
         cam_text = "no data" if pd.isna(cams) else f"{int(cams):,} cameras"
-        got = "no figure" if actual is None else f"{actual:,.1f}"
+        got = ("no figure" if actual is None
+               else f"{actual:,.0f}" if float(actual).is_integer() else f"{actual:,.1f}")
         verdict = "reproduced" if ok else "NOT reproduced"
         checks.append(ClaimCheck(c, match.name, actual, ok, (
             f"{match.name}: reported \"{c.claim}\" ({c.source}); the data give {c.metric} = "

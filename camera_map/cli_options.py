@@ -31,8 +31,13 @@ _path = click.Path(path_type=Path)
 CAMERAS = [
     click.option("--cameras", "cameras", multiple=True, type=_path, metavar="PATH",
                  help="Camera file or folder (FOI register CSV/XLSX/ODS, OSM "
-                 ".osm/.osm.bz2/.osm.pbf, Overpass JSON). Repeat for several. Default: the "
-                 "bundled evidence."),
+                 ".osm/.osm.bz2/.osm.pbf, Overpass JSON, or a point layer: GeoJSON, KML/KMZ, "
+                 "GeoPackage, Shapefile, FlatGeobuf, GeoParquet, GPX). Repeat for several. "
+                 "Default: the bundled evidence."),
+    click.option("--with-bundled-evidence", "bundled_evidence", is_flag=True, default=None,
+                 help="Also read the bundled evidence of the default layer (public reporting, "
+                 "with its claims and national context) beside your --cameras files; without "
+                 "--cameras it is always read."),
 ]
 
 LAYER = [
@@ -44,7 +49,7 @@ LAYER = [
     click.option("--name-field", default=None, help="Column of unit names in --boundaries."),
     click.option("--population", type=_path, default=None,
                  help="CSV of population keyed by the boundaries' id (columns: id, "
-                 "population)."),
+                 "population); with `town PLACE --online`, the number of residents."),
     click.option("--population-field", default=None,
                  help="Population column already in --boundaries."),
 ]
@@ -81,6 +86,11 @@ READ = [
                  "from one municipality)."),
     click.option("--document", default=None, help="Document (title, URL or reference) of "
                  "every register row that cites none."),
+    click.option("--repair/--no-repair", "repair", default=True, show_default=True,
+                 help="Put back decimal points a spreadsheet dropped from coordinates "
+                 "(461.993.881 → 46.1993881) when exactly one placement falls inside the "
+                 "boundaries; every repair is listed in problems.csv. --no-repair rejects "
+                 "such rows."),
 ]
 
 MERGE = [
@@ -129,6 +139,7 @@ class InputOptions:
     """
 
     cameras: tuple[Path, ...] = ()
+    bundled_evidence: bool | None = None
     layer: str | None = None
     boundaries: Path | None = None
     id_field: str | None = None
@@ -148,20 +159,40 @@ class InputOptions:
     mapping: Path | None = None
     default_municipality: str | None = None
     document: str | None = None
+    repair: bool = True
     claims: Path | None = None
     merge: bool = True
     merge_distance: str | None = None
     max_direction_difference: float = 45.0
     strict: bool = False
 
+    def population_count(self) -> int | None:
+        """``--population N``: a number of residents rather than a CSV (``town --online``)."""
+        text = str(self.population or "").replace("_", "").replace(",", "")
+        if self.population is None or not text.isdigit() or Path(self.population).exists():
+            return None
+        return int(text)
+
     def check(self) -> None:
         """Reject combinations of options that cannot go together (click's exit code 2)."""
-        if self.boundaries is None and (self.id_field or self.name_field or self.population
-                                        or self.population_field):
+        if self.population_count() is not None:
+            ctx = click.get_current_context(silent=True)
+            if not (self.online and ctx is not None and ctx.info_name == "town"):
+                raise click.UsageError("--population N (a number of residents) goes with "
+                                       "`town PLACE --online`; elsewhere --population is a "
+                                       "CSV that goes with --boundaries")
+            if self.boundaries is not None:
+                raise click.UsageError("with --boundaries, --population is a CSV keyed by "
+                                       "the boundaries' id, not a number")
+        elif self.boundaries is None and (self.id_field or self.name_field or self.population
+                                          or self.population_field):
             raise click.UsageError("--id-field, --name-field, --population and "
                                    "--population-field go with --boundaries")
         if self.boundaries is not None and self.layer:
             raise click.UsageError("use just one of --layer or --boundaries")
+        if self.bundled_evidence and self.boundaries is not None:
+            raise click.UsageError("--with-bundled-evidence goes with the bundled layer, not "
+                                   "with --boundaries")
         if self.population and self.population_field:
             raise click.UsageError("use just one of --population (a CSV) or "
                                    "--population-field")
@@ -180,7 +211,8 @@ class InputOptions:
         """Keywords for :func:`camera_map.foi.read_register`."""
         return {"sheet": self.sheet, "encoding": self.encoding, "delimiter": self.delimiter,
                 "crs": self.crs, "mapping": self.mapping,
-                "default_municipality": self.default_municipality, "document": self.document}
+                "default_municipality": self.default_municipality, "document": self.document,
+                "repair": self.repair}
 
     def analyse_options(self) -> dict[str, Any]:
         """Keywords for :func:`camera_map.pipeline.analyse` (and ``build``), cameras apart."""
@@ -194,6 +226,7 @@ class InputOptions:
             layer = self.load_layer()
         return {"layer": layer, "osm_area": self.osm_area, "osm_bbox": self.osm_bbox,
                 "overpass_url": self.overpass_url, "claims": self.claims,
+                "bundled_evidence": self.bundled_evidence or None,
                 "extract": self.extract, "online": self.online,
                 "nominatim_url": self.nominatim_url, "read_options": self.read_options(),
                 "merge": self.merge, "merge_distances": distances,
@@ -280,7 +313,8 @@ layer_options = _inputs(LAYER)
 osm_options = _inputs(OSM)
 #: --extract, --online, --nominatim-url.
 geocode_options = _inputs(GEOCODE)
-#: --sheet, --encoding, --delimiter, --crs, --mapping, --municipality, --document.
+#: --sheet, --encoding, --delimiter, --crs, --mapping, --municipality, --document,
+#: --repair/--no-repair.
 read_options = _inputs(READ)
 #: --claims, --merge/--no-merge, --merge-distance, --max-direction-difference, --strict.
 merge_options = _inputs(MERGE)
@@ -290,3 +324,58 @@ input_options = _inputs(CAMERAS + LAYER + OSM + GEOCODE + READ + MERGE)
 map_options = _group(MAP_TITLE + MAP, MapOptions, "map_opts")
 #: The look of a page with a map: --tiles, --lang, --metric, --scheme, -k, --self-contained.
 page_options = _group(MAP, MapOptions, "map_opts")
+
+
+def _seconds(*, positive: bool) -> Callable[[click.Context, click.Parameter, str | None], Any]:
+    """A click callback that checks a duration (see :func:`camera_map.settings.parse_seconds`)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from .settings import parse_seconds
+
+        try:
+            seconds = parse_seconds(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        if positive and not seconds:
+            raise click.BadParameter(f"{value!r}: give a time longer than 0, e.g. 30 or 2m")
+        return value
+
+    return check
+
+
+NETWORK = [
+    click.option("--timeout", default=None, metavar="SECONDS", callback=_seconds(positive=True),
+                 help="Seconds to wait for one try of a network request (default 180; "
+                 "environment CAMERA_MAP_TIMEOUT). A request gives up after "
+                 "CAMERA_MAP_DEADLINE (300 s) in all, its retries included."),
+    click.option("--max-age", default=None, metavar="AGE", callback=_seconds(positive=False),
+                 help="Oldest cached Overpass answer to use: 0 (ask again), 30m, 12h, 1d "
+                 "(default), 2w or none (any age); environment CAMERA_MAP_MAX_AGE."),
+]
+
+
+def network_options(command: F) -> F:
+    """--timeout and --max-age: set ``settings.timeout`` and ``settings.overpass_max_age``
+    for the command's run (and put them back after it, for callers in the same process)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from . import settings
+
+        timeout, max_age = kwargs.pop("timeout"), kwargs.pop("max_age")
+        saved = settings.timeout, settings.overpass_max_age
+        try:
+            if timeout is not None:
+                settings.timeout = settings.parse_seconds(timeout) or settings.timeout
+            if max_age is not None:
+                settings.overpass_max_age = settings.parse_seconds(max_age)
+            return command(*args, **kwargs)
+        finally:
+            settings.timeout, settings.overpass_max_age = saved
+
+    result: Any = wrapper
+    for option in reversed(NETWORK):
+        result = option(result)
+    return result

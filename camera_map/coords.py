@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final, Literal
 
 import pyproj
@@ -182,13 +184,58 @@ def parse_degrees(value: object, *, axis: Axis) -> tuple[float, Axis | None]:
 _PAIR_SPLIT = re.compile(r"(?<=[nsewNSEW])\s*[,;/]?\s*(?=\S)")
 
 
-def parse_pair(value: object) -> tuple[float, float]:
-    """Parse ``"44.81, 20.46"`` / ``"44,81; 20,46"`` / ``"44°48'N 20°27'E"`` → ``(lat, lon)``.
+_NUM: Final = r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
+_WKT_POINT = re.compile(
+    rf"^(?:SRID=\d+;)?\s*POINT\s*(?:ZM|Z|M)?\s*\(\s*(?P<x>{_NUM})[\s,]+(?P<y>{_NUM})"
+    rf"(?:\s+{_NUM}){{0,2}}\s*\)$", re.IGNORECASE)
+_GEO_URI = re.compile(rf"^geo:(?P<lat>{_NUM}),\s*(?P<lon>{_NUM})(?:,{_NUM})?(?:[;?].*)?$",
+                      re.IGNORECASE)
+#: Coordinates in map links: Google (``@lat,lon,17z``, ``!3dlat!4dlon``, ``q=lat,lon``,
+#: ``ll=``, ``query=``, ``destination=``), OpenStreetMap (``#map=17/lat/lon``,
+#: ``mlat=..&mlon=..``), and any ``lat=..&lon=..``.
+_LINK_PATTERNS: Final = (
+    re.compile(rf"!3d(?P<lat>{_NUM})!4d(?P<lon>{_NUM})"),
+    re.compile(rf"[?&](?:q|ll|query|destination|center|sll|daddr)=(?:loc:)?"
+               rf"(?P<lat>{_NUM})(?:,|%2C)\s*(?:\+)?(?P<lon>{_NUM})", re.IGNORECASE),
+    re.compile(rf"@(?P<lat>{_NUM}),(?P<lon>{_NUM})"),
+    re.compile(rf"[?&]m?lat=(?P<lat>{_NUM})&m?lon=(?P<lon>{_NUM})", re.IGNORECASE),
+    re.compile(rf"#map=\d+(?:\.\d+)?/(?P<lat>{_NUM})/(?P<lon>{_NUM})"),
+)
 
+
+def parse_special_pair(text: str) -> tuple[float, float] | None:
+    """``(lat, lon)`` from WKT ``POINT (lon lat)``, a ``geo:`` URI or a map link; else None.
+
+    WKT gives x (longitude) first; the other notations give latitude first.
+    """
+    t = text.strip()
+    m = _WKT_POINT.match(t)
+    if m:
+        return float(m["y"]), float(m["x"])
+    m = _GEO_URI.match(t)
+    if m:
+        return float(m["lat"]), float(m["lon"])
+    if re.match(r"^(?:https?://|www\.)", t, re.IGNORECASE):
+        for pattern in _LINK_PATTERNS:
+            m = pattern.search(t)
+            if m:
+                return float(m["lat"]), float(m["lon"])
+    return None
+
+
+def parse_pair(value: object) -> tuple[float, float]:
+    """Parse one cell holding both coordinates → ``(lat, lon)``.
+
+    Understood: ``"44.81, 20.46"``, ``"(41.92499, -87.6779)"``, ``"44,81; 20,46"``,
+    ``"44°48'N 20°27'E"``, WKT ``"POINT (20.46 44.81)"`` (longitude first, as WKT is),
+    ``"geo:44.81,20.46"`` and map links with coordinates (OpenStreetMap, Google Maps).
     Without hemisphere letters the order is latitude, longitude (as maps apps copy it).
     Raises :class:`ValueError`.
     """
     raw = str(value).strip()
+    special = parse_special_pair(raw)
+    if special is not None:
+        return special
     text = raw.translate(_DMS_CHARS)
     hemis = re.findall(r"[NSEWnsew](?![a-zA-Z])", text)
     if len(hemis) == 2:
@@ -205,7 +252,7 @@ def parse_pair(value: object) -> tuple[float, float]:
         return parse_number(nums[0]), parse_number(nums[1])
     raise ValueError(
         f"coordinates {raw!r} are not a latitude, longitude pair: write them like "
-        "44.123, 20.456 (latitude first) or 44°07'23\"N 20°27'15\"E"
+        "44.123, 20.456 (latitude first), 44°07'23\"N 20°27'15\"E or POINT (20.456 44.123)"
     )
 
 
@@ -289,3 +336,114 @@ def likely_crs(x: float, y: float) -> list[str]:
                 hits.append(f"{code} ({label})")
                 break
     return hits or [f"{k} ({v})" for k, v in LIKELY_CRS.items()]
+
+
+# --- CRSs for the boundaries, and damaged coordinates -----------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def crs_candidates(bounds: tuple[float, float, float, float]) -> tuple[tuple[str, str, float], ...]:
+    """Projected CRSs whose area of use overlaps ``bounds`` (W, S, E, N degrees).
+
+    From pyproj's EPSG database, deprecated ones left out. Returns
+    ``(code, name, area of use in square degrees)`` tuples, the most local first.
+    """
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_crs_info
+    from pyproj.enums import PJType
+
+    w, s, e, n = bounds
+    infos = query_crs_info(auth_name="EPSG", pj_types=[PJType.PROJECTED_CRS],
+                           area_of_interest=AreaOfInterest(w, s, e, n), contains=False)
+    out = []
+    for info in infos:
+        if info.deprecated or info.area_of_use is None:
+            continue
+        a = info.area_of_use
+        size = max(a.east - a.west, 0.0) * max(a.north - a.south, 0.0)
+        out.append((f"EPSG:{info.code}", info.name, size))
+    return tuple(sorted(out, key=lambda t: (t[2], t[0])))
+
+
+@dataclass(frozen=True)
+class CrsTrial:
+    """How one CRS places a sample of projected points."""
+
+    code: str
+    name: str
+    inside: int  # points it places inside the boundaries
+    tried: int
+    swapped: bool  # x and y had to be read the other way round
+
+    def __str__(self) -> str:
+        order = ", reading x as the northing" if self.swapped else ""
+        return f"{self.code} ({self.name}) places {self.inside} of {self.tried}{order}"
+
+
+def crs_trials(points: Sequence[tuple[float, float]],
+               bounds: tuple[float, float, float, float],
+               inside: Callable[[float, float], bool], *, limit: int = 50) -> list[CrsTrial]:
+    """Try every CRS of :func:`crs_candidates` on up to ``limit`` projected ``(x, y)`` points.
+
+    ``inside(lon, lat)`` tells whether a point lies inside the boundaries. Returns the CRSs
+    that place at least one point inside, best first (most points, then most local).
+    """
+    sample = list(points)[:limit]
+    trials: list[CrsTrial] = []
+    for code, name, _size in crs_candidates(bounds):
+        try:
+            tr = pyproj.Transformer.from_crs(code, "EPSG:4326", always_xy=True)
+        except (pyproj.exceptions.ProjError, CRSError):
+            continue
+        best: CrsTrial | None = None
+        for swapped in (False, True):
+            n = 0
+            for x, y in sample:
+                a, b = (y, x) if swapped else (x, y)
+                lon, lat = tr.transform(a, b, errcheck=False)
+                if math.isfinite(lon) and math.isfinite(lat) and inside(lon, lat):
+                    n += 1
+            if n and (best is None or n > best.inside):
+                best = CrsTrial(code, name, n, len(sample), swapped)
+        if best is not None:
+            trials.append(best)
+    trials.sort(key=lambda t: -t.inside)  # stable: keeps the most local first on ties
+    return trials
+
+
+_DAMAGED = re.compile(r"^[+-]?\d{1,3}(?:[.,'\s\u00a0]\d{3})+$|^[+-]?\d{4,}$")
+
+
+def damaged_digits(value: object) -> tuple[int, str] | None:
+    """The sign and digits of a coordinate whose decimal point was lost, or None.
+
+    A spreadsheet that reads ``46.1993881`` in a locale with ``.`` as the thousands
+    separator writes ``461.993.881`` (the decimal point gone, trailing zeros dropped);
+    so does a column of digits without any separator (``461993881``).
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        text = str(int(value))
+    elif isinstance(value, str):
+        text = value.strip().replace("−", "-")
+    else:
+        return None
+    if not _DAMAGED.match(text):
+        return None
+    sign = -1 if text.startswith("-") else 1
+    digits = re.sub(r"\D", "", text)
+    return (sign, digits) if len(digits) >= 4 else None
+
+
+def decimal_placements(sign: int, digits: str, *, axis: Axis) -> list[float]:
+    """Every value the digits can stand for with a decimal point put back (1-3 whole digits)."""
+    top = 90.0 if axis == "lat" else 180.0
+    out = []
+    for whole in (1, 2, 3):
+        if whole >= len(digits) or (whole > 1 and digits[0] == "0"):
+            continue
+        v = float(f"{digits[:whole]}.{digits[whole:]}")
+        if v <= top:
+            out.append(sign * v)
+    return out

@@ -7,8 +7,11 @@ name the file and, where they apply, the sheet, row, column and value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+_REF = re.compile(r"^(?P<file>.+?)#(?:(?P<sheet>.*)!)?row (?P<row>\d+)$")
 
 
 class CameraMapError(Exception):
@@ -25,6 +28,10 @@ class Problem:
         What is wrong and how to fix it.
     file, sheet, row, column, value
         Where it is; ``row`` is the 1-based row number a spreadsheet program shows.
+    code
+        What kind of fact it reports (``"outside"``: a point outside every unit,
+        ``"elsewhere"``: a point in another unit than its row names, ``"unknown-unit"``), so
+        that a later stage does not report a fact an earlier one did.
     """
 
     message: str
@@ -33,6 +40,26 @@ class Problem:
     row: int | None = None
     column: str | None = None
     value: object = None
+    code: str | None = None
+
+    @classmethod
+    def at_ref(cls, message: str, ref: object, **fields: object) -> Problem:
+        """A problem located by a camera-table ``source_ref`` (``file#sheet!row 17``).
+
+        The reference is split into file, sheet and row, so that every problem of one row
+        has the same location whichever stage found it; other references (``node/123``)
+        stay whole.
+        """
+        text = "" if ref is None else str(ref)
+        m = _REF.match(text)
+        if m is None:
+            return cls(message, file=text or None, **fields)  # type: ignore[arg-type]
+        return cls(message, file=m["file"], sheet=m["sheet"], row=int(m["row"]),
+                   **fields)  # type: ignore[arg-type]
+
+    def key(self) -> tuple[object, ...]:
+        """The fact and place a problem is about, to report each fact once."""
+        return (self.code, self.file, self.sheet, self.row)
 
     def location(self) -> str:
         """Return ``file#sheet!row N, column C`` with whatever parts are known."""
@@ -103,8 +130,20 @@ class UnknownPlaceError(InputError, LookupError):
     """A municipality or place name matches nothing; the message lists close matches."""
 
 
+class StrictError(InputError):
+    """``--strict`` is set and input rows were rejected (the CLI exits with code 4)."""
+
+
 class NetworkError(CameraMapError, OSError):
     """A remote service (Overpass, Nominatim) failed after every retry."""
+
+
+class OutputError(CameraMapError, OSError):
+    """The output folder cannot be written (not a folder, no permission, disk full)."""
+
+
+class OutputBusyError(OutputError):
+    """Another camera-map process is writing into the same output folder."""
 
 
 @dataclass

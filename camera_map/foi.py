@@ -35,8 +35,8 @@ import math
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -59,7 +59,16 @@ from ._tabular import (
 from .errors import InputError, Problem
 from .layers import UnitNames
 from .names import fold
-from .table import COLUMNS, STATUS_VALUES, cameras_from_records, validate_cameras
+from .table import (
+    COLUMNS,
+    COUNTS_VALUES,
+    PREMISES,
+    PUBLIC_SPACE,
+    SOURCE_KINDS,
+    STATUS_VALUES,
+    cameras_from_records,
+    validate_cameras,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +76,10 @@ KEPT: Final = "kept in tags"
 #: Targets that are read from a register but are not camera-table columns.
 INPUT_TARGETS: Final = (
     "latitude", "longitude", "x", "y", "coordinates", "street", "house_number", "settlement",
-    "ordinal",
+    "ordinal", "ref",
 )  # fmt: skip
 _NOT_MAPPABLE: Final = frozenset(
-    {"camera_id", "source", "source_ref", "tags", "geocoder", "geocode_precision"}
+    {"camera_id", "source_ref", "tags", "geocoder", "geocode_precision"}
 )
 #: Every target a header can be mapped to (plus "tags" to keep a column as it is).
 TARGETS: Final = tuple(c for c in COLUMNS if c not in _NOT_MAPPABLE) + INPUT_TARGETS
@@ -78,6 +87,9 @@ _JOINED: Final = {"document": "; ", "note": "; ", "description": "; ", "address"
                   "name": "; "}
 _LAST_WINS: Final = frozenset({"municipality", "settlement"})  # "Grad | Opština": the finer one
 _HEADER_SCAN: Final = 30
+#: First words of the guide sheet of camera-map's register template
+#: (:mod:`camera_map.request.template`): a sheet that explains the columns, passed over.
+GUIDE_MARK: Final = "camera-map"
 _TOTAL_WORDS: Final = ("ukupno", "ukupan", "svega", "sveukupno", "total", "zbir", "suma", "sum")
 _TRAILING_NOISE: Final = frozenset(
     {"a", "u", "rsd", "din", "dinara", "eur", "evra", "sa", "bez", "pdv", "wgs84", "wgs", "84",
@@ -215,6 +227,7 @@ class SheetInfo:
     rows_read: int = 0
     blank_rows: int = 0
     skipped: str | None = None  # why the sheet was not read
+    inferred: list[str] = field(default_factory=list)  # columns read by their values
 
 
 @dataclass
@@ -257,6 +270,15 @@ class RegisterResult:
     sheet_info: list[SheetInfo]
     kinds: dict[str, int]  # accepted rows by kind: "point", "address", "count"
     count_cameras: int  # cameras stated by the rows of kind "count"
+    #: Accepted rows that name no municipality and have no point: only geocoding an
+    #: address can make them count anywhere.
+    unplaced_rows: int = 0
+    #: Municipality the register's title row or file name names (used for rows naming none).
+    municipality_from: str | None = None
+    #: Every row read, as ``(sheet, row, {header: value as read})``, in the file's order:
+    #: what a command that writes the register back (``geocode``) starts from.
+    originals: list[tuple[str | None, int, dict[str, Any]]] = field(default_factory=list,
+                                                                    repr=False)
 
     @property
     def accepted(self) -> int:
@@ -280,6 +302,11 @@ _FR_FALSE: Final = frozenset({
     "ne", "no", "n", "false", "0", "nema", "bez", "bez prepoznavanja lica", "nije",
     "ne podrzava", "iskljuceno", "none", "ne postoji", "nema fr", "nije omoguceno",
 })  # fmt: skip
+#: "capable", "capable; software reported off": the equipment can recognise faces.
+_FR_CAPABLE: Final = ("capable", "sposob", "moze", "podrzava", "yes ", "da ")
+_FR_OFF: Final = ("off", "iskljucen", "nije ukljucen", "not switched on", "not in use",
+                  "not used", "ne koristi", "nije aktiv", "inactive", "disabled")
+_FR_ON: Final = ("switched on", "in use", "ukljucen", "koristi se", "active", "enabled")
 _UNKNOWN_WORDS: Final = frozenset({"", "nepoznato", "unknown", "n a", "na", "nije poznato",
                                    "nema podataka", "bez podataka"})
 _STATUS_WORDS: Final[dict[str, tuple[str, ...]]] = {
@@ -292,8 +319,28 @@ _STATUS_WORDS: Final[dict[str, tuple[str, ...]]] = {
                 "proposed", "future"),
     "removed": ("uklonj", "demontir", "skinut", "removed", "dismantled", "decommission",
                 "van upotreb"),
+    "testing": ("testir", "u testu", "probni rad", "u probnom", "testing", "in test", "trial"),
     "unknown": ("nepoznat", "unknown"),
 }
+#: Words for "cameras exist, their number was not reported" in a count cell.
+_COUNT_UNKNOWN: Final = frozenset({"nepoznato", "nepoznat", "unknown", "not reported",
+                                   "nije objavljeno", "nije navedeno", "not stated", "nn"})
+_SOURCE_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "foi": ("foi", "freedom of information", "zahtev za pristup", "pristup informacijama",
+            "odgovor na zahtev", "slobodan pristup"),
+    "tender": ("tender", "nabavk", "procurement", "javna nabavka", "ugovor", "contract"),
+    "report": ("report", "press", "news", "media", "ngo", "izvestaj", "vest", "novine",
+               "medij", "clanak", "article"),
+    "osm": ("osm", "openstreetmap"),
+    "survey": ("survey", "popis", "terensk", "obilazak", "field"),
+}
+_COUNTS_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "cameras": ("camera", "kamer", "komad"),
+    "locations": ("location", "lokacij", "mest", "site", "pozicij"),
+}
+_SCOPE_PUBLIC: Final = ("public", "javn", "ulic", "street", "outdoor")
+_SCOPE_PREMISES: Final = ("premises", "objekat", "objekt", "prostorij", "zgrad", "skol",
+                          "vrtic", "building", "indoor", "unutr")
 _MONTHS: Final = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "maj": 5, "may": 5, "jun": 6,
                   "jul": 7, "avg": 8, "aug": 8, "sep": 9, "okt": 10, "oct": 10, "nov": 11,
                   "dec": 12}
@@ -316,7 +363,7 @@ def parse_facial_recognition(value: Cell) -> bool | None:
     if raw in ("✗", "✘", "☐"):
         return False
     key = fold(raw, drop_unit_words=False)
-    if key in _FR_TRUE:
+    if key in _FR_TRUE or key.startswith(_FR_CAPABLE):
         return True
     if key in _FR_FALSE:
         return False
@@ -326,6 +373,21 @@ def parse_facial_recognition(value: Cell) -> bool | None:
         f"facial recognition {raw!r} is not understood: write da/ne (yes/no); "
         "it is recorded as unknown"
     )
+
+
+def parse_facial_recognition_software(value: Cell) -> str | None:
+    """Return ``off`` or ``on`` when a face-recognition cell says whether the software runs.
+
+    "capable; software reported off" → ``off``; a plain "yes" says nothing about it (None).
+    """
+    if is_blank(value) or not isinstance(value, str):
+        return None
+    key = f" {fold(value, drop_unit_words=False)} "
+    if any(f" {w}" in key for w in _FR_OFF):
+        return "off"
+    if any(f" {w}" in key for w in _FR_ON):
+        return "on"
+    return None
 
 
 def parse_status(value: Cell) -> str | None:
@@ -350,6 +412,46 @@ def parse_status(value: Cell) -> str | None:
         f"status {raw!r} is not understood: write instalirano (installed), ugovoreno "
         "(contracted), planirano (planned) or uklonjeno (removed); it is recorded as unknown"
     )
+
+
+def _vocabulary(value: Cell, words: Mapping[str, tuple[str, ...]], what: str,
+                allowed: Sequence[str]) -> str | None:
+    if is_blank(value):
+        return None
+    raw = str(value).strip()
+    key = fold(raw, drop_unit_words=False)
+    if key in allowed:
+        return key
+    for target, stems in words.items():
+        if any(key.startswith(st) or f" {st}" in f" {key}" for st in stems):
+            return target
+    raise ValueError(f"{what} {raw!r} is not understood: write one of {', '.join(allowed)}")
+
+
+def parse_source_kind(value: Cell) -> str | None:
+    """Return foi/tender/report/osm/survey from a "kind of source" cell ("news" → report)."""
+    return _vocabulary(value, _SOURCE_WORDS, "kind of source", SOURCE_KINDS)
+
+
+def parse_counts(value: Cell) -> str | None:
+    """Return ``cameras`` or ``locations`` (a lower bound on cameras) from a cell."""
+    return _vocabulary(value, _COUNTS_WORDS, "what the number counts", COUNTS_VALUES)
+
+
+def parse_scope(value: Cell) -> str | None:
+    """Return ``public space`` or ``premises`` (keeping a detail: ``premises (schools)``)."""
+    if is_blank(value):
+        return None
+    raw = " ".join(str(value).split())
+    key = fold(raw, drop_unit_words=False)
+    if key.startswith(PREMISES):
+        return PREMISES + raw[len(PREMISES):] if raw.lower().startswith(PREMISES) else PREMISES
+    if any(key.startswith(st) or f" {st}" in f" {key}" for st in _SCOPE_PREMISES):
+        return f"{PREMISES} ({raw})"
+    if any(key.startswith(st) or f" {st}" in f" {key}" for st in _SCOPE_PUBLIC):
+        return PUBLIC_SPACE
+    raise ValueError(f"scope {raw!r} is not understood: write {PUBLIC_SPACE!r} or "
+                     f"{PREMISES!r} (e.g. 'premises (schools)')")
 
 
 def parse_date(value: Cell) -> str | None:
@@ -494,6 +596,8 @@ class _Options:
     default_municipality: str | None
     document: str | None
     user: dict[str, str]
+    repair: bool = True
+    row_shift: int = 0  # -1 for point layers: feature 1 is "row 1" under the header row
 
 
 def _col_letter(i: int) -> str:
@@ -599,11 +703,19 @@ class _Rows:
         self.needs_geocoding = 0
         self.kinds: Counter[str] = Counter()
         self.count_cameras = 0
+        self.unplaced_rows = 0
+        self.sheet_municipality: str | None = None
+        self.municipality_from: str | None = None
+        # rows rejected for projected coordinates without --crs: (rejected index, x, y)
+        self.projected: list[tuple[int, float, float]] = []
+        # per accepted record: what the within-register repeat check needs
+        self.meta: list[dict[str, Any]] = []
+        self.originals: list[tuple[str | None, int, dict[str, Any]]] = []
 
     def warn(self, message: str, sheet: str | None, row: int | None,
-             column: str | None = None, value: object = None) -> None:
+             column: str | None = None, value: object = None, code: str | None = None) -> None:
         self.problems.append(Problem(message, file=self.opts.file, sheet=sheet, row=row,
-                                     column=column, value=_jsonable(value)))
+                                     column=column, value=_jsonable(value), code=code))
 
     def reject(self, sheet: str | None, row: int, reason: str,
                original: dict[str, Any]) -> None:
@@ -613,9 +725,13 @@ class _Rows:
         self.rejected.append(rec)
 
 
-def _located(values: dict[str, Cell], opts: _Options) -> tuple[tuple[float, float] | None,
-                                                                list[str], list[str]]:
-    """Find the row's point. Returns ``((lon, lat) or None, errors, warnings)``."""
+def _located(values: dict[str, Cell], opts: _Options, municipality: str | None = None,
+             projected_out: list[tuple[float, float]] | None = None,
+             ) -> tuple[tuple[float, float] | None, list[str], list[str]]:
+    """Find the row's point. Returns ``((lon, lat) or None, errors, warnings)``.
+
+    ``projected_out`` receives the (x, y) of projected coordinates given without a CRS.
+    """
     errors: list[str] = []
     warns: list[str] = []
     lat_v, lon_v = values.get("latitude"), values.get("longitude")
@@ -639,6 +755,9 @@ def _located(values: dict[str, Cell], opts: _Options) -> tuple[tuple[float, floa
             errors.append(str(exc))
         if errors:
             return None, errors, warns
+        repaired = _repair(lat_v, lon_v, lat, lon, municipality, opts, errors, warns)
+        if repaired is not None or errors:
+            return repaired, errors, warns
         if not coords.looks_like_degrees(lat, lon):
             projected = (lon, lat)
         else:
@@ -685,10 +804,9 @@ def _located(values: dict[str, Cell], opts: _Options) -> tuple[tuple[float, floa
     assert projected is not None
     px, py = projected
     if opts.crs is None:
-        likely = "; ".join(coords.likely_crs(px, py))
-        return None, [f"coordinates {_num(px)}, {_num(py)} are projected (metres), not "
-                      "degrees, and no CRS was given: pass --crs (crs= in Python) with the "
-                      f"register's coordinate system, likely {likely}"], warns
+        if projected_out is not None:
+            projected_out.append((px, py))
+        return None, [_projected_reason(px, py)], warns
     lon, lat, swapped = coords.projected_to_wgs84(px, py, opts.crs)
     if not coords.in_area_of_use(opts.crs, lon, lat):
         likely = "; ".join(coords.likely_crs(px, py))
@@ -699,6 +817,81 @@ def _located(values: dict[str, Cell], opts: _Options) -> tuple[tuple[float, floa
         warns.append(f"x and y were swapped (in Gauss-Krüger notation X is the northing): "
                      f"read easting {_num(py)}, northing {_num(px)}")
     return (lon, lat), errors, warns
+
+
+def _projected_reason(px: float, py: float) -> str:
+    return (f"coordinates {_num(px)}, {_num(py)} are projected (metres), not degrees, and no "
+            "CRS was given: pass --crs (crs= in Python) with the register's coordinate system")
+
+
+def _repair(lat_v: Cell, lon_v: Cell, lat: float, lon: float, municipality: str | None,
+            opts: _Options, errors: list[str], warns: list[str]) -> tuple[float, float] | None:
+    """Put back a decimal point a spreadsheet dropped (``461.993.881`` → 46.1993881).
+
+    Only when exactly one placement of the decimal point in each damaged value puts the
+    point inside the boundaries (and inside the row's municipality when it names one).
+    Returns ``(lon, lat)`` repaired, or None (nothing to repair, or no single placement;
+    an ambiguity or ``repair=False`` adds an error).
+    """
+    units = opts.units
+    if units is None or opts.crs is not None:
+        return None
+    options: dict[str, list[float]] = {}
+    damaged: list[str] = []
+    for axis, raw, value in (("lat", lat_v, lat), ("lon", lon_v, lon)):
+        digits = coords.damaged_digits(raw)
+        if abs(value) <= (90 if axis == "lat" else 180):
+            options[axis] = [value]
+        elif digits is not None:
+            options[axis] = coords.decimal_placements(*digits, axis=axis)  # type: ignore[arg-type]
+            damaged.append(f"{'latitude' if axis == 'lat' else 'longitude'} {str(raw).strip()!r}")
+        else:
+            return None
+    if not damaged:
+        return None
+    stated = units.lookup(municipality) if municipality else None
+    fits = []
+    for la in options["lat"]:
+        for lo in options["lon"]:
+            inside = units.containing(lo, la)
+            if inside and (stated is None or inside & stated):
+                fits.append((lo, la))
+    where = f"municipality {municipality!r}" if stated else "the boundaries"
+    if len(fits) > 1:
+        shown = "; ".join(f"{_deg(la)}, {_deg(lo)}" for lo, la in fits)
+        errors.append(f"{' and '.join(damaged)} lost the decimal point (a spreadsheet's "
+                      f"thousands separators) and {len(fits)} placements of it fall inside "
+                      f"{where} ({shown}, lat, lon): write the coordinates as decimal degrees")
+        return None
+    if not fits:
+        return None
+    lo, la = fits[0]
+    if not opts.repair:
+        errors.append(f"{' and '.join(damaged)} lost the decimal point (a spreadsheet's "
+                      f"thousands separators); the only placement inside {where} is {_deg(la)}, "
+                      f"{_deg(lo)} (lat, lon), but repairs are off (--no-repair): write the "
+                      "coordinates as decimal degrees")
+        return None
+    warns.append(f"repaired {' and '.join(damaged)} to {_deg(la)}, {_deg(lo)} (lat, lon): "
+                 "the decimal point was lost (a spreadsheet's thousands separators) and this is "
+                 f"the only placement of it inside {where}; pass --no-repair to refuse such rows")
+    return lo, la
+
+
+def _deg(v: float) -> str:
+    return f"{v:.8f}".rstrip("0").rstrip(".")
+
+
+class _Coded(str):
+    """A warning text that says which kind of fact it reports (see Problem.code)."""
+
+    code: str | None = None
+
+
+def _coded(code: str, text: str) -> str:
+    w = _Coded(text)
+    w.code = code
+    return w
 
 
 def _num(v: float) -> str:
@@ -722,23 +915,78 @@ def _check_place(point: tuple[float, float], municipality: str | None, opts: _Op
                          f"with latitude and longitude swapped it is in {where}: swapped")
             return (lat, lon), swapped
         if swapped:
-            warns.append(f"point {lat:.6f}, {lon:.6f} (lat, lon) is outside every unit; "
-                         f"swapped it would be in {units.label(swapped)}, not in the stated "
-                         f"municipality {municipality!r}: left as given, check the coordinates")
+            warns.append(_coded(
+                "outside", f"point {lat:.6f}, {lon:.6f} (lat, lon) is outside every unit; "
+                f"swapped it would be in {units.label(swapped)}, not in the stated "
+                f"municipality {municipality!r}: left as given, check the coordinates"))
         else:
-            warns.append(f"point {lat:.6f}, {lon:.6f} (lat, lon) is outside every unit of the "
-                         "boundary layer: check the coordinates")
+            warns.append(_coded("outside", f"point {lat:.6f}, {lon:.6f} (lat, lon) is outside "
+                                "every unit of the boundary layer: check the coordinates"))
         return point, inside
     if stated is not None and not inside & stated:
-        warns.append(f"point {lat:.6f}, {lon:.6f} (lat, lon) is in {units.label(inside)}, not "
-                     f"in the stated municipality {municipality!r}: check the coordinates "
-                     "or the municipality")
+        warns.append(_coded("elsewhere", f"point {lat:.6f}, {lon:.6f} (lat, lon) is in "
+                            f"{units.label(inside)}, not in the stated municipality "
+                            f"{municipality!r}: check the coordinates or the municipality"))
     return point, inside
 
 
-def _read_sheet(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows) -> None:
+def _labelled_defaults(rows: Sequence[Sequence[Cell]], user: Mapping[str, str]
+                       ) -> dict[str, str]:
+    """Municipality and document given on labelled lines above the header.
+
+    A line "opština: Osečina" (one cell, or the label with its colon in one cell and the
+    value in the next) names the municipality, "dokument: …" the document, of every row
+    that names none: the register template writes them so. Lines without a colon after a
+    known header (an ordinary title) give nothing.
+    """
+    found: dict[str, str] = {}
+    for row in rows:
+        cells = [c for c in row if not is_blank(c)]
+        if not cells or not isinstance(cells[0], str) or ":" not in cells[0]:
+            continue
+        label, _, rest = cells[0].partition(":")
+        value = rest.strip() or (_text(cells[1]) if len(cells) > 1 else None)
+        target = match_header(label, user)
+        if value and target in ("municipality", "document"):
+            found.setdefault(target, value)
+    return found
+
+
+_USEFUL: Final = frozenset({"municipality", "address", "street", "latitude", "longitude", "x",
+                            "y", "coordinates", "count"})
+
+
+def _read_sheet(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows,
+                *, generic: bool = False) -> bool:
+    """Read the rows of one sheet below its header row ``h``.
+
+    ``generic``: the header row was taken for want of a better one (its names are not
+    known); the sheet is read only if the columns' values say what they hold. Returns
+    whether the sheet was read. Labelled lines above the header ("opština: Osečina",
+    :func:`_labelled_defaults`) apply to its rows before the options that apply to every
+    file.
+    """
+    opts = acc.opts
+    labelled = _labelled_defaults(sheet.rows[:h], opts.user)
+    if labelled:
+        acc.opts = replace(opts, default_municipality=labelled.get("municipality",
+                                                                   opts.default_municipality),
+                           document=labelled.get("document", opts.document))
+    try:
+        return _read_sheet_rows(sheet, table, info, h, acc, generic=generic)
+    finally:
+        acc.opts = opts
+
+
+def _read_sheet_rows(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows,
+                     *, generic: bool) -> bool:
     opts = acc.opts
     cols, n_head, notes = _build_columns(sheet, h, opts.user, table.kind)
+    first = h + n_head
+    info.inferred = infer_columns(sheet.rows[first:], cols, opts.units, user=opts.user)
+    if generic and not any(c.target in _USEFUL for c in cols):
+        info.inferred = []
+        return False
     info.header_row = h + 1
     info.header_rows = n_head
     info.title = [
@@ -755,20 +1003,254 @@ def _read_sheet(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows)
         if c.target:
             by_target.setdefault(c.target, []).append(c)
     has_count_col = "count" in by_target
-    first = h + n_head
+    acc.sheet_municipality = None
+    if opts.default_municipality is None and opts.units is not None:
+        named = _unit_named_in(opts.units, info.title, opts.file)
+        if named is not None and _rows_lack(sheet.rows[first:], by_target.get("municipality")):
+            unit, said_in = named
+            acc.sheet_municipality = unit
+            acc.municipality_from = unit
+            info.inferred.append(f"municipality {unit!r} for rows that name none, from {said_in}")
+            acc.warn(f"rows that name no municipality are taken to be in {unit} (from "
+                     f"{said_in}); pass --municipality to say otherwise", sname, None)
     for r in range(first, len(sheet.rows)):
         cells = list(sheet.rows[r]) + [None] * (len(cols) - len(sheet.rows[r]))
-        rownum = r + 1
+        rownum = r + 1 + opts.row_shift
         filled = [c for c in cols if not is_blank(cells[c.index])]
         if not filled or all(c.target == "ordinal" for c in filled):
             info.blank_rows += 1
             continue
         info.rows_read += 1
         original = {c.header: cells[c.index] for c in cols}
+        acc.originals.append((sname, rownum, original))
         _read_row(cells, cols, by_target, has_count_col, sheet, r, rownum, original, acc)
     if info.rows_read == 0:
         acc.warn(f"the {'sheet' if sname else 'file'} has a header row (row {h + 1}) but no "
                  "data rows: 0 rows read", sname, None)
+    return True
+
+
+def _rows_lack(rows: list[list[Cell]], mcols: list[_Col] | None) -> bool:
+    """Whether no data row names a municipality in ``mcols``."""
+    if not mcols:
+        return True
+    return all(is_blank(row[c.index]) for row in rows for c in mcols if c.index < len(row))
+
+
+_TITLE_NOISE: Final = re.compile(r"[_\-.]+")
+
+
+def _unit_named_in(units: _Units, titles: list[str], file: str) -> tuple[str, str] | None:
+    """The one unit that the title rows (or else the file name) name, and where it was said.
+
+    Word sequences are tried longest first ("Bačka Palanka" before "Palanka"); a title
+    naming two units names none.
+    """
+    stem = Path(file).stem
+    for text, said_in in ([(t, f"the title row {t!r}") for t in titles]
+                          + [(_TITLE_NOISE.sub(" ", stem), f"the file name {file!r}")]):
+        words = text.split()
+        found: set[int] = set()
+        for size in range(min(4, len(words)), 0, -1):
+            for i in range(len(words) - size + 1):
+                gram = " ".join(words[i:i + size])
+                if not fold(gram) or fold(gram).isdigit():
+                    continue
+                hit = units.lookup(gram)
+                if hit and len(hit) == 1:
+                    found |= hit
+            if found:
+                break
+        if len(found) == 1:
+            return units.names[next(iter(found))], said_in
+    return None
+
+
+# --- columns read by their values -----------------------------------------------------------
+
+_SAMPLE: Final = 2000
+_SAMPLE_POINTS: Final = 500
+_LOCATION: Final = frozenset({"latitude", "longitude", "x", "y", "coordinates"})
+_SURVEILLANCE_WORDS: Final = frozenset({"public", "outdoor", "indoor", "private", "outside",
+                                        "inside"})
+_ZONE_WORDS: Final = frozenset({"town", "parking", "traffic", "shop", "building", "area",
+                                "street", "bank", "school", "entrance"})
+_COUNT_HINTS: Final = ("camer", "kamer", "cctv", "count", "broj", "number", "qty", "quantity",
+                       "reported", "total", "ukupno", "anzahl", "nombre", "kolicina")
+
+
+def _share(values: list[Cell], test: Callable[[Cell], bool]) -> tuple[int, int]:
+    filled = [v for v in values if not is_blank(v)]
+    return sum(1 for v in filled if test(v)), len(filled)
+
+
+def _is_degree_pair(v: Cell) -> bool:
+    try:
+        lat, lon = coords.parse_pair(v)
+    except ValueError:
+        return False
+    return abs(lat) <= 90 and abs(lon) <= 180
+
+
+def _degrees_or_damaged(v: Cell, axis: coords.Axis) -> list[float]:
+    """Values a cell may stand for as a latitude/longitude (several if damaged)."""
+    try:
+        value, _ = coords.parse_degrees(v, axis=axis)
+    except ValueError:
+        value = math.inf
+    if abs(value) <= (90 if axis == "lat" else 180):
+        return [value]
+    digits = coords.damaged_digits(v)
+    return coords.decimal_placements(*digits, axis=axis) if digits is not None else []
+
+
+def _col_label(cols: list[_Col]) -> str:
+    nums = [c.index + 1 for c in cols]
+    names = ", ".join(repr(c.header) for c in cols)
+    return f"columns {nums[0]}–{nums[-1]} ({names})" if len(cols) > 1 else f"column {names}"
+
+
+def infer_columns(rows: list[list[Cell]], cols: list[Any], units: _Units | None, *,
+                  user: Mapping[str, str] | None = None) -> list[str]:
+    """Give columns whose header says nothing a target from their values; say what was done.
+
+    Changes the ``target`` of the columns in ``cols`` in place and returns one sentence per
+    inference, e.g. "columns 4–5 ('column 4', 'column 5'): latitude/longitude by their
+    values, 137 of 137 rows inside the boundaries". A header the user mapped is never
+    second-guessed. Looks for, in this order: an address column holding OSM-style values
+    (``public``, ``outdoor``), one column holding both coordinates, two columns of
+    degrees, a column of the boundaries' unit names and a column of camera counts.
+    """
+    user = user or {}
+    sample = rows[:_SAMPLE]
+
+    def values(c: _Col) -> list[Cell]:
+        return [r[c.index] if c.index < len(r) else None for r in sample]
+
+    def few(c: _Col) -> list[Cell]:  # point-in-polygon tests are dearer: fewer rows
+        return values(c)[:_SAMPLE_POINTS]
+
+    def free(c: _Col) -> bool:
+        return c.target is None and header_key(c.header) not in user
+
+    used = {c.target for c in cols if c.target}
+    said: list[str] = []
+    for c in cols:
+        if c.target != "address" or header_key(c.header) in user:
+            continue
+        words = [fold(v, drop_unit_words=False) for v in values(c) if not is_blank(v)]
+        if not words:
+            continue
+        surv = sum(1 for w in words if w in _SURVEILLANCE_WORDS)
+        zone = sum(1 for w in words if w in _ZONE_WORDS)
+        if surv + zone >= 0.8 * len(words):
+            target = "surveillance" if surv >= zone else "zone"
+            c.target = target if target not in used else None
+            used.discard("address")
+            used.add(target)
+            kinds = ", ".join(sorted(set(words))[:4])
+            said.append(f"{c.header!r}: OSM-style values ({kinds}), not addresses: read as "
+                        f"{c.target or KEPT}")
+    if not used & _LOCATION:
+        for c in cols:
+            if not (free(c) or c.target in ("address", "name", "description", "note")):
+                continue
+            ok, n = _share(values(c), _is_degree_pair)
+            if n and ok >= 0.8 * n:
+                if c.target:
+                    used.discard(c.target)
+                c.target = "coordinates"
+                used.add("coordinates")
+                said.append(f"column {c.header!r}: latitude and longitude in one cell by its "
+                            f"values, {ok} of {n} rows")
+                break
+    if not used & _LOCATION:
+        found = _degree_columns(cols, few, units, free)
+        if found is not None:
+            lat_c, lon_c, ok, n = found
+            lat_c.target, lon_c.target = "latitude", "longitude"
+            used |= {"latitude", "longitude"}
+            pair = sorted((lat_c, lon_c), key=lambda c: c.index)
+            order = "/".join("latitude" if c is lat_c else "longitude" for c in pair)
+            where = "inside the boundaries" if units is not None else "plausible degrees"
+            said.append(f"{_col_label(pair)}: {order} by their values, {ok} of {n} rows {where}")
+    if "municipality" not in used and units is not None:
+        for c in cols:
+            if not free(c):
+                continue
+            names = {str(v).strip() for v in values(c) if isinstance(v, str) and v.strip()}
+            if not names or all(fold(v).isdigit() or not fold(v) for v in names):
+                continue
+            hits = sum(1 for v in names if units.lookup(v))
+            if hits >= 0.8 * len(names):
+                c.target = "municipality"
+                used.add("municipality")
+                said.append(f"{c.header!r}: unit names, {hits} of {len(names)} match")
+                break
+    if "count" not in used and "municipality" in used and not used & _LOCATION:
+        counts = []
+        for c in cols:
+            if not free(c):
+                continue
+            ok, n = _share(values(c), _is_count)
+            if n and ok == n:
+                counts.append(c)
+        hinted = [c for c in counts if any(h in header_key(c.header).replace(" ", "")
+                                           for h in _COUNT_HINTS)]
+        pick = hinted[0] if len(hinted) == 1 else counts[0] if len(counts) == 1 else None
+        if pick is not None:
+            pick.target = "count"
+            said.append(f"{pick.header!r}: count (whole numbers"
+                        + (", and its name says so)" if pick in hinted else ")"))
+    return said
+
+
+def _is_count(v: Cell) -> bool:
+    try:
+        _count(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _degree_columns(cols: list[_Col], values: Callable[[_Col], list[Cell]],
+                    units: _Units | None, free: Callable[[_Col], bool],
+                    ) -> tuple[_Col, _Col, int, int] | None:
+    """The two free columns that hold latitude and longitude, by where their values fall."""
+    numeric = []
+    for c in cols:
+        if not free(c):
+            continue
+        vals = values(c)
+        ok, n = _share(vals, lambda v: bool(_degrees_or_damaged(v, "lon")))
+        whole, _ = _share(vals, lambda v: bool(re.fullmatch(r"\s*[+-]?\d{1,3}\s*", str(v))))
+        if n and ok >= 0.8 * n and whole < 0.5 * n:  # small whole numbers are not degrees
+            numeric.append(c)
+    best: tuple[int, int, _Col, _Col, int] | None = None
+    for i, a in enumerate(numeric):
+        for b in numeric[i + 1:]:
+            for lat_c, lon_c in ((a, b), (b, a)):
+                ok = n = 0
+                for la_v, lo_v in zip(values(lat_c), values(lon_c), strict=True):
+                    if is_blank(la_v) or is_blank(lo_v):
+                        continue
+                    n += 1
+                    las = _degrees_or_damaged(la_v, "lat")
+                    los = _degrees_or_damaged(lo_v, "lon")
+                    if units is not None:
+                        if any(units.containing(lo, la) for la in las for lo in los):
+                            ok += 1
+                    elif las and los:
+                        ok += 1
+                adjacent = 1 if abs(a.index - b.index) == 1 else 0
+                # ties: adjacent columns, then latitude first (as people write them)
+                key = (ok, adjacent, lat_c, lon_c, n)
+                if ok and ok >= 0.5 * n and (best is None or key[:2] > best[:2]):
+                    best = key
+    if best is None:
+        return None
+    ok, _, lat_c, lon_c, n = best
+    return lat_c, lon_c, ok, n
 
 
 def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Col]],
@@ -816,10 +1298,13 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
 
     tags: dict[str, Any] = {}
     for c in cols:
-        if (c.target is None or c.target == "ordinal") and not is_blank(cells[c.index]):
+        if c.target in (None, "ordinal", "ref") and not is_blank(cells[c.index]):
             tags[c.header] = _jsonable(cells[c.index])
 
-    point, errors, warns = _located(values, opts)
+    municipality = (_text(values.get("municipality")) or opts.default_municipality
+                    or acc.sheet_municipality)
+    projected: list[tuple[float, float]] = []
+    point, errors, warns = _located(values, opts, municipality, projected)
     if point is None and not errors:
         lead = next((v for v in (values.get("municipality"), values.get("address"),
                                  values.get("name"), *(cells[c.index] for c in cols))
@@ -829,15 +1314,20 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
                           "camera and would count the rows above twice")
 
     count: int | None = None
-    if not is_blank(values.get("count")):
+    count_unknown = False
+    if (not is_blank(values.get("count")) and isinstance(values["count"], str)
+            and fold(values["count"], drop_unit_words=False) in _COUNT_UNKNOWN):
+        count_unknown = True  # cameras exist; a source names them without a number
+    elif not is_blank(values.get("count")):
         try:
             count = _count(values["count"])
         except ValueError as exc:
             errors.append(str(exc))
     if errors:
+        if projected:
+            acc.projected.append((len(acc.rejected), *projected[0]))
         return reject("; ".join(errors))
 
-    municipality = _text(values.get("municipality")) or opts.default_municipality
     street = _text(values.get("street"))
     number = _text(values.get("house_number"))
     settlement = _text(values.get("settlement"))
@@ -862,8 +1352,8 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
     if units is not None and municipality and units.lookup(municipality) is None:
         close = units.close_names(municipality)
         hint = f" (closest: {', '.join(close)})" if close else ""
-        warns.append(f"municipality {municipality!r} is not a unit of the boundary layer{hint}: "
-                     "check the spelling")
+        warns.append(_coded("unknown-unit", f"municipality {municipality!r} is not a unit of "
+                            f"the boundary layer{hint}: check the spelling"))
 
     if count == 0 and (point is not None or address):
         return reject("the number of cameras is 0 on a row with a location: a reported zero "
@@ -888,6 +1378,9 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
         kind = "address"
         rec["count"] = count or 1
         acc.needs_geocoding += 1
+    elif municipality and count_unknown:
+        kind = "count"  # evidence of cameras without a number: not zero, not "no data"
+        rec["count"] = pd.NA
     elif municipality and (count is not None or not has_count_col):
         kind = "count"  # a reported 0 is evidence of no cameras, not "no data"
         rec["count"] = 1 if count is None else count
@@ -899,13 +1392,21 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
         return reject("no location: give latitude and longitude (or x/y with --crs), an "
                       "address, or a municipality with a number of cameras")
 
-    for target, parser in (("facial_recognition", parse_facial_recognition),
-                           ("status", parse_status), ("installed", parse_date)):
-        v = values.get(target)
+    parsers: tuple[tuple[str, Callable[[Cell], Any]], ...] = (
+        ("facial_recognition", parse_facial_recognition), ("status", parse_status),
+        ("installed", parse_date), ("as_of", parse_date), ("counts", parse_counts),
+        ("scope", parse_scope), ("source", parse_source_kind),
+        ("facial_recognition_software", parse_facial_recognition_software))
+    for target, parser in parsers:
+        v = values.get("facial_recognition" if target.endswith("_software") else target)
+        if target == "source" and is_blank(v):
+            continue  # a register is an FOI reply unless it says otherwise
         try:
             rec[target] = parser(v)
         except ValueError as exc:
             rec[target] = "unknown" if target == "status" else None
+            if target == "source":
+                rec[target] = "foi"
             col = by_target[target][0].header
             tags[col] = _jsonable(v)
             acc.warn(str(exc), sname, rownum, col, v)
@@ -941,11 +1442,35 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
         rec["note"] = "; ".join([*([rec["note"]] if rec.get("note") else []), *notes])
     rec["tags"] = tags or None
     for w in warns:
-        acc.warn(w, sname, rownum)
+        acc.warn(w, sname, rownum, code=getattr(w, "code", None))
     acc.kinds[kind] += 1
-    if kind == "count":
+    if kind == "count" and not count_unknown:
         acc.count_cameras += int(rec["count"])
+    if kind != "point" and not rec.get("municipality"):
+        acc.unplaced_rows += 1
     acc.records.append(rec)
+    acc.meta.append({"kind": kind, "sheet": sname, "row": rownum, "original": original,
+                     "ref": _text(values.get("ref")), "digits": _digits(values)})
+
+
+def _digits(values: dict[str, Cell]) -> int:
+    """How many decimals the row's coordinates were given with (precision, for repeats)."""
+    n = 0
+    for target in ("latitude", "longitude", "x", "y", "coordinates"):
+        v = values.get(target)
+        if isinstance(v, float):
+            text = repr(v)
+        elif isinstance(v, str):
+            text = v
+        else:
+            continue
+        n += sum(len(m) for m in re.findall(r"[.,](\d+)", text))
+    return n
+
+
+def _is_guide(rows: Sequence[Sequence[Cell]]) -> bool:
+    first = next((c for row in rows for c in row if not is_blank(c)), None)
+    return isinstance(first, str) and first.startswith(GUIDE_MARK + ":")
 
 
 def _no_header_error(file: str, sheets: list[Sheet]) -> InputError:
@@ -991,6 +1516,7 @@ def read_register(
     units: gpd.GeoDataFrame | None = None,
     default_municipality: str | None = None,
     document: str | None = None,
+    repair: bool = True,
 ) -> RegisterResult:
     """Read an FOI register (CSV/TSV, XLSX or ODS) into the camera table, row by row.
 
@@ -1016,6 +1542,10 @@ def read_register(
         Municipality of rows that name none (a register of one municipality).
     document
         Document title/URL/reference for rows without a document of their own.
+    repair
+        Put back decimal points a spreadsheet dropped (``461.993.881`` → 46.1993881)
+        when exactly one placement lands inside the ``units`` (and the row's
+        municipality); every repair is reported. False rejects such rows instead.
 
     Returns
     -------
@@ -1032,9 +1562,36 @@ def read_register(
         coords.crs_from_user(crs)  # fail early, before reading rows
     table = read_table(p, sheet=sheet, encoding=encoding, delimiter=delimiter,
                        header_score=lambda row: len(_row_targets(row, user) - {"ordinal"}))
+    return register_from_table(table, p.name, sheet=sheet, crs=crs, mapping=user,
+                               units=units, default_municipality=default_municipality,
+                               document=document, repair=repair)
+
+
+def register_from_table(
+    table: Table,
+    file: str,
+    *,
+    sheet: str | int | None = None,
+    crs: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    default_municipality: str | None = None,
+    document: str | None = None,
+    repair: bool = True,
+    row_shift: int = 0,
+) -> RegisterResult:
+    """Read the rows of a :class:`~camera_map._tabular.Table` as :func:`read_register` does.
+
+    Used for registers and for point layers turned into a table
+    (:mod:`camera_map.points`); ``mapping`` is folded header → target
+    (:func:`load_mapping`).
+    """
+    p = Path(file)
+    user = dict(mapping or {})
     opts = _Options(
         file=p.name, crs=crs, units=_Units(units) if units is not None else None,
         default_municipality=default_municipality, document=document, user=user,
+        repair=repair, row_shift=row_shift,
     )
     if not any(any(not is_blank(c) for c in row) for s in table.sheets for row in s.rows):
         raise InputError(
@@ -1043,32 +1600,45 @@ def read_register(
         )
     acc = _Rows(opts)
     infos: list[SheetInfo] = []
-    readable: list[tuple[Sheet, int]] = []
+    readable: list[tuple[Sheet, int, bool]] = []
     for s in table.sheets:
         info = SheetInfo(s.name, None)
         infos.append(info)
         h = _find_header(s.rows, opts.user)
+        if _is_guide(s.rows):
+            info.skipped = "the guide of camera-map's register template"
+            continue
+        generic = h is None
+        if h is None:
+            h = _generic_header(s.rows)
         if h is None:
             filled = sum(1 for row in s.rows if any(not is_blank(c) for c in row))
             info.skipped = ("empty" if not filled else
                             f"no recognisable header row ({filled} filled rows not read)")
         else:
-            readable.append((s, h))
-    if not readable:
+            readable.append((s, h, generic))
+    read_any = False
+    for s, h, generic in readable:
+        info = next(i for i in infos if i.name == s.name)
+        if _read_sheet(s, table, info, h, acc, generic=generic):
+            read_any = True
+        else:
+            filled = sum(1 for row in s.rows if any(not is_blank(c) for c in row))
+            info.skipped = f"no recognisable header row ({filled} filled rows not read)"
+    if not read_any:
         raise _no_header_error(p.name, table.sheets)
     if sheet is not None and table.kind != "csv" and infos[0].skipped:
         raise _no_header_error(p.name, table.sheets)
     for info in infos:
-        if info.skipped:
+        if info.skipped and not info.skipped.startswith("the guide"):
             acc.warn(f"sheet {info.name!r} not read: {info.skipped}", None, None)
     for message in table.problems:
         acc.warn(message, None, None)
     for s in table.sheets:
         for r, message in sorted(s.row_problems.items()):
-            acc.warn(message, s.name, r + 1)
-    for s, h in readable:
-        info = next(i for i in infos if i.name == s.name)
-        _read_sheet(s, table, info, h, acc)
+            acc.warn(message, s.name, r + 1 + opts.row_shift)
+    _suggest_crs(acc)
+    _drop_repeats(acc)
     cameras = validate_cameras(cameras_from_records(acc.records), where=p.name)
     originals: list[str] = []
     for rec in acc.rejected:
@@ -1090,8 +1660,118 @@ def read_register(
         problems=acc.problems, encoding=table.encoding, delimiter=table.delimiter,
         sheets=[i.name for i in infos if i.header_row is not None and i.name is not None],
         sheet_info=infos, kinds={k: acc.kinds.get(k, 0) for k in ("point", "address", "count")},
-        count_cameras=acc.count_cameras,
+        count_cameras=acc.count_cameras, unplaced_rows=acc.unplaced_rows,
+        municipality_from=acc.municipality_from, originals=acc.originals,
     )
+
+
+def _generic_header(rows: list[list[Cell]]) -> int | None:
+    """The first filled row when it looks like a header of names nobody knows.
+
+    Two or more text cells that are not numbers, with a row below it; whether the
+    sheet is then read depends on what its columns' values turn out to be.
+    """
+    for i, row in enumerate(rows[:_HEADER_SCAN]):
+        filled = [c for c in row if not is_blank(c)]
+        if not filled:
+            continue
+        texts = [c for c in filled if isinstance(c, str) and not _is_number_text(c)]
+        if len(texts) >= 2 and len(texts) == len(filled) and i + 1 < len(rows):
+            return i
+        return None
+    return None
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        coords.parse_number(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _suggest_crs(acc: _Rows) -> None:
+    """Name the CRS that places the projected rows, trying those the boundaries suggest."""
+    if not acc.projected:
+        return
+    units = acc.opts.units
+    points = [(x, y) for _, x, y in acc.projected]
+    sep = "; "
+    if units is None:
+        sep, hint = ", ", "likely " + "; ".join(coords.likely_crs(*points[0]))
+    else:
+        w, s, e, n = (float(v) for v in units.gdf.total_bounds)
+        trials = coords.crs_trials(points, (w, s, e, n),
+                                   lambda lon, lat: bool(units.containing(lon, lat)))
+        count = len(coords.crs_candidates((w, s, e, n)))
+        if trials:
+            top = [t for t in trials if t.inside == trials[0].inside][:3]
+            hint = (f"of the {count} CRSs whose area of use covers the boundaries, "
+                    f"{'; '.join(f'{t} points inside the boundaries' for t in top)}: "
+                    f"try --crs {top[0].code}")
+        else:
+            hint = (f"none of the {count} CRSs whose area of use covers the boundaries places "
+                    "these points inside them: check the coordinates")
+    for i, _x, _y in acc.projected:
+        acc.rejected[i]["reason"] = f"{acc.rejected[i]['reason']}{sep}{hint}"
+    acc.warn(f"{len(acc.projected)} row(s) have projected coordinates and no --crs: {hint}",
+             None, None)
+
+
+def _drop_repeats(acc: _Rows) -> None:
+    """Keep one row per camera listed twice in the register; reject the others, saying why.
+
+    Repeats: rows with the same ``ref`` (the register's camera id), or located rows with
+    the same coordinates and every other value equal (two vintages appended). The row
+    kept is the most precise (a point before an address; more decimals), then the most
+    recent (installation date), then the later row.
+    """
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, (rec, meta) in enumerate(zip(acc.records, acc.meta, strict=True)):
+        if meta["ref"]:
+            groups.setdefault(("ref", meta["ref"]), []).append(i)
+        elif meta["kind"] == "point":
+            geom = rec["geometry"]
+            same = tuple(sorted((k, str(v)) for k, v in rec.items()
+                                if k not in ("geometry", "source_ref", "tags", "note")))
+            groups.setdefault(("at", round(geom.x, 7), round(geom.y, 7), same), []).append(i)
+    drop: dict[int, tuple[int, str]] = {}
+    for key, members in groups.items():
+        if len(members) < 2:
+            continue
+
+        def rank(i: int) -> tuple[Any, ...]:
+            m, rec = acc.meta[i], acc.records[i]
+            return (m["kind"] == "point", m["digits"], str(rec.get("installed") or ""), i)
+
+        keep = max(members, key=rank)
+        why = "same id " + repr(key[1]) if key[0] == "ref" else "same coordinates and values"
+        for i in members:
+            if i != keep:
+                drop[i] = (keep, why)
+    if not drop:
+        return
+    records: list[dict[str, Any]] = []
+    metas: list[dict[str, Any]] = []
+    for i, (rec, m) in enumerate(zip(acc.records, acc.meta, strict=True)):
+        if i not in drop:
+            records.append(rec)
+            metas.append(m)
+            continue
+        keep, why = drop[i]
+        kept = acc.meta[keep]
+        where = f"row {kept['row']}" + (f" of sheet {kept['sheet']!r}"
+                                        if kept["sheet"] != m["sheet"] else "")
+        acc.reject(m["sheet"], m["row"], f"the same camera as {where} ({why}): {where} is "
+                   "kept (the most precise, then most recent, then later row)", m["original"])
+        acc.kinds[m["kind"]] -= 1
+        if m["kind"] == "count":
+            acc.count_cameras -= int(rec["count"])
+        if m["kind"] == "address":
+            acc.needs_geocoding -= 1
+        if m["kind"] != "point" and not rec.get("municipality"):
+            acc.unplaced_rows -= 1
+    acc.records, acc.meta = records, metas
 
 
 def write_rejected(results: RegisterResult | Iterable[RegisterResult],
@@ -1100,7 +1780,8 @@ def write_rejected(results: RegisterResult | Iterable[RegisterResult],
 
     Columns: ``file``, ``sheet``, ``row``, ``reason``, then every original column (the union
     over the registers, in order of first appearance). UTF-8 with a byte-order mark, so
-    that Excel shows Cyrillic correctly when a clerk opens it.
+    that Excel shows Cyrillic correctly when a clerk opens it; text that Excel would run as
+    a formula gets a leading ``'`` (:func:`camera_map.text.safe_cell`).
     """
     import csv
 
@@ -1110,12 +1791,15 @@ def write_rejected(results: RegisterResult | Iterable[RegisterResult],
     for f in frames:
         header.extend(c for c in f.columns if c not in header)
 
-    def write(fh: Any) -> None:
+    from .text import safe_cell
+
+    def write(fh: Any) -> None:  # text cells: no control characters, formulas neutralised
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
+        w.writerow([safe_cell(str(c)) for c in header])
         for f in frames:
             for rec in f.to_dict("records"):
-                w.writerow(["" if _missing(rec.get(c)) else rec.get(c) for c in header])
+                w.writerow(["" if _missing(rec.get(c)) else safe_cell(rec.get(c))
+                            for c in header])
 
     return write_with_atomic(path, write, encoding="utf-8-sig")
 
@@ -1142,10 +1826,16 @@ class CheckReport:
         """Return the report as plain text: reading, mapping, counts, problems, rejections."""
         r = self.result
         lines: list[str] = []
+        from .points import POINT_KINDS
+
         if r.kind == "csv":
             enc = ENCODING_LABELS.get(r.encoding or "", r.encoding)
             delim = DELIMITER_NAMES.get(r.delimiter or "", repr(r.delimiter))
             lines.append(f"{r.file}: CSV text, encoding {enc}, delimiter {delim}")
+        elif r.kind in POINT_KINDS:
+            lines.append(f"{r.file}: {POINT_KINDS[r.kind]} point layer, "
+                         f"{len(r.sheet_info)} layer(s); features are rows 1, 2, …, their "
+                         "properties the columns")
         else:
             lines.append(f"{r.file}: {r.kind.upper()} workbook, {len(r.sheet_info)} sheet(s)")
         for info in r.sheet_info:
@@ -1155,12 +1845,19 @@ class CheckReport:
                 continue
             head = (f"rows {info.header_row}-{info.header_row + 1}" if info.header_rows == 2
                     else f"row {info.header_row}")
-            lines.append(f"  {where}: header in {head}; {info.rows_read} rows read, "
-                         f"{info.blank_rows} blank")
+            if r.kind in POINT_KINDS:
+                where = f"layer {info.name!r}" if info.name is not None else "layer"
+                lines.append(f"  {where}: {info.rows_read} features read, {info.blank_rows} "
+                             "with neither a point nor a property")
+            else:
+                lines.append(f"  {where}: header in {head}; {info.rows_read} rows read, "
+                             f"{info.blank_rows} blank")
             for t in info.title:
                 lines.append(f"    title: {t}")
             for header, target in info.columns.items():
                 lines.append(f"    {header!r} → {target}")
+            for said in info.inferred:
+                lines.append(f"    by their values: {said}")
         k = r.kinds
         lines.append(
             f"Rows read: {r.rows_read} (accepted {r.accepted}, rejected {len(r.rejected)}); "
@@ -1171,6 +1868,12 @@ class CheckReport:
             f"(needs geocoding: {r.needs_geocoding}), {k['count']} count rows with "
             f"{r.count_cameras} cameras; {r.total_cameras} cameras in all"
         )
+        if r.unplaced_rows and not r.municipality_from:
+            lines.append(
+                f"{r.unplaced_rows} of {r.accepted} accepted rows name no municipality and "
+                "have no coordinates: they count nowhere unless geocoding places their "
+                "address; if the whole register is from one municipality, pass "
+                "--municipality NAME")
         if r.problems:
             lines.append(f"Problems ({len(r.problems)}):")
             lines.extend(f"  {p}" for p in r.problems)

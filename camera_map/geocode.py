@@ -6,7 +6,9 @@ The chain, tried in order for every distinct (address, municipality) of the tabl
    ``address``, ``intersection``, ``street`` or ``settlement``, geocoder ``"gazetteer"``;
 2. **Nominatim** when ``online`` (:mod:`camera_map._nominatim`): precision from the
    result's class/type, geocoder ``"nominatim"``; a result outside the municipality the row
-   names is not taken;
+   names, or with coordinates that are not a latitude and longitude, is not taken (the
+   latter is a problem). When Nominatim is offline or keeps failing, one warning says so
+   and the rest of the run goes on without it;
 3. the **municipal layer**: a representative point inside the unit the row names
    (``representative_point()``, always inside the polygon), precision ``municipality``,
    geocoder ``"layer"``. Such a point says *which municipality*, not where the camera is:
@@ -20,12 +22,10 @@ fix the register.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,10 +36,9 @@ import shapely
 
 from ._io import write_with_atomic
 from .addresses import AddressQuery, parse_address, place_key
-from .errors import ColumnError, InputError, UnknownFormatError
+from .errors import ColumnError, InputError, NetworkError, Problem
 from .gazetteer import Gazetteer, build_gazetteer
 from .layers import UnitNames
-from .names import fold
 from .table import is_located
 
 if TYPE_CHECKING:
@@ -66,11 +65,15 @@ class GeocodeResult:
         ``address``, ``municipality``, ``reason``.
     report
         Where :func:`geocode_file` wrote the unplaced rows, if it did.
+    problems
+        What went wrong on the way without stopping the run: Nominatim unavailable (then
+        the rows were placed by the next step), answers that were not used.
     """
 
     cameras: gpd.GeoDataFrame
     unplaced: pd.DataFrame
     report: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Return how many rows each precision has (``"unplaced"`` included)."""
@@ -143,6 +146,8 @@ class _Chain:
         self.gazetteer = gazetteer
         self.nominatim = nominatim
         self.scope = scope
+        self.problems: list[Problem] = []
+        self.nominatim_down: str | None = None
 
     def place(self, address: str, municipality: str | None) -> _Placed | str:
         query = parse_address(address, municipality)
@@ -176,10 +181,12 @@ class _Chain:
 
         # 2. Nominatim
         if self.nominatim is not None:
-            found = self._nominatim(query, unit_scope)
+            found = self._nominatim(query, unit_scope, address)
             if isinstance(found, _Placed):
                 return found
             reasons.append(f"nominatim: {found}")
+        elif self.nominatim_down is not None:
+            reasons.append(f"nominatim: unavailable ({self.nominatim_down})")
         else:
             reasons.append("nominatim: not asked (offline; use --online)")
 
@@ -199,14 +206,29 @@ class _Chain:
                            f"({names}, ...); name the one the camera is in")
         return "; ".join(dict.fromkeys(reasons))
 
-    def _nominatim(self, query: AddressQuery, unit_scope: frozenset[str] | None) -> _Placed | str:
+    def _nominatim(self, query: AddressQuery, unit_scope: frozenset[str] | None,
+                   address: str) -> _Placed | str:
         from ._nominatim import query_for
 
         assert self.nominatim is not None
         q = query_for(query)
         if q is None:
             return "nothing to ask"
-        ans = self.nominatim.search(q)
+        try:
+            ans = self.nominatim.search(q)
+        except InputError as exc:  # an answer with impossible coordinates
+            log.warning("%s (address %r)", exc, address)
+            self.problems.append(Problem(str(exc), value=address))
+            return str(exc)
+        except NetworkError as exc:
+            # one warning, then the rest of the run without Nominatim
+            self.nominatim = None
+            self.nominatim_down = "it failed earlier in this run"
+            message = (f"Nominatim is not available, so addresses are placed without it "
+                       f"(gazetteer, then municipality level): {exc}")
+            log.warning("%s", message)
+            self.problems.append(Problem(message))
+            return "unavailable"
         if ans is None:
             return f"no result for {q!r}"
         if unit_scope is not None and self.scope is not None \
@@ -257,10 +279,9 @@ def geocode_cameras(
     GeocodeResult
         The table with points, precisions and geocoders, and the rows left unplaced.
 
-    Raises
-    ------
-    camera_map.errors.NetworkError
-        Nominatim kept failing; answers received so far are cached for the next run.
+    Nominatim failing (offline, refused, or still failing at its deadline) does not stop the
+    run: one warning is logged and recorded in :attr:`GeocodeResult.problems`, and the rows
+    go on to the next step. Answers received so far are cached for the next run.
     """
     table = cameras.copy()
     for col in ("geocode_precision", "geocoder", "address", "municipality"):
@@ -347,52 +368,10 @@ def geocode_cameras(
     ]
     report = pd.DataFrame(rows, columns=list(UNPLACED_COLUMNS)).astype("string")
     log.info("geocoded %d rows; %d placed, %d unplaced", total, len(placed), len(unplaced))
-    return GeocodeResult(table, report)
+    return GeocodeResult(table, report, problems=chain.problems)
 
 
 # --------------------------------------------------------------------------- files
-
-_ADDRESS_HEADERS = ("address", "adresa", "lokacija", "location", "mesto", "lokacija kamere",
-                    "adresa lokacije", "mesto postavljanja", "ulica")
-_MUNICIPALITY_HEADERS = ("municipality", "opstina", "opština", "grad", "jls",
-                         "jedinica lokalne samouprave", "grad opstina")
-_LAT_HEADERS = ("latitude", "lat", "geografska sirina", "sirina", "y")
-_LON_HEADERS = ("longitude", "lon", "lng", "long", "geografska duzina", "duzina", "x")
-
-
-def _find_column(columns: Iterable[str], wanted: tuple[str, ...]) -> str | None:
-    by_key = {fold(c, drop_unit_words=False): c for c in columns}
-    for w in wanted:
-        hit = by_key.get(fold(w, drop_unit_words=False))
-        if hit is not None:
-            return hit
-    return None
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    data = path.read_bytes()
-    for enc in ("utf-8-sig", "cp1250", "cp1251"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1251 decodes every byte but 0x98
-        raise UnknownFormatError(f"{path} is not UTF-8, Windows-1250 or Windows-1251 text")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        sep = dialect.delimiter
-    except csv.Error:
-        sep = ","
-    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-
-
-def _coord(value: Any) -> float | None:
-    try:
-        return float(str(value).strip().replace(",", "."))
-    except ValueError:
-        return None
-
 
 def geocode_file(
     path: str | os.PathLike[str],
@@ -405,79 +384,111 @@ def geocode_file(
     address_column: str | None = None,
     municipality_column: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    **read_options: Any,
 ) -> GeocodeResult:
-    """Geocode a CSV register and write it back with coordinates and precision.
+    """Geocode a register's addresses and write it back with coordinates and precision.
 
-    The output is the input's columns plus ``latitude``, ``longitude`` (EPSG:4326 degrees),
-    ``geocode_precision`` and ``geocoder``; rows that could not be placed are listed, with
-    the reason, in ``<out stem>-unplaced.csv`` beside ``out``. Both files are written
+    The register is read as ``build`` reads it (:func:`camera_map.sources.read_source`: the
+    kind from the content, the encoding detected, any register or point layer). The output
+    has the register's own columns, as read, plus ``latitude``, ``longitude`` (EPSG:4326
+    degrees), ``geocode_precision`` and ``geocoder`` (and ``sheet`` first when several
+    sheets were read); rows that could not be placed or were not read are listed, with the
+    reason, in ``<out stem>-unplaced.csv`` beside ``out``. Both files are written
     atomically.
 
     Parameters
     ----------
     path
-        A CSV file (UTF-8, Windows-1250 or -1251; comma, semicolon or tab separated) with an
-        address column ("address", "adresa", "lokacija", ...) and optionally a municipality
-        column ("municipality", "opština", "grad") and ``latitude``/``longitude``; its
-        columns are written back unchanged. An ``.xlsx``/``.ods`` register is read with
-        :func:`camera_map.foi.read_register` instead and written as camera-table columns
-        (``source_ref``, ``municipality``, ``address``, ...); rows that reader rejects are
-        listed in the report as "not read".
+        A register (CSV/TSV, XLSX, ODS) or point layer with an address column
+        ("address", "adresa", "lokacija", ...) and optionally a municipality column.
     out
         The CSV to write.
     extract, online, nominatim_url, units, progress
         As for :func:`geocode_cameras`.
     address_column, municipality_column
         Column names when they are not among the recognised headers.
+    read_options
+        As for :func:`camera_map.foi.read_register` (``encoding``, ``sheet``, ``crs``, …).
     """
-    from .table import cameras_from_records
+    from .sources import read_source
 
     src = Path(path)
     if not src.exists():
         raise InputError(f"register {src} does not exist")
-    if src.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-        return _geocode_spreadsheet(src, Path(out), extract=extract, online=online,
-                                    nominatim_url=nominatim_url, units=units,
-                                    progress=progress)
-    frame = _read_csv(src)
-    cols = list(frame.columns)
-    a_col = address_column or _find_column(cols, _ADDRESS_HEADERS)
-    if a_col is None or a_col not in frame.columns:
-        raise ColumnError(f"{src}: no address column; found columns {cols}. Name it 'address' "
-                          "(or 'adresa', 'lokacija'), or pass address_column=")
-    m_col = municipality_column or _find_column(cols, _MUNICIPALITY_HEADERS)
-    if m_col is not None and m_col not in frame.columns:
-        raise ColumnError(f"{src}: no column {m_col!r}; found columns {cols}")
-    lat_col, lon_col = _find_column(cols, _LAT_HEADERS), _find_column(cols, _LON_HEADERS)
+    from .foi import header_key, load_mapping
 
-    records = []
-    for n, row in enumerate(frame.to_dict("records")):
-        rec: dict[str, Any] = {
-            "source": "foi", "source_ref": f"{src.name}#row {n + 2}",
-            "address": row[a_col] or None,
-            "municipality": (row[m_col] or None) if m_col else None,
-        }
-        if lat_col and lon_col:
-            la, lo = _coord(row[lat_col]), _coord(row[lon_col])
-            if la is not None and lo is not None and -90 <= la <= 90 and -180 <= lo <= 180:
-                rec["latitude"], rec["longitude"] = la, lo
-        records.append(rec)
-    result = geocode_cameras(cameras_from_records(records), extract=extract, online=online,
+    mapping = load_mapping(read_options.pop("mapping", None))
+    if address_column:
+        mapping[header_key(address_column)] = "address"
+    if municipality_column:
+        mapping[header_key(municipality_column)] = "municipality"
+    if src.is_dir():
+        raise InputError(f"{src}: geocode writes one register back; give a file, not a folder")
+    [source] = read_source(src, units=units, mapping=mapping or None, **read_options)
+    reg = source.details.get("register")
+    if reg is None:
+        raise InputError(f"{src.name}: geocode places the addresses of registers and point "
+                         "layers; OpenStreetMap data have coordinates already")
+    found = list(reg.columns)
+    if not {"address", "street"} & set(reg.columns.values()):
+        raise ColumnError(f"{src.name}: no address column; found columns {found}. Name it "
+                          "'address' (or 'adresa', 'lokacija'), or pass address_column= "
+                          "(a --mapping file on the command line)")
+    result = geocode_cameras(reg.cameras, extract=extract, online=online,
                              nominatim_url=nominatim_url, units=units, progress=progress)
     cams = result.cameras
     geoms = np.asarray(cams.geometry.values, dtype=object)
     lat, lon = shapely.get_y(geoms), shapely.get_x(geoms)  # NaN where there is no point
-    written = frame.copy()
-    written["latitude"] = [f"{v:.7f}" if not np.isnan(v) else "" for v in lat]
-    written["longitude"] = [f"{v:.7f}" if not np.isnan(v) else "" for v in lon]
-    written["geocode_precision"] = cams["geocode_precision"].fillna("").astype(str).to_numpy()
-    written["geocoder"] = cams["geocoder"].fillna("").astype(str).to_numpy()
+    placed = {ref: (la, lo, prec, how) for ref, la, lo, prec, how in zip(
+        cams["source_ref"], lat, lon, cams["geocode_precision"], cams["geocoder"],
+        strict=True)}
+    several = len({sheet for sheet, _, _ in reg.originals}) > 1
+    header: list[str] = ["sheet"] if several else []
+    for _, _, original in reg.originals:
+        header.extend(k for k in original if k not in header)
+    rows = []
+    for sheet, row, original in reg.originals:
+        ref = f"{reg.file}#{sheet}!row {row}" if sheet is not None else f"{reg.file}#row {row}"
+        rec: dict[str, Any] = {"sheet": sheet} if several else {}
+        rec.update({k: _cell_text(v) for k, v in original.items()})
+        la, lo, prec, how = placed.get(ref, (np.nan, np.nan, None, None))
+        rec["latitude"] = "" if np.isnan(la) else f"{la:.7f}"
+        rec["longitude"] = "" if np.isnan(lo) else f"{lo:.7f}"
+        rec["geocode_precision"] = "" if prec is None or pd.isna(prec) else str(prec)
+        rec["geocoder"] = "" if how is None or pd.isna(how) else str(how)
+        rows.append(rec)
+    extra = [c for c in ("latitude", "longitude", "geocode_precision", "geocoder")
+             if c not in header]
+    written = pd.DataFrame(rows, columns=[*header, *extra]).fillna("")
+    return _write_outputs(written, result, Path(out), reg.rejected)
 
-    return _write_outputs(written, result, Path(out))
+
+def _cell_text(value: Any) -> str:
+    """A cell as the text written back: numbers without a spurious ``.0``, dates in ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells and headers without control characters, formulas neutralised
+    (:func:`camera_map.text.safe_cell`); numbers as they are."""
+    from .text import safe_cell
+
+    out = frame.rename(columns=lambda c: safe_cell(str(c)))
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+            out[col] = out[col].map(safe_cell, na_action="ignore")
+    return out
 
 
 def _write_outputs(written: pd.DataFrame, result: GeocodeResult, target: Path,
                    rejected: pd.DataFrame | None = None) -> GeocodeResult:
+    written = _spreadsheet_safe(written)
     write_with_atomic(target, lambda fh: written.to_csv(fh, index=False, lineterminator="\n"))
     report_path = target.with_name(f"{target.stem}-unplaced.csv")
     report = result.unplaced.drop(columns=["camera_id"])
@@ -492,27 +503,8 @@ def _write_outputs(written: pd.DataFrame, result: GeocodeResult, target: Path,
             "reason": "not read: " + rejected["reason"].astype(str),
         })
         report = pd.concat([report, extra], ignore_index=True)
+    report = _spreadsheet_safe(report)
     write_with_atomic(report_path, lambda fh: report.to_csv(fh, index=False,
                                                             lineterminator="\n"))
     result.report = report_path
     return result
-
-
-def _geocode_spreadsheet(src: Path, out: Path, **options: Any) -> GeocodeResult:
-    """XLSX/ODS registers: read with the FOI reader, write the camera-table columns."""
-    from .foi import read_register
-
-    reg = read_register(src, units=options.get("units"))
-    result = geocode_cameras(reg.cameras, **options)
-    cams = result.cameras
-    geoms = np.asarray(cams.geometry.values, dtype=object)
-    lat, lon = shapely.get_y(geoms), shapely.get_x(geoms)
-    keep = [c for c in cams.columns if c not in ("geometry", "camera_id", "tags",
-                                                  "geocode_precision", "geocoder")
-            and cams[c].notna().any()]
-    written = pd.DataFrame({c: cams[c].astype("string").fillna("") for c in keep})
-    written["latitude"] = [f"{v:.7f}" if not np.isnan(v) else "" for v in lat]
-    written["longitude"] = [f"{v:.7f}" if not np.isnan(v) else "" for v in lon]
-    written["geocode_precision"] = cams["geocode_precision"].fillna("").astype(str).to_numpy()
-    written["geocoder"] = cams["geocoder"].fillna("").astype(str).to_numpy()
-    return _write_outputs(written, result, out, reg.rejected)

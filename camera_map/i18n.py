@@ -28,7 +28,7 @@ _EN: Final[dict[str, str]] = {
     "metric.short.cameras_per_km2": "per km²",
     "metric.short.cameras": "total cameras",
     "legend.no_data": "no data — no evidence found, not zero",
-    "legend.unknown": "figure unknown (e.g. population unknown)",
+    "legend.unknown": "cameras, figure unknown",
     "legend.group": "dashed outline: city-level figure, shown on every member",
     "legend.show": "Show",
     "box.fold": "fold",
@@ -140,6 +140,84 @@ _EN: Final[dict[str, str]] = {
     "town.back": "Back to the map",
     "town.attribution": "Attribution",
     "town.none": "none",
+    "fig.cameras": "{n} cameras",
+    "fig.camera": "{n} camera",
+    "fig.locations": "at least {n} cameras ({n} locations)",
+    "fig.unnumbered": "cameras named without a number (not zero)",
+    "fig.as_of": "as of {date}",
+    "fig.at_least": "at least {v}",
+    "print.located": "{n} located cameras",
+    "print.figures": "{n} figures",
+    "fig.range": "{low} – {high} ({n} figures; the estimate picks one, they are not added)",
+    "fig.rule": (
+        "How one figure is picked: public space only; the most advanced status (installed, "
+        "then testing, unknown, contracted, planned), then the newest, then the larger."
+    ),
+    "fig.located": "located cameras ({kind})",
+    "status.planned": "planned",
+    "status.contracted": "contracted",
+    "status.testing": "testing",
+    "status.installed": "installed",
+    "status.removed": "removed",
+    "status.unknown": "status unknown",
+    "kind.foi": "FOI reply",
+    "kind.tender": "tender",
+    "kind.report": "press/NGO report",
+    "kind.osm": "OpenStreetMap",
+    "kind.survey": "survey",
+    "scope.public": "public space",
+    "scope.premises": "on premises, not in the count: {what}",
+    "field.range": "Figures reported",
+    "field.figures": "Figures",
+    "field.status": "Status",
+    "field.date": "Date",
+    "field.figure": "Figure",
+    "field.kind": "Kind of source",
+    "field.scope": "Where",
+    "field.document": "Document",
+    "field.note": "Note",
+    "field.suppliers": "Suppliers",
+    "field.premises": "On premises",
+    "field.installed": "Installed",
+    "fr.capable": "capable of face recognition",
+    "fr.capable_n": "capable of face recognition ({n} of the cameras counted)",
+    "fr.software_off": "software reported off",
+    "fr.software_on": "software reported in use",
+    "context.title": "Across the country",
+    "town.city_heading": "{name} (city): surveillance cameras",
+    "town.evidence": "Figures and their documents",
+    "evidence.city": "the city's own figure",
+    "town.unknown.suppliers": (
+        "suppliers unknown: no source names one; how to find out: the contract on the Public "
+        "Procurement Portal, or an FOI request"
+    ),
+    "town.members": "City municipalities: {names}",
+    "town.unknown.installed": (
+        "how many cameras are installed: the figures are {statuses} — ask the city or "
+        "municipality (FOI request) how many are installed and in use"
+    ),
+    "town.unknown.count": (
+        "how many cameras: the sources name cameras without a number — ask for the number "
+        "and locations (FOI request)"
+    ),
+    "town.unknown.locations": (
+        "how many cameras stand at the locations counted: ask for the number per location "
+        "(FOI request)"
+    ),
+    "town.how.evidence": (
+        "how to find out: an FOI request to the municipality (Law on Free Access to "
+        "Information of Public Importance) asking for the number, locations, vendor, "
+        "supplier and contract of its video-surveillance cameras"
+    ),
+    "town.how.vendors": (
+        "how to find out: the tender documents and contract on the Public Procurement "
+        "Portal, or an FOI request"
+    ),
+    "town.how.fr": (
+        "how to find out: ask (FOI request) whether the system can recognise faces and "
+        "whether that software is switched on"
+    ),
+    "town.not_located": "{n} figure(s) have no positions: they count here but are not drawn",
 }
 
 _SR_LATN: Final[dict[str, str]] = {
@@ -150,7 +228,7 @@ _SR_LATN: Final[dict[str, str]] = {
     "metric.short.cameras_per_km2": "po km²",
     "metric.short.cameras": "ukupno kamera",
     "legend.no_data": "nema podataka — nisu nađeni dokazi, nije nula",
-    "legend.unknown": "vrednost nepoznata (npr. nepoznat broj stanovnika)",
+    "legend.unknown": "kamere, vrednost nepoznata",
     "legend.group": "isprekidana ivica: podatak za ceo grad, prikazan na svakoj opštini",
     "legend.show": "Prikaži",
     "box.fold": "skupi",
@@ -262,6 +340,83 @@ _SR_LATN: Final[dict[str, str]] = {
     "town.back": "Nazad na mapu",
     "town.attribution": "Izvori podataka",
     "town.none": "nema",
+    "fig.cameras": "{n} kamera",
+    "fig.camera": "{n} kamera",
+    "fig.locations": "najmanje {n} kamera ({n} lokacija)",
+    "fig.unnumbered": "kamere navedene bez broja (nije nula)",
+    "fig.as_of": "stanje {date}",
+    "fig.at_least": "najmanje {v}",
+    "print.located": "kamera sa položajem: {n}",
+    "print.figures": "podataka: {n}",
+    "fig.range": "{low} – {high} ({n} podataka; procena uzima jedan, ne sabiraju se)",
+    "fig.rule": (
+        "Kako se bira jedan podatak: samo javni prostor; najodmakliji status (instalirano, "
+        "pa testiranje, nepoznato, ugovoreno, planirano), pa najnoviji, pa veći."
+    ),
+    "fig.located": "kamere sa položajem ({kind})",
+    "status.planned": "planirano",
+    "status.contracted": "ugovoreno",
+    "status.testing": "testiranje",
+    "status.installed": "instalirano",
+    "status.removed": "uklonjeno",
+    "status.unknown": "status nepoznat",
+    "kind.foi": "odgovor na zahtev (FOI)",
+    "kind.tender": "javna nabavka",
+    "kind.report": "izveštaj medija/organizacije",
+    "kind.osm": "OpenStreetMap",
+    "kind.survey": "terenski popis",
+    "scope.public": "javni prostor",
+    "scope.premises": "u objektima, nije u broju: {what}",
+    "field.range": "Objavljeni podaci",
+    "field.figures": "Podaci",
+    "field.status": "Status",
+    "field.date": "Datum",
+    "field.figure": "Podatak",
+    "field.kind": "Vrsta izvora",
+    "field.scope": "Gde",
+    "field.document": "Dokument",
+    "field.note": "Napomena",
+    "field.suppliers": "Dobavljači",
+    "field.premises": "U objektima",
+    "field.installed": "Instalirano",
+    "fr.capable": "može da prepoznaje lica",
+    "fr.capable_n": "može da prepoznaje lica ({n} od ubrojanih kamera)",
+    "fr.software_off": "prema izvorima softver je isključen",
+    "fr.software_on": "prema izvorima softver se koristi",
+    "context.title": "U celoj zemlji",
+    "town.city_heading": "{name} (grad): kamere za nadzor",
+    "town.evidence": "Podaci i njihovi dokumenti",
+    "evidence.city": "podatak samog grada",
+    "town.unknown.suppliers": (
+        "dobavljači nepoznati: nijedan izvor ih ne navodi; kako saznati: ugovor na Portalu "
+        "javnih nabavki, ili zahtev za pristup informacijama"
+    ),
+    "town.members": "Gradske opštine: {names}",
+    "town.unknown.installed": (
+        "koliko je kamera instalirano: podaci su {statuses} — pitajte grad ili opštinu "
+        "(zahtev za pristup informacijama) koliko ih je instalirano i u upotrebi"
+    ),
+    "town.unknown.count": (
+        "koliko kamera: izvori navode kamere bez broja — tražite broj i lokacije (zahtev za "
+        "pristup informacijama)"
+    ),
+    "town.unknown.locations": (
+        "koliko kamera stoji na navedenim lokacijama: tražite broj po lokaciji (zahtev za "
+        "pristup informacijama)"
+    ),
+    "town.how.evidence": (
+        "kako saznati: zahtev opštini po Zakonu o slobodnom pristupu informacijama od "
+        "javnog značaja za broj, lokacije, proizvođača, dobavljača i ugovor za kamere"
+    ),
+    "town.how.vendors": (
+        "kako saznati: tenderska dokumentacija i ugovor na Portalu javnih nabavki, ili "
+        "zahtev za pristup informacijama"
+    ),
+    "town.how.fr": (
+        "kako saznati: pitajte (zahtev za pristup informacijama) da li sistem može da "
+        "prepoznaje lica i da li je taj softver uključen"
+    ),
+    "town.not_located": "podaci bez položaja: {n}; ubrojani su, ali nisu prikazani",
 }
 
 # Kept in Latin script inside Cyrillic text.

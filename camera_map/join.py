@@ -48,23 +48,38 @@ def units_containing(points: gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd.Serie
     Both inputs are in EPSG:4326. Points on a border shared by several units go to the
     unit with the smallest id; empty or missing geometries get NA.
     """
-    result = pd.Series(pd.NA, index=points.index, dtype="string")
-    geoms = points.values
+    ids = units["id"].astype(str).to_numpy(dtype=object)
+    codes = _unit_rows(points.values, ids, units.geometry.values)
+    return pd.Series(pd.array(ids, dtype="string").take(codes, allow_fill=True),
+                     index=points.index)
+
+
+def _unit_rows(geoms: np.ndarray, ids: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """For each point, the row of the unit that contains it (-1 when none); see
+    :func:`units_containing`."""
+    out = np.full(len(geoms), -1, dtype=np.int64)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if not ok.any() or len(units) == 0:
-        return result
+    if not ok.any() or len(ids) == 0:
+        return out
     idx_ok = np.flatnonzero(ok)
     tree = shapely.STRtree(geoms[idx_ok])
-    poly_i, point_i = tree.query(units.geometry.values, predicate="intersects")
-    if len(point_i) == 0:
-        return result
-    ids = units["id"].to_numpy(dtype=object)[poly_i]
-    pairs = pd.DataFrame({"point": idx_ok[point_i], "id": ids})
-    # smallest id wins on shared borders (and on the rare overlap sliver)
-    best = pairs.sort_values(["point", "id"], kind="stable").drop_duplicates("point")
-    values = result.to_numpy(dtype=object)
-    values[best["point"].to_numpy()] = best["id"].to_numpy()
-    return pd.Series(values, index=points.index, dtype="string")
+    # "covers" is "intersects" for a point (inside or on the border), and the prepared
+    # polygon answers it faster
+    unit_i, point_i = tree.query(polygons, predicate="covers")
+    point = idx_ok[point_i]
+    # smallest id wins on shared borders (and on the rare overlap sliver): rank the ids
+    # once, then settle only the points that more than one unit covers
+    order = np.argsort(ids, kind="stable")
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
+    best = np.full(len(geoms), len(ids), dtype=np.int64)
+    tied = np.bincount(point, minlength=len(geoms))[point] > 1
+    best[point[~tied]] = rank[unit_i[~tied]]
+    if tied.any():
+        np.minimum.at(best, point[tied], rank[unit_i[tied]])
+    found = best < len(ids)
+    out[found] = order[best[found]]
+    return out
 
 
 def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
@@ -77,58 +92,66 @@ def join_cameras(cameras: gpd.GeoDataFrame, layer: Layer) -> JoinResult:
     """
     out = cameras.copy(deep=False)  # copy-on-write: the new columns copy nothing else
     problems: list[Problem] = []
+    units, groups = layer.units, layer.groups
+    # every place a row can be assigned to: the units, then the groups, by integer code
+    unit_ids = units["id"].astype(str).to_numpy(dtype=object)
+    group_ids = groups["id"].astype(str).to_numpy(dtype=object)
+    place_ids = np.concatenate([unit_ids, group_ids])
+    place_names = np.concatenate([units["name"].to_numpy(dtype=object),
+                                  groups["name"].to_numpy(dtype=object)])
+    code_of = {pid: i for i, pid in reversed(list(enumerate(place_ids)))}  # units first
+    group_of_unit = np.array([code_of.get(str(g), -1) if isinstance(g, str) else -1
+                              for g in units["group_id"]], dtype=np.int64)
+
     located = is_located(out).to_numpy()
-    unit_of_point = units_containing(out.geometry, layer.units).astype(object)
-    unit_of_point = unit_of_point.where(unit_of_point.notna(), None).to_numpy()
-    names = dict(zip(layer.units["id"], layer.units["name"], strict=True))
-    group_of = {u: g for u, g in zip(layer.units["id"], layer.units["group_id"], strict=True)
-                if isinstance(g, str)}
-    group_names = dict(zip(layer.groups["id"].astype(str), layer.groups["name"], strict=True))
+    unit_code = _unit_rows(out.geometry.values, unit_ids, units.geometry.values)
 
     # resolve each distinct municipality text once
-    stated = out["municipality"].astype(object)
-    stated = stated.where(stated.notna(), None).to_numpy()
-    resolved: dict[str, Match | UnknownPlaceError] = {}
-    for key in {s for s in stated if s is not None}:
+    stated_codes, stated = pd.factorize(out["municipality"], use_na_sentinel=True)
+    resolved: list[Match | UnknownPlaceError] = []
+    for key in stated:
         try:
-            resolved[key] = layer.resolve(key)
+            resolved.append(layer.resolve(str(key)))
         except UnknownPlaceError as exc:
-            resolved[key] = exc
-    matches = [resolved.get(s) if s is not None else None for s in stated]
-    match_id = np.array([m.id if isinstance(m, Match) else None for m in matches], dtype=object)
-    match_level = np.array([m.level if isinstance(m, Match) else None for m in matches],
-                           dtype=object)
-    none = np.full(len(out), None, dtype=object)
+            resolved.append(exc)
+    match_of_text = np.array([code_of.get(m.id, -1) if isinstance(m, Match) else -1
+                              for m in resolved] + [-1], dtype=np.int64)
+    level_of_text = np.array([1 if isinstance(m, Match) and m.level == "group" else 0
+                              for m in resolved] + [-1], dtype=np.int64)
+    match_code = match_of_text[stated_codes]  # the sentinel -1 takes the appended -1
 
-    inside = located & (unit_of_point != None)  # noqa: E711 - elementwise on an object array
-    by_name = ~located & (match_id != None)  # noqa: E711
-    ids = np.where(inside, unit_of_point, np.where(by_name, match_id, none))
-    levels = np.where(inside, "unit", np.where(by_name, match_level, none))
-    how = np.where(inside, "point", np.where(by_name, "name", none))
+    inside = located & (unit_code >= 0)
+    by_name = ~located & (match_code >= 0)
+    code = np.where(inside, unit_code, np.where(by_name, match_code, -1))
 
     refs = out["source_ref"].astype(object).to_numpy()
     for i in np.flatnonzero(located & ~inside):
-        problems.append(Problem(
+        problems.append(Problem.at_ref(
             "the point lies outside every unit of the layer; it is kept in cameras.geojson "
-            "but counts toward no municipality", file=refs[i]))
-    mismatch = inside & (match_id != None)  # noqa: E711
+            "but counts toward no municipality", refs[i], code="outside"))
+    mismatch = inside & (match_code >= 0)
+    mismatch &= (match_code != unit_code) & (match_code != group_of_unit[unit_code])
     for i in np.flatnonzero(mismatch):
-        uid = unit_of_point[i]
-        if match_id[i] not in (uid, group_of.get(uid)):
-            problems.append(Problem(
-                f"the point lies in {names[uid]} ({uid}) but the row names {stated[i]!r}; "
-                "the point decides", file=refs[i]))
+        uid = unit_code[i]
+        problems.append(Problem.at_ref(
+            f"the point lies in {place_names[uid]} ({place_ids[uid]}) but the row names "
+            f"{stated[stated_codes[i]]!r}; the point decides", refs[i], code="elsewhere"))
     for i in np.flatnonzero(~located & ~by_name):
-        err = resolved.get(stated[i]) if stated[i] is not None else None
-        problems.append(Problem(
+        err = resolved[stated_codes[i]] if stated_codes[i] >= 0 else None
+        problems.append(Problem.at_ref(
             str(err) if err is not None else
             "the row has no point and names no municipality, so it counts nowhere; add "
-            "coordinates, an address or the municipality", file=refs[i]))
-    out["municipality_id"] = pd.array(ids, dtype="string")
-    label = {**group_names, **names}
-    out["municipality_name"] = pd.array([label.get(i) if i is not None else None for i in ids],
-                                        dtype="string")
-    out["assigned_level"] = pd.array(levels, dtype="string")
-    out["assigned_by"] = pd.array(how, dtype="string")
+            "coordinates, an address or the municipality (or --municipality for a register "
+            "of one municipality)", refs[i],
+            code="unknown-unit" if err is not None else "nowhere"))
+    level_code = np.where(inside, 0, np.where(by_name, level_of_text[stated_codes], -1))
+    how_code = np.where(inside, 0, np.where(by_name, 1, -1))
+    out["municipality_id"] = pd.array(place_ids, dtype="string").take(code, allow_fill=True)
+    out["municipality_name"] = pd.array(place_names, dtype="string").take(code,
+                                                                          allow_fill=True)
+    out["assigned_level"] = pd.array(["unit", "group"], dtype="string").take(
+        level_code, allow_fill=True)
+    out["assigned_by"] = pd.array(["point", "name"], dtype="string").take(how_code,
+                                                                          allow_fill=True)
     log.info("join: %d problem(s)", len(problems))
     return JoinResult(out, problems)

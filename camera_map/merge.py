@@ -13,7 +13,8 @@ A camera often appears in a tender annex *and* in OpenStreetMap, or in two FOI r
   pair: the larger of the two records' thresholds, which depend on ``geocode_precision``
   (:data:`DEFAULT_DISTANCES`). ``settlement`` and ``municipality`` points never merge: such
   a point says "somewhere in this town", not where the camera is. Candidates come from
-  scipy k-d trees of Earth-centred (ECEF) coordinates, one per threshold: no projection to
+  scipy k-d trees of Earth-centred (ECEF) coordinates, one per threshold (up to 1,000
+  rows, from comparing every pair directly, without importing scipy): no projection to
   choose, exact anywhere on Earth (across the ±180° meridian too), and several times
   faster than a shapely ``STRtree`` at a million points (benchmarks/merge.py).
 * **No contradiction.** ``surveillance_type`` (camera vs ALPR vs guard), ``camera_type``
@@ -51,7 +52,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Geod
-from scipy.spatial import cKDTree
 
 from .directions import Direction, parse_direction
 from .errors import CameraTableError, InputError, Problem
@@ -496,21 +496,23 @@ def _ecef(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     ])
 
 
-def _close_pairs(table: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, thr: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs ``a < b`` of different origins within their threshold, their distance (m), and
-    the origin code of every row (-1 for rows in no pair: only those are worked out).
+#: Up to this many rows, all pairs are compared directly: cheaper than importing scipy.
+_BRUTE_FORCE_ROWS = 1000
 
-    Searches k-d trees of Earth-centred coordinates: the straight-line distance through the
-    Earth is never longer than the distance along it (and differs by less than a micrometre
-    at 100 m), so the search misses nothing, needs no projection, and works everywhere,
-    across the ±180° meridian and at the poles. The distance kept is the geodesic one.
-    """
-    rows = np.flatnonzero(np.isfinite(thr))
-    empty = np.empty(0, dtype=np.int64)
-    if len(rows) < 2:
-        return empty, empty, np.empty(0), np.full(len(thr), -1)
-    xyz = _ecef(lon[rows], lat[rows])
+
+def _pairs_within(xyz: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` whose straight-line distance is at most the larger of their reaches."""
+    i, j = np.triu_indices(len(xyz), k=1)
+    d = np.sqrt(((xyz[i] - xyz[j]) ** 2).sum(axis=1))
+    ok = d <= np.maximum(reach[i], reach[j])
+    return i[ok], j[ok]
+
+
+def _tree_pairs(rows: np.ndarray, xyz: np.ndarray, thr: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`_pairs_within`, with one k-d tree per threshold (many rows)."""
+    from scipy.spatial import cKDTree
+
     levels = sorted(set(thr[rows].tolist()))
     trees = []
     for level in levels:
@@ -529,7 +531,29 @@ def _close_pairs(table: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, thr:
             near = tree_i.sparse_distance_matrix(tree_j, reach, output_type="ndarray")
             found_a.append(rows_i[near["i"]])
             found_b.append(rows_j[near["j"]])
-    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    return np.concatenate(found_a), np.concatenate(found_b)
+
+
+def _close_pairs(table: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, thr: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs ``a < b`` of different origins within their threshold, their distance (m), and
+    the origin code of every row (-1 for rows in no pair: only those are worked out).
+
+    Searches k-d trees of Earth-centred coordinates: the straight-line distance through the
+    Earth is never longer than the distance along it (and differs by less than a micrometre
+    at 100 m), so the search misses nothing, needs no projection, and works everywhere,
+    across the ±180° meridian and at the poles. The distance kept is the geodesic one.
+    """
+    rows = np.flatnonzero(np.isfinite(thr))
+    empty = np.empty(0, dtype=np.int64)
+    if len(rows) < 2:
+        return empty, empty, np.empty(0), np.full(len(thr), -1)
+    xyz = _ecef(lon[rows], lat[rows])
+    if len(rows) <= _BRUTE_FORCE_ROWS:
+        a, b = _pairs_within(xyz, thr[rows] * (1 + 1e-6) + 1e-6)
+        a, b = rows[a], rows[b]
+    else:
+        a, b = _tree_pairs(rows, xyz, thr)
     a, b = np.minimum(a, b), np.maximum(a, b)
     origin = _origins(table, np.unique(np.concatenate([a, b])))
     keep = origin[a] != origin[b]

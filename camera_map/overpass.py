@@ -2,9 +2,12 @@
 
 :func:`overpass_query` builds the Overpass QL text in a pure function; :func:`fetch_overpass`
 sends it (as the form field ``data`` of a POST, the Overpass convention) through the one
-HTTP layer, :mod:`camera_map._http`, which caches answers on disk, sends the User-Agent
-and retries on 429/5xx/timeouts. :func:`save_overpass` writes an answer to a file that
-:func:`camera_map.osm.read_osm` reads back offline; :func:`read_overpass` and
+HTTP layer, :mod:`camera_map._http`, which caches answers on disk with their date (used up
+to ``settings.overpass_max_age``, a day by default), sends the User-Agent, retries on
+429/5xx/timeouts and gives up at ``settings.deadline``. An answer is checked before it is
+cached (JSON with an ``elements`` list, no runtime error); a single malformed element is
+reported and skipped by the reader, never a crash. :func:`save_overpass` writes an answer
+to a file that :func:`camera_map.osm.read_osm` reads back offline; :func:`read_overpass` and
 :func:`cameras_from_overpass` go straight to the camera table.
 
 The endpoint is ``settings.overpass_url`` unless a call passes ``url``. The data are
@@ -18,6 +21,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -30,8 +34,10 @@ from .names import to_cyrillic, to_latin
 from .osm import OsmReadResult, read_overpass_json
 
 __all__ = [
+    "OverpassAnswer",
     "cameras_from_overpass",
     "fetch_overpass",
+    "overpass_answer",
     "overpass_query",
     "parse_bbox",
     "read_overpass",
@@ -110,7 +116,7 @@ def _area_set(area: str) -> str:
     m = _OSM_AREA_ID.match(area)
     if m:
         offset = 3_600_000_000 if m.group(1).lower().startswith("r") else 2_400_000_000
-        return f"area(id:{offset + int(m.group(2))})->.searchArea;"
+        return f"area(id:{offset + int(m.group(2))})->.searchArea;\n.searchArea out count;"
     name = " ".join(area.split())
     spellings = list(dict.fromkeys([name, to_latin(name), to_cyrillic(name)]))
     names = "|".join(_regex_escape(s) for s in spellings)
@@ -182,6 +188,8 @@ def _check_answer(body: bytes) -> None:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         start = body[:60].decode("utf-8", errors="replace")
         raise ValueError(f"not valid JSON ({exc}; it starts with {start!r})") from None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to be an Overpass answer") from None
     if not isinstance(data, Mapping) or not isinstance(data.get("elements"), list):
         raise ValueError('JSON without an "elements" list')
     remark = data.get("remark")
@@ -199,13 +207,33 @@ def _areas_matched(result: Mapping[str, Any]) -> int | None:
     return None
 
 
-def fetch_overpass(
+@dataclass(frozen=True)
+class OverpassAnswer:
+    """An Overpass answer and where it came from.
+
+    Attributes
+    ----------
+    data
+        The JSON answer (``{"version": ..., "osm3s": ..., "elements": [...]}``).
+    response
+        The HTTP layer's record: when it was fetched and whether from the cache.
+    """
+
+    data: dict[str, Any]
+    response: _http.Response
+
+    def provenance(self) -> str:
+        """``"answered now (…)"`` or ``"from the cache: fetched …, 3 h old"``."""
+        return self.response.provenance()
+
+
+def overpass_answer(
     *,
     area: str | None = None,
     bbox: str | Sequence[float] | None = None,
     url: str | None = None,
     timeout: float | None = None,
-) -> dict[str, Any]:
+) -> OverpassAnswer:
     """Ask the Overpass API for the cameras in an area or bounding box.
 
     Parameters
@@ -219,15 +247,15 @@ def fetch_overpass(
 
     Returns
     -------
-    dict
-        The Overpass JSON answer (``{"version": ..., "osm3s": ..., "elements": [...]}``),
-        from the disk cache when the same query was answered before.
+    OverpassAnswer
+        The JSON answer, from the disk cache when the same query was answered within
+        ``settings.overpass_max_age`` seconds (a day by default), and when it was fetched.
 
     Raises
     ------
     NetworkError
-        The endpoint failed after every retry; the message names the URL, the tries and
-        the last failure.
+        The endpoint failed after every retry or the deadline; the message names the URL,
+        the tries and the last failure.
     UnknownPlaceError
         No OSM area matches ``area``.
     InputError
@@ -236,26 +264,47 @@ def fetch_overpass(
     query = overpass_query(area=area, bbox=bbox)
     endpoint = url or settings.overpass_url
     logger.info("asking %s for cameras in %s", endpoint, area if area is not None else bbox)
-    body = _http.request(
+    response = _http.request(
         endpoint,
         method="POST",
         data={"data": query},
         timeout=timeout,
         validate=_check_answer,
+        max_age=settings.overpass_max_age,
         service="Overpass API",
         hint=(
             "Public Overpass servers are often busy: a smaller area helps, and a result saved "
             "with `camera-map fetch --out FILE.json` can be reused offline."
         ),
     )
-    result: dict[str, Any] = json.loads(body.decode("utf-8"))
+    result: dict[str, Any] = json.loads(response.body.decode("utf-8"))
+    if area is not None and _areas_matched(result) == 0 and _OSM_AREA_ID.match(area):
+        raise UnknownPlaceError(
+            f"Overpass has no area for OpenStreetMap {area.strip()}: its area index may lag "
+            "behind recent edits, or the element is not a closed, named boundary; try again "
+            "later or use a bounding box (--osm-bbox W,S,E,N)"
+        )
     if area is not None and _areas_matched(result) == 0:
         raise UnknownPlaceError(
             f"no OpenStreetMap area is named {area!r} (searched {', '.join(AREA_NAME_KEYS)}, "
             "in Latin and Cyrillic); check the spelling, give an OSM id such as "
             "'relation/2088990', or use a bounding box (--osm-bbox W,S,E,N)"
         )
-    return result
+    return OverpassAnswer(result, response)
+
+
+def fetch_overpass(
+    *,
+    area: str | None = None,
+    bbox: str | Sequence[float] | None = None,
+    url: str | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Return the Overpass JSON answer for an area or bounding box.
+
+    The same as :func:`overpass_answer`, without the record of where it came from.
+    """
+    return overpass_answer(area=area, bbox=bbox, url=url, timeout=timeout).data
 
 
 def save_overpass(result: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
@@ -275,10 +324,17 @@ def read_overpass(
     url: str | None = None,
     timeout: float | None = None,
 ) -> OsmReadResult:
-    """Fetch (see :func:`fetch_overpass`) and read the cameras of an area or bounding box."""
-    result = fetch_overpass(area=area, bbox=bbox, url=url, timeout=timeout)
+    """Fetch (see :func:`overpass_answer`) and read the cameras of an area or bounding box."""
+    answer = overpass_answer(area=area, bbox=bbox, url=url, timeout=timeout)
+    return read_answer(answer, area=area, bbox=bbox)
+
+
+def read_answer(
+    answer: OverpassAnswer, *, area: str | None = None, bbox: object = None
+) -> OsmReadResult:
+    """Read the cameras of an answer; malformed elements are problems, never a crash."""
     what = f"area {area!r}" if area is not None else f"bbox {bbox}"
-    return read_overpass_json(result, source_name=f"Overpass API ({what})")
+    return read_overpass_json(answer.data, source_name=f"Overpass API ({what})")
 
 
 def cameras_from_overpass(

@@ -12,22 +12,28 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
-from . import __version__, settings
+from . import settings
 from ._io import write_text_atomic
-from .claims import ClaimCheck, check_claims, load_claims
-from .errors import InputError, Problem
+from ._outdir import output_lock, staged_folder
+from ._version import __version__
+from .claims import ClaimCheck, ContextFact, check_claims, load_claims, load_context
+from .errors import InputError, Problem, StrictError
 from .export import write_csv, write_flatgeobuf, write_geojson, write_geopackage, write_json
 from .join import JOIN_COLUMNS, join_cameras
 from .layers import OSM_ATTRIBUTION, Layer, load_layer
 from .merge import CONFLICT_COLUMNS, MERGE_COLUMNS
 from .metrics import Metrics, compute_metrics
 from .sources import SourceResult, camera_files, read_sources
-from .table import COLUMNS, empty_cameras, validate_cameras
+from .table import COLUMNS, clean_text_columns, empty_cameras, validate_cameras
+from .text import clean_text
+
+if TYPE_CHECKING:
+    from .place import OsmPlace
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +56,54 @@ class Analysis:
     conflicts: pd.DataFrame
     timings: dict[str, float]
     attribution: list[str]
+    #: whether the bundled evidence of the default layer was read (None: not a bundled layer)
+    bundled_evidence: bool | None = None
+    #: figures about the country that belong to no unit (the bundled evidence's context.csv)
+    context: list[ContextFact] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
         return sum(s.rows_read for s in self.sources)
+
+    def _figure_lines(self) -> list[str]:
+        """Ranked places with what their figure is, then places with evidence but no number."""
+        from .render import figure_caveats, figure_text, row_figures
+
+        units, groups = self.metrics.units, self.metrics.groups
+        cols = ["name", "rank", "cameras", "cameras_per_1000", "residents_per_camera",
+                "estimate_counts", "cameras_low", "cameras_high", "figures", "premises"]
+        places = pd.concat([
+            units.loc[units["evidence"] == "unit", cols],
+            groups.loc[groups["figures"].notna(), cols].assign(
+                name=lambda d: d["name"] + " (city)"),
+        ])
+        ranked = places[places["rank"].notna()].sort_values(["rank", "name"])
+        lines = []
+        for row in ranked.head(10).to_dict("records"):
+            figs = row_figures(row)
+            best = next((f for f in figs if f.get("best")), None)
+            what = figure_text(row["cameras"], row["estimate_counts"], "en")
+            caveat = f" — {figure_caveats(best, 'en')}" if best else ""
+            one_per = ("" if pd.isna(row["residents_per_camera"])
+                       else f" (one per {row['residents_per_camera']:,.0f})")
+            rng = ""
+            if not pd.isna(row["cameras_low"]) and row["cameras_low"] != row["cameras_high"]:
+                rng = (f"; figures reported {int(row['cameras_low']):,}–"
+                       f"{int(row['cameras_high']):,}, not added")
+            bound = "at least " if row["estimate_counts"] == "locations" else ""
+            lines.append(f"  {int(row['rank']):>3}. {row['name']}: {what}{caveat}; "
+                         f"{bound}{row['cameras_per_1000']:.2f} per 1,000 residents"
+                         f"{one_per}{rng}")
+            if best and best.get("note"):
+                lines.append(f"         note: {best['note']}")
+        unnumbered = places[places["cameras"].isna()]
+        for row in unnumbered.sort_values("name").to_dict("records"):
+            best = next(iter(row_figures(row)), {})
+            lines.append(f"    -  {row['name']}: cameras named without a number (not zero; "
+                         f"{figure_caveats(best, 'en')})")
+        for row in places[places["premises"].notna()].sort_values("name").to_dict("records"):
+            lines.append(f"    -  {row['name']}: on premises, not in the count: {row['premises']}")
+        return lines
 
     def summary(self) -> str:
         """A plain-text summary for the terminal and for the record."""
@@ -66,32 +116,35 @@ class Analysis:
                      f"{n_acc:,} accepted, {n_rej:,} rejected"
                      + (" (see rejected.csv)" if n_rej else "")
                      + f", {needs:,} needed geocoding")
-        assigned = self.cameras[self.cameras["municipality_id"].notna()]
-        records = int(assigned["count"].sum()) if len(assigned) else 0
+        lines += [f"{s.path}: {s.details['provenance']}" for s in self.sources
+                  if s.details.get("provenance")]
         best = int(units["cameras"].sum()) + int(self.metrics.groups["cameras"].sum())
+        n_figures = len(self.metrics.figures)
         own = int((units["evidence"] == "unit").sum())
         grp = int((units["evidence"] == "group").sum())
         none = int((units["evidence"] == "none").sum())
-        lines.append(f"Cameras: {best:,} (best estimates of units and cities, from {records:,} "
-                     "cameras in the evidence: counts and located cameras are not added)")
+        lines.append(f"Cameras: {best:,} (best estimates of units and cities, from "
+                     f"{n_figures:,} figure(s) in the evidence: figures for one place and "
+                     "located cameras are not added; cameras on premises are not counted)")
         lines.append(f"Units with their own figure: {own}, with a city-level figure only: "
                      f"{grp}, no data: {none} (of {len(units)}; no data is not zero)")
-        ranked = pd.concat([
-            units.loc[units["rank"].notna(), ["name", "rank", "cameras", "cameras_per_1000",
-                                              "residents_per_camera"]],
-            self.metrics.groups.loc[self.metrics.groups["rank"].notna(),
-                                    ["name", "rank", "cameras", "cameras_per_1000",
-                                     "residents_per_camera"]].assign(
-                name=lambda d: d["name"] + " (city)"),
-        ]).sort_values(["rank", "name"])
-        for row in ranked.head(10).itertuples():
-            noun = "camera" if int(row.cameras) == 1 else "cameras"
-            one_per = ("" if pd.isna(row.residents_per_camera)
-                       else f" (one per {row.residents_per_camera:,.0f})")
-            lines.append(f"  {int(row.rank):>3}. {row.name}: {int(row.cameras):,} {noun}, "
-                         f"{row.cameras_per_1000:.2f} per 1,000 residents{one_per}")
+        lines += self._figure_lines()
+        if self.bundled_evidence is not None and self.sources:
+            lines.append(
+                f"Bundled evidence of layer {self.layer.name!r} (public reporting): "
+                + ("included" if self.bundled_evidence else
+                   "NOT included; add it to your files with --with-bundled-evidence"))
+        from .render import kind_text
+
+        for fact in self.context:
+            lines.append(f"Context (assigned to no unit): {fact.statement} "
+                         f"[{kind_text(fact.source, 'en')}, {fact.as_of}: {fact.document}]")
         for check in self.claims:
             lines.append(("✓ " if check.ok else "✗ ") + check.text)
+        nowhere = int(self.cameras["municipality_id"].isna().sum())
+        if nowhere:
+            lines.append(f"{nowhere:,} of {len(self.cameras):,} rows count nowhere: see "
+                         "problems.csv")
         if self.problems:
             lines.append(f"{len(self.problems)} warning(s) (see problems.csv)")
         return "\n".join(lines)
@@ -114,6 +167,12 @@ def default_cameras() -> list[Path]:
     return [default_example() / "cameras"]
 
 
+def default_context() -> list[ContextFact]:
+    """The bundled national context (figures that belong to no unit), if any."""
+    path = default_example() / "context.csv"
+    return load_context(path) if path.exists() else []
+
+
 def analyse(
     cameras: Sequence[str | os.PathLike[str]] | None = None,
     *,
@@ -122,6 +181,7 @@ def analyse(
     osm_bbox: str | Sequence[float] | None = None,
     overpass_url: str | None = None,
     claims: str | os.PathLike[str] | None = None,
+    bundled_evidence: bool | None = None,
     extract: str | os.PathLike[str] | None = None,
     online: bool = False,
     nominatim_url: str | None = None,
@@ -148,6 +208,11 @@ def analyse(
         Also fetch OSM cameras live from Overpass for an area name or a W,S,E,N box.
     claims
         A claims CSV (:mod:`camera_map.claims`) to check; the default example has one.
+    bundled_evidence
+        Read the bundled evidence of the default layer (public reporting, with its claims
+        and national context) as well as ``cameras``. Default: only when nothing else is
+        given; ``True`` adds it to your own files (the common case: a register added to
+        what is publicly known).
     extract, online, nominatim_url
         Geocoding of rows that give an address but no coordinates
         (:func:`camera_map.geocode.geocode_cameras`): an OSM extract for the offline
@@ -178,13 +243,19 @@ def analyse(
         timings[stage] = round(now - clock, 4)
         clock = now
 
-    use_default = cameras is None and layer is None and not osm_area and not osm_bbox
+    nothing_given = cameras is None and layer is None and not osm_area and not osm_bbox
     step("layer")
     the_layer = layer if isinstance(layer, Layer) else load_layer(layer)
     lap("layer")
+    on_default_layer = not isinstance(layer, Layer) and (
+        layer is None or layer == settings.default_layer)
+    if bundled_evidence and not on_default_layer:
+        raise InputError("the bundled evidence is about the default layer "
+                         f"({settings.default_layer!r}); it cannot go with another layer")
+    use_default = nothing_given if bundled_evidence is None else bool(bundled_evidence)
 
     step("read")
-    inputs = default_cameras() if use_default else list(cameras or [])
+    inputs = [*(default_cameras() if use_default else []), *list(cameras or [])]
     options = dict(read_options or {})
     options.setdefault("units", the_layer.units)
     _check_distinct_names(inputs)
@@ -197,11 +268,11 @@ def analyse(
     tables = [s.cameras for s in sources if len(s.cameras)]
     table = pd.concat(tables, ignore_index=True) if tables else empty_cameras()
     table = _drop_repeated_elements(gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326"))
-    table = validate_cameras(table, where="cameras read from the inputs")
+    table = clean_text_columns(validate_cameras(table, where="cameras read from the inputs"))
     rejected = _rejected(sources)
     problems = [p for s in sources for p in s.problems]
     if strict and len(rejected):
-        raise InputError(f"{len(rejected)} row(s) rejected and --strict is set; see the "
+        raise StrictError(f"{len(rejected)} row(s) rejected and --strict is set; see the "
                          "reasons below or run `camera-map check FILE`",
                          [Problem(str(r["reason"]), file=str(r.get("file", "")),
                                   row=_int_or_none(r.get("row")))
@@ -218,10 +289,10 @@ def analyse(
                               country_codes=the_layer.country_code,
                               progress=geocode_progress)
         table = validate_cameras(geo.cameras, where="geocoded cameras")
+        problems.extend(geo.problems)
         for row in geo.unplaced.to_dict("records"):
-            problems.append(Problem(f"not placed: {row.get('reason')}",
-                                    file=str(row.get("source_ref") or ""),
-                                    value=row.get("address")))
+            problems.append(Problem.at_ref(f"not placed: {row.get('reason')}",
+                                           row.get("source_ref"), value=row.get("address")))
     lap("geocode")
 
     step("merge")
@@ -239,7 +310,9 @@ def analyse(
 
     step("join")
     joined = join_cameras(table, the_layer)
-    problems.extend(joined.problems)
+    # a reader that checked a row against the boundaries has reported it already
+    said = {p.key() for p in problems if p.code}
+    problems.extend(p for p in joined.problems if p.key() not in said)
     lap("join")
 
     step("metrics")
@@ -263,7 +336,42 @@ def analyse(
         cams = cams.sort_values("camera_id", kind="stable")
     cams = cams.reset_index(drop=True)
     return Analysis(the_layer, metrics, cams, sources, rejected, problems, checks, conflicts,
-                    timings, attribution)
+                    timings, attribution,
+                    bundled_evidence=use_default if on_default_layer else None,
+                    context=default_context() if use_default else [])
+
+
+def analyse_place(
+    place: OsmPlace,
+    cameras: Sequence[str | os.PathLike[str]] = (),
+    *,
+    population: int | None = None,
+    overpass_url: str | None = None,
+    **options: Any,
+) -> Analysis:
+    """Analyse a place taken from OpenStreetMap (:func:`camera_map.place.place_from_osm`).
+
+    Its cameras come from Overpass inside its boundary, plus any ``cameras`` files; the
+    population is ``population`` or OSM's tag (:func:`camera_map.place.layer_from_place`).
+    A rank among one place says nothing, so the place is not ranked. The attribution says
+    where the boundary and the population come from, with the population's caveat.
+    ``options`` are those of :func:`analyse` (``extract``, ``online``, ``read_options``, …).
+    """
+    from .place import layer_from_place
+
+    layer = layer_from_place(place, population=population)
+    analysis = analyse(list(cameras), layer=layer, osm_area=place.ref,
+                       overpass_url=overpass_url, **options)
+    units = analysis.metrics.units
+    units["rank"] = pd.Series(pd.NA, index=units.index, dtype="Float64")
+    if "ranked" in units.columns:
+        units["ranked"] = pd.Series(pd.NA, index=units.index, dtype="Float64")
+    analysis.attribution += [
+        f"Boundary: OpenStreetMap {place.ref} ({place.display_name}), found by name "
+        "through Nominatim",
+        f"Population: {layer.units['population_method'].iloc[0]}",
+    ]
+    return analysis
 
 
 def build(
@@ -282,7 +390,10 @@ def build(
 
     Runs :func:`analyse` (every keyword it takes is accepted here too), then writes into
     ``out_dir`` (default ``settings.output_dir``, ``output/``): ``map.html``, ``map.png``,
-    the exports named in ``formats``, and the reports.
+    the exports named in ``formats``, and the reports. The folder is replaced as a whole
+    (:mod:`camera_map._outdir`): a reader sees the previous build or this one, never a mix;
+    files a build does not write are kept; a second build into the same folder at the same
+    time is refused (:class:`~camera_map.errors.OutputBusyError`).
 
     Parameters
     ----------
@@ -316,15 +427,29 @@ def build(
         raise InputError(f"unknown print format(s) {bad}; choose from "
                          f"{', '.join(PRINT_FORMATS)}")
     size = parse_print_size(print_size) if print_size else None  # bad sizes fail early
-    analysis = analyse(cameras, progress=progress, **options)
+    out = Path(out_dir or settings.output_dir)
+    with output_lock(out) as target:  # one build at a time into one folder
+        analysis = analyse(cameras, progress=progress, **options)
+        with staged_folder(target) as stage:  # swapped in whole, or not at all
+            result = _write_build(analysis, stage, formats=formats, map_options=map_options,
+                                  png=png, progress=progress, size=size,
+                                  print_formats=print_formats, extract=options.get("extract"))
+    result.outputs = {name: out / path.relative_to(stage) for name, path in
+                      result.outputs.items()}
+    return result
+
+
+def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str],
+                 map_options: dict[str, Any] | None, png: bool,
+                 progress: Callable[[str], None] | None, size: Any,
+                 print_formats: Sequence[str], extract: Any) -> BuildResult:
+    """Write the map, the exports and the reports of ``analysis`` into folder ``out``."""
     step = progress or (lambda _stage: None)
     timings = analysis.timings
     clock = time.perf_counter()
     the_layer, metrics, cams_out = analysis.layer, analysis.metrics, analysis.cameras
     attribution = analysis.attribution
 
-    out = Path(out_dir or settings.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
     outputs: dict[str, Path] = {}
 
     step("render")
@@ -334,11 +459,12 @@ def build(
     if "title" not in opts:
         opts["title"] = _default_title(the_layer, str(opts.get("lang", "en")))
     opts.setdefault("data_date", _data_date(cams_out))
-    if "basemap" not in opts and options.get("extract") is not None:
+    if "basemap" not in opts and extract is not None:
         # the extract that places addresses also draws the streets around the cameras
-        opts["basemap"] = options["extract"]
+        opts["basemap"] = extract
     outputs["map.html"] = render_map(metrics.units, cams_out, out / "map.html",
-                                     attribution=attribution, **opts)
+                                     attribution=attribution, context=analysis.context,
+                                     **opts)
     if png:
         from .static import camera_credit, render_png
 
@@ -346,11 +472,16 @@ def build(
                                                            "lang", "data_date")}
         if size is not None:
             png_opts["size"], png_opts["dpi"] = size[:2], size[2]
+        from .render import figure_footnotes
+
         credit = camera_credit(cams_out, str(opts.get("lang", "en")))
+        # what each figure is (status, date, "at least", range) travels into print
+        footnotes = figure_footnotes(metrics.units, str(opts.get("lang", "en")))
         for fmt in dict.fromkeys(print_formats):
             outputs[f"map.{fmt}"] = render_png(metrics.units, out / f"map.{fmt}",
                                                attribution=attribution,
-                                               camera_sources=credit, **png_opts)
+                                               camera_sources=credit, notes=footnotes,
+                                               **png_opts)
     now = time.perf_counter()
     timings["render"] = round(now - clock, 4)
     clock = now
@@ -398,8 +529,10 @@ def build(
     timings["export"] = round(time.perf_counter() - clock, 4)
     result = BuildResult(**{f.name: getattr(analysis, f.name) for f in fields(Analysis)},
                          outputs=outputs)
-    outputs["summary.txt"] = write_text_atomic(out / "summary.txt", result.summary() + "\n")
-    outputs["README.md"] = write_text_atomic(out / "README.md", _output_readme(result))
+    outputs["summary.txt"] = write_text_atomic(out / "summary.txt",
+                                               clean_text(result.summary()) + "\n")
+    outputs["README.md"] = write_text_atomic(out / "README.md",
+                                             clean_text(_output_readme(result)))
     return result
 
 
@@ -510,12 +643,15 @@ def _int_or_none(v: object) -> int | None:
 
 
 def _fetch_overpass(area: str | None, bbox: Any, url: str | None) -> SourceResult:
-    from .overpass import read_overpass
+    from .overpass import overpass_answer, read_answer
 
-    res = read_overpass(area=area, bbox=bbox, url=url)
+    answer = overpass_answer(area=area, bbox=bbox, url=url)
+    res = read_answer(answer, area=area, bbox=bbox)
     label = f"Overpass: {area or bbox}"
+    log.info("%s: %s", label, answer.provenance())
     return SourceResult(Path(label), "overpass-json", res.cameras, problems=list(res.problems),
-                        rows_read=len(res.cameras), attribution=[res.attribution])
+                        rows_read=len(res.cameras), attribution=[res.attribution],
+                        details={"provenance": answer.provenance()})
 
 
 def _drop_repeated_elements(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -7,16 +7,63 @@ values when they run, never at import time, so a change takes effect immediately
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
+
+
+def _env_seconds(name: str, default: float | None) -> float | None:
+    """Seconds from the environment variable ``name``; ``default`` when unset or unreadable.
+
+    Accepts what ``--max-age`` and ``--timeout`` accept: ``90``, ``30s``, ``15m``, ``12h``,
+    ``1d``, ``2w``, or ``none`` (no limit).
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return parse_seconds(raw)
+    except ValueError as exc:
+        logging.getLogger(__name__).warning("%s=%r: %s; using %s", name, raw, exc, default)
+        return default
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def parse_seconds(text: str) -> float | None:
+    """Read a duration: ``90`` (seconds), ``30s``, ``15m``, ``12h``, ``1d``, ``2w`` or ``none``.
+
+    >>> parse_seconds("12h"), parse_seconds("90"), parse_seconds("none")
+    (43200.0, 90.0, None)
+
+    Raises
+    ------
+    ValueError
+        Not a non-negative number with an optional unit; the message shows examples.
+    """
+    value = text.strip().lower()
+    if value in ("none", "never", "inf", "forever"):
+        return None
+    unit = _UNITS.get(value[-1:])
+    number = value[:-1] if unit is not None else value
+    try:
+        seconds = float(number) * (unit or 1.0)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(f"{text!r} is not a duration; expected seconds or a number with a "
+                         "unit, e.g. 90, 30s, 15m, 12h, 1d, 2w, or none")
+    return seconds
 
 
 def _env_int(name: str, default: int) -> int:
     """An integer from the environment variable ``name``; ``default`` when unset or empty."""
     raw = os.environ.get(name, "").strip().replace("_", "")
     return int(raw) if raw else default
+
 
 #: Folder of the bundled data layers, shipped inside the package (``camera_map/data/layers``;
 #: each layer's sources and the script that made it are in the repository's ``layers/``).
@@ -49,11 +96,26 @@ nominatim_url: str = os.environ.get(
     "CAMERA_MAP_NOMINATIM_URL", "https://nominatim.openstreetmap.org"
 )
 
-#: Seconds between Nominatim requests (its usage policy: at most one per second).
+#: Seconds between Nominatim requests (its usage policy: at most one per second), held by
+#: every process on the machine: the pause runs from the end of one request to the start of
+#: the next, through a lock file in ``cache_dir / "throttle"``.
 nominatim_min_delay: float = 1.0
 
-#: HTTP timeout in seconds for one request.
-timeout: float = 180.0
+#: Seconds to wait for one try of a request (to connect, and for each read). Environment:
+#: ``CAMERA_MAP_TIMEOUT``; CLI: ``--timeout``.
+timeout: float = _env_seconds("CAMERA_MAP_TIMEOUT", 180.0) or 180.0
+
+#: Seconds one request may take in all, its tries and the pauses between them included;
+#: no try starts, and no try waits, past it. Environment: ``CAMERA_MAP_DEADLINE``.
+deadline: float = _env_seconds("CAMERA_MAP_DEADLINE", 300.0) or 300.0
+
+#: Oldest cached Overpass answer used, in seconds (``None``: any age). Environment:
+#: ``CAMERA_MAP_MAX_AGE``; CLI: ``--max-age``. OpenStreetMap changes every minute.
+overpass_max_age: float | None = _env_seconds("CAMERA_MAP_MAX_AGE", 86400.0)
+
+#: Oldest cached Nominatim answer used, in seconds (``None``: any age). Addresses move
+#: rarely, and a long geocoding run resumes from these answers.
+nominatim_max_age: float | None = 30 * 86400.0
 
 #: How many times a failed request is tried in all (429, 5xx, timeouts, resets).
 max_tries: int = 4
@@ -109,6 +171,4 @@ compressed_floor_bytes: int = _env_int("CAMERA_MAP_COMPRESSED_FLOOR_BYTES", 64 *
 
 #: Bytes of one JSON file (Overpass answers) (``CAMERA_MAP_MAX_JSON_BYTES``).
 max_json_bytes: int = _env_int("CAMERA_MAP_MAX_JSON_BYTES", 1024 * 2**20)
-
-#: Nesting depth of JSON (``CAMERA_MAP_MAX_JSON_DEPTH``); an Overpass answer is 4 deep.
-max_json_depth: int = _env_int("CAMERA_MAP_MAX_JSON_DEPTH", 64)
+# (JSON nested deeper than Python's parser goes, about 1,000 levels, is refused as such.)

@@ -2,9 +2,11 @@
 
 FOI registers (CSV/TSV, XLSX, ODS) go to :mod:`camera_map.foi`; OpenStreetMap files
 (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``) and Overpass JSON go to
-:mod:`camera_map.osm`. A folder is read file by file, in name order. Every reader returns
-the camera table plus its problems and rejected rows, gathered here in one
-:class:`SourceResult`.
+:mod:`camera_map.osm`; point layers (GeoJSON, KML/KMZ, GeoPackage, Shapefile, FlatGeobuf,
+GeoParquet, GPX) go to :mod:`camera_map.points`. This is the one entry every command
+(``check``, ``build``, ``geocode``, ``town``) reads through. A folder is read file by file,
+in name order. Every reader returns the camera table plus its problems and rejected rows,
+gathered here in one :class:`SourceResult`.
 """
 
 from __future__ import annotations
@@ -21,16 +23,19 @@ import pandas as pd
 
 from ._tabular import MAGIC, looks_binary, zip_kind
 from .errors import InputError, Problem, UnknownFormatError
+from .points import POINT_KINDS, sniff_point_layer
+from .points import SUFFIXES as POINT_SUFFIXES
 
 log = logging.getLogger(__name__)
 
 #: What camera-map reads, for error messages.
 EXPECTED = (
     "a FOI register (CSV/TSV, XLSX or ODS), an OpenStreetMap file (.osm, .osm.bz2, "
-    ".osm.gz, .osm.pbf) or Overpass API JSON"
+    ".osm.gz, .osm.pbf), Overpass API JSON, or a point layer (GeoJSON, KML/KMZ, GeoPackage, "
+    "Shapefile, FlatGeobuf, GeoParquet, GPX)"
 )
 _SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods", ".osm", ".pbf", ".bz2", ".gz",
-             ".json"}
+             *POINT_SUFFIXES}
 
 
 @dataclass
@@ -51,7 +56,8 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
     """Return the kind of camera file at ``path`` from its first bytes.
 
     One of ``"osm-xml"``, ``"osm-pbf"``, ``"osm-bz2"``, ``"osm-gz"``, ``"overpass-json"``,
-    ``"xlsx"``, ``"ods"`` or ``"csv"`` (any delimited text).
+    ``"xlsx"``, ``"ods"``, ``"csv"`` (any delimited text) or a point layer kind of
+    :data:`camera_map.points.POINT_KINDS` (``"geojson"``, ``"kmz"``, ``"gpkg"``, …).
 
     Raises
     ------
@@ -78,9 +84,14 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
         kind = zip_kind(p)
         if kind in ("xlsx", "ods"):
             return kind
+    with p.open("rb") as fh:
+        point_kind = sniff_point_layer(p, fh.read(65536))
+    if point_kind:
+        return point_kind
+    if head.startswith(b"PK\x03\x04"):
         raise UnknownFormatError(
-            f"camera file {str(p)!r} is a ZIP archive but not an XLSX or ODS spreadsheet; "
-            f"expected {EXPECTED}"
+            f"camera file {str(p)!r} is a ZIP archive but not an XLSX or ODS spreadsheet, a "
+            f"KMZ or a zipped Shapefile; expected {EXPECTED}"
         )
     for magic, what in MAGIC:
         if head.startswith(magic):
@@ -89,9 +100,9 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"{", b"["):
         raise UnknownFormatError(
-            f"camera file {str(p)!r} is JSON but not Overpass API JSON (no \"elements\" with "
-            "nodes or ways); for GeoJSON points, convert them to CSV with longitude/latitude "
-            f"columns; expected {EXPECTED}"
+            f"camera file {str(p)!r} is JSON but neither Overpass API JSON (no \"elements\" "
+            "with nodes or ways) nor GeoJSON (no Feature or FeatureCollection); "
+            f"expected {EXPECTED}"
         )
     if stripped.startswith(b"<"):
         raise UnknownFormatError(
@@ -127,7 +138,13 @@ def read_source(path: str | os.PathLike[str], **options: Any) -> list[SourceResu
                              rows_read=len(res.cameras), attribution=[res.attribution])]
     from .foi import read_register
 
-    reg = read_register(p, **{k: v for k, v in options.items() if v is not None})
+    given = {k: v for k, v in options.items() if v is not None}
+    if kind in POINT_KINDS:
+        from .points import read_point_layer
+
+        reg = read_point_layer(p, kind=kind, **given)
+    else:
+        reg = read_register(p, **given)
     return [SourceResult(p, kind, reg.cameras, rejected=reg.rejected,
                          problems=list(reg.problems), rows_read=reg.rows_read,
                          details={"needs_geocoding": reg.needs_geocoding,
@@ -148,6 +165,9 @@ def _is_candidate(f: Path) -> bool:
     name = f.name.lower()
     if name.startswith("readme") or name.endswith((".md", ".toml")):
         return False
+    if name.endswith((".js", ".zip")):  # scripts and archives of a web map folder: only data
+        with f.open("rb") as fh:
+            return sniff_point_layer(f, fh.read(65536)) is not None
     return any(name.endswith(s) for s in _SUFFIXES)
 
 
@@ -166,3 +186,35 @@ def read_sources(paths: Sequence[str | os.PathLike[str]], **options: Any) -> lis
         raise InputError(f"{len(failures)} camera files could not be read",
                          [Problem(str(e)) for e in failures])
     return results
+
+
+def check_source(path: str | os.PathLike[str], **options: Any) -> Any:
+    """Read one file as :func:`read_source` would and report on it (``camera-map check``).
+
+    Registers and point layers give a :class:`camera_map.foi.CheckReport` (columns, what
+    was inferred and why, problems, rejected rows); OpenStreetMap files a short one.
+    """
+    from .foi import CheckReport
+
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: check reads one file at a time; give a file, not a folder")
+    [result] = read_source(p, **options)
+    register = result.details.get("register")
+    if register is not None:
+        return CheckReport(register)
+    return _OsmCheck(result)
+
+
+@dataclass
+class _OsmCheck:
+    result: SourceResult
+    ok: bool = True
+
+    def format(self) -> str:
+        r = self.result
+        lines = [f"{r.path.name}: {r.kind} (OpenStreetMap), {len(r.cameras):,} camera objects"]
+        if r.problems:
+            lines.append(f"Problems ({len(r.problems)}):")
+            lines.extend(f"  {p}" for p in r.problems)
+        return "\n".join(lines)

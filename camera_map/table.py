@@ -25,14 +25,16 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from .errors import CameraTableError, ProblemLog
+from .text import clean_text
 
 CRS: Final = "EPSG:4326"
 
 #: Canonical columns and their pandas dtypes, in output order (geometry last).
 COLUMNS: Final[dict[str, str]] = {
     "camera_id": "string",  # stable: derived from source + source_ref
-    "count": "Int64",  # 1 for a point; N >= 0 for an aggregate (count-only) FOI row
-    "source": "string",  # foi, osm, ...
+    "count": "Int64",  # 1 for a point; N >= 0 for a count row; <NA>: cameras, number unknown
+    "counts": "string",  # what count counts: cameras, or locations (a lower bound on cameras)
+    "source": "string",  # kind of source: foi, tender, report, osm, survey
     "source_ref": "string",  # node/123, or file.xlsx#Sheet1!row 17
     "source_version": "string",  # OSM element version, document revision
     "source_date": "string",  # ISO date of the evidence (OSM timestamp, document date)
@@ -51,8 +53,11 @@ COLUMNS: Final[dict[str, str]] = {
     "operator": "string",
     "manufacturer": "string",
     "model": "string",
-    "facial_recognition": "boolean",  # <NA> = unknown
-    "status": "string",
+    "facial_recognition": "boolean",  # capable of face recognition; <NA> = unknown
+    "facial_recognition_software": "string",  # on, off (reported switched off), <NA> unknown
+    "status": "string",  # planned, contracted, testing, installed, removed, unknown
+    "scope": "string",  # public space, or premises (schools, ...): never added to public space
+    "as_of": "string",  # ISO date (possibly partial) the figure describes
     "supplier": "string",
     "contract_value": "Float64",
     "installed": "string",  # ISO date, possibly partial ("2021", "2021-05")
@@ -62,7 +67,21 @@ COLUMNS: Final[dict[str, str]] = {
     "tags": "string",  # JSON object of every original tag / column, sorted keys
 }
 
-STATUS_VALUES: Final = ("installed", "contracted", "planned", "removed", "unknown")
+STATUS_VALUES: Final = ("planned", "contracted", "testing", "installed", "removed", "unknown")
+#: Kinds of source: an FOI reply, a tender document, a report by press or an NGO, OpenStreetMap,
+#: a survey (one's own count in the street).
+SOURCE_KINDS: Final = ("foi", "tender", "report", "osm", "survey")
+#: What a count counts: cameras, or locations (each has at least one camera: a lower bound).
+COUNTS_VALUES: Final = ("cameras", "locations")
+#: Where the cameras are: in public space, or on premises (schools, kindergartens, ...), which
+#: are listed apart and never added to the public-space count. "premises (schools)" is allowed.
+PUBLIC_SPACE: Final = "public space"
+PREMISES: Final = "premises"
+
+
+def is_premises(scope: object) -> bool:
+    """Whether a ``scope`` value means premises (not public space)."""
+    return isinstance(scope, str) and scope.strip().lower().startswith(PREMISES)
 PRECISION_VALUES: Final = (
     "exact",
     "address",
@@ -87,11 +106,13 @@ def camera_id_for(source: str, source_ref: str) -> str:
 
 
 def tags_json(tags: Mapping[str, Any] | None) -> str | None:
-    """Serialise original tags/columns deterministically (sorted keys, no NaN)."""
+    """Serialise original tags/columns deterministically (sorted keys, no NaN, no control
+    characters: they would reach the exports as ``\\u0000`` escapes)."""
     if not tags:
         return None
     clean = {
-        str(k): (None if isinstance(v, float) and math.isnan(v) else v)
+        clean_text(str(k)): (None if isinstance(v, float) and math.isnan(v)
+                             else clean_text(v) if isinstance(v, str) else v)
         for k, v in tags.items()
     }
     return json.dumps(clean, ensure_ascii=False, sort_keys=True, default=str)
@@ -186,9 +207,13 @@ def validate_cameras(gdf: gpd.GeoDataFrame, *, where: str = "camera table") -> g
             value = refs.iloc[i] if values is None else values.iloc[i]
             log.add(message, row=int(i) + 1, column=column, value=value)
 
+    geoms = table.geometry.values
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     for col in REQUIRED:
         ser = table[col]
         empty = ser.isna() | (ser.astype("string") == "").fillna(True)
+        if col == "count":  # a count row may say "cameras, number not reported"
+            empty = empty & present
         report(empty, f"{col} is empty", col)
     count = table["count"]
     report((count < 0).fillna(False), "count must be 0 or more (0: a source says there are "
@@ -196,11 +221,17 @@ def validate_cameras(gdf: gpd.GeoDataFrame, *, where: str = "camera table") -> g
     status = table["status"]
     report(status.notna() & ~status.isin(STATUS_VALUES),
            f"status must be one of {STATUS_VALUES}", "status", status)
+    counts = table["counts"]
+    report(counts.notna() & ~counts.isin(COUNTS_VALUES),
+           f"counts must be one of {COUNTS_VALUES}", "counts", counts)
+    scope = table["scope"].astype("string")
+    scope_ok = (scope == PUBLIC_SPACE) | scope.str.lower().str.startswith(PREMISES)
+    report(scope.notna() & ~scope_ok.fillna(False),
+           f"scope must be {PUBLIC_SPACE!r} or {PREMISES!r} (e.g. 'premises (schools)')",
+           "scope", scope)
     prec = table["geocode_precision"]
     report(prec.notna() & ~prec.isin(PRECISION_VALUES),
            f"geocode_precision must be one of {PRECISION_VALUES}", "geocode_precision", prec)
-    geoms = table.geometry.values
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     not_point = present & (shapely.get_type_id(geoms) != 0)
     report(not_point, "geometry must be a Point", "geometry")
     points = present & ~not_point
@@ -217,6 +248,34 @@ def validate_cameras(gdf: gpd.GeoDataFrame, *, where: str = "camera table") -> g
         log.add("camera_id is not unique", column="camera_id", value=cid)
     log.raise_if_any(f"{where}: the camera table is not valid", CameraTableError)
     return table
+
+
+def clean_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with control characters (NUL, ESC, ...) removed from its text columns.
+
+    Input files come from strangers; this runs once where the readers' tables meet, so that
+    no control character reaches the map, the exports or the terminal. Arrow kernels do the
+    work, and a column without any control character is left as it is.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .text import CONTROL_RE
+
+    out = frame
+    for col in frame.columns:
+        if not isinstance(frame[col].dtype, pd.StringDtype):
+            continue
+        arr = pa.array(frame[col], type=pa.large_string(), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not pc.any(pc.match_substring_regex(arr, CONTROL_RE)).as_py():
+            continue
+        if out is frame:
+            out = frame.copy()
+        cleaned = pc.replace_substring_regex(arr, CONTROL_RE, "").to_pylist()
+        out[col] = pd.Series(cleaned, index=frame.index, dtype=frame[col].dtype)
+    return out
 
 
 def is_located(gdf: gpd.GeoDataFrame) -> pd.Series:

@@ -12,6 +12,7 @@ import html
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,15 @@ from . import i18n
 from ._io import write_text_atomic
 from .errors import UnknownPlaceError
 from .layers import UnitNames
-from .names import fold, slug
+from .names import fold, slug, to_cyrillic
 from .render import (
     AUTO,
     MapOptions,
     build_map,
     camera_payload,
+    document_html,
+    how_to_ask_html,
+    kind_text,
     link_html,
     linkify,
     page_html,
@@ -48,6 +52,10 @@ _TOWN_CSS = """
  .cm-town h2 { font-size: 16px; margin: 14px 0 4px; }
  .cm-town th { text-align: left; padding-right: 12px; vertical-align: top; }
  .cm-town td { vertical-align: top; overflow-wrap: anywhere; }
+ .cm-evidence { border-collapse: collapse; font-size: 13px; }
+ .cm-evidence th, .cm-evidence td { border-bottom: 1px solid #ddd; padding: 3px 6px; }
+ .cm-evidence tr.cm-best td { font-weight: 600; }
+ .cm-rule { font-size: 13px; color: #555; }
 """
 
 
@@ -98,19 +106,36 @@ def find_unit(units: pd.DataFrame, name: str) -> int:
 
 
 def _unknowns(row: Any, lang: str) -> list[str]:
-    t = lambda key: i18n.text(key, lang)  # noqa: E731
+    """What is not known about the place, each with how to find out."""
+    from .render import fr_text, row_figures, status_text
+
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     out = []
     ev = str(row["evidence"])
     if ev == "none":
-        out.append(t("town.unknown.evidence"))
+        out.append(t("town.unknown.evidence") + "; " + t("town.how.evidence"))
     if ev == "group":
         out.append(t("town.unknown.group_only"))
     if i18n.is_missing(row["population"]):
         out.append(t("town.unknown.population"))
+    figures = row_figures(row)
+    public = [f for f in figures
+              if not str(f.get("scope") or "").lower().startswith("premises")]
+    numbered = [f for f in public if not i18n.is_missing(f.get("value"))]
+    if public and not numbered:
+        out.append(t("town.unknown.count"))
+    elif numbered and not any(f.get("status") == "installed" for f in numbered):
+        statuses = sorted({status_text(f.get("status"), lang) for f in numbered})
+        out.append(t("town.unknown.installed", statuses=", ".join(statuses)))
+    best = next((f for f in figures if f.get("best")), None)
+    if best is not None and best.get("counts") == "locations":
+        out.append(t("town.unknown.locations"))
     if ev != "none" and i18n.is_missing(row["vendors"]):
-        out.append(t("town.unknown.vendors"))
-    if i18n.is_missing(row["facial_recognition_cameras"]):
-        out.append(t("town.unknown.fr"))
+        out.append(t("town.unknown.vendors") + "; " + t("town.how.vendors"))
+    if ev != "none" and i18n.is_missing(row.get("suppliers")):
+        out.append(t("town.unknown.suppliers"))
+    if ev != "none" and fr_text(row, lang) == t("fr.unknown"):
+        out.append(t("town.unknown.fr") + "; " + t("town.how.fr"))
     return out
 
 
@@ -134,9 +159,37 @@ def _town_facts(row: Any, lang: str) -> list[tuple[str, str]]:
     facts.append(
         (t("field.vendors"), t("value.unknown") if i18n.is_missing(vendors) else str(vendors))
     )
+    suppliers = row.get("suppliers")
+    facts.append((t("field.suppliers"),
+                  t("value.unknown") if i18n.is_missing(suppliers) else str(suppliers)))
+    premises = row.get("premises")
+    if not i18n.is_missing(premises):
+        facts.append((t("field.premises"), i18n.text("scope.premises", lang, what=premises)))
     sources = row["sources"]
-    facts.append((t("field.sources"), t("town.none") if i18n.is_missing(sources) else str(sources)))
+    facts.append((t("field.sources"),
+                  t("town.none") if i18n.is_missing(sources) else kind_text(sources, lang)))
     return facts
+
+
+def evidence_rows(row: Any, lang: str) -> list[dict[str, str]]:
+    """One row per figure for the evidence table: date, figure, status, kind, where,
+    document (title and URL), note; the figure the estimate uses first."""
+    from .render import figure_text, row_figures, split_document, status_text
+
+    out = []
+    for f in row_figures(row):
+        title, url = split_document(str(f["document"])) if f.get("document") else ("", None)
+        scope = str(f.get("scope") or i18n.text("scope.public", lang))
+        out.append({
+            "date": str(f.get("as_of") or i18n.text("value.unknown", lang)),
+            "figure": figure_text(f.get("value"), f.get("counts"), lang),
+            "best": "yes" if f.get("best") else "",
+            "status": status_text(f.get("status"), lang),
+            "kind": kind_text(f.get("source"), lang),
+            "scope": (i18n.text("scope.public", lang) if scope == "public space" else scope),
+            "document": title, "url": url or "", "note": str(f.get("note") or ""),
+        })
+    return out
 
 
 def _documents(row: Any) -> list[str]:
@@ -146,14 +199,66 @@ def _documents(row: Any) -> list[str]:
     return [d.strip() for d in str(docs).split("; ") if d.strip()]
 
 
-def _unit_cameras(cameras: gpd.GeoDataFrame | None, units: gpd.GeoDataFrame, pos: int) -> Any:
+def _unit_cameras(cameras: gpd.GeoDataFrame | None, units: gpd.GeoDataFrame,
+                  pos: int | list[int], extra_ids: Sequence[str] = ()) -> Any:
+    """The cameras of one unit (or several: a city's members), plus rows assigned to
+    ``extra_ids`` (the city itself)."""
     if cameras is None or len(cameras) == 0:
         return cameras
-    uid = str(units["id"].iloc[pos])
+    positions = [pos] if isinstance(pos, int) else list(pos)
+    ids = {str(units["id"].iloc[p]) for p in positions} | {str(i) for i in extra_ids}
     if "municipality_id" in cameras.columns:
-        return cameras[cameras["municipality_id"].astype("string") == uid]
-    geom = units.geometry.iloc[pos]
+        return cameras[cameras["municipality_id"].astype("string").isin(list(ids))]
+    geom = shapely.union_all(units.geometry.iloc[positions].to_numpy())
     return cameras[cameras.geometry.notna() & cameras.geometry.within(geom)]
+
+
+@dataclass
+class _Place:
+    """What a town page is about: one unit, or a city made of several units."""
+
+    row: Any
+    positions: list[int]
+    city_id: str | None = None
+
+    @property
+    def ids(self) -> list[str]:
+        return [self.city_id] if self.city_id else []
+
+
+def _city_row(units: gpd.GeoDataFrame, positions: list[int]) -> pd.Series:
+    """A unit-like row for a city made of the units at ``positions``, from their group_*
+    figures (the city's own, with its own population: never the sum of its members)."""
+    first = units.iloc[positions[0]].copy()
+    members = units.iloc[positions]
+    row = first.copy()
+    row["id"] = str(first["group_id"])
+    row["name"] = str(first["group_name"])
+    row["name_cyr"] = to_cyrillic(str(first["group_name"]))
+    has_figure = str(first["evidence"]) == "group"
+    row["evidence"] = "city" if has_figure else "none"
+    for col in ("cameras", "cameras_per_1000", "cameras_per_km2", "rank",
+                "facial_recognition_cameras", "population", "area_km2"):
+        row[col] = first.get(f"group_{col}", pd.NA)
+    if i18n.is_missing(row["area_km2"]):
+        row["area_km2"] = float(members["area_km2"].sum())
+    if i18n.is_missing(row["population"]) and members["population"].notna().all():
+        row["population"] = int(members["population"].sum())
+    row["group_name"] = pd.NA
+    row["group_id"] = pd.NA
+    return row
+
+
+def _find_place(units: gpd.GeoDataFrame, name: str) -> _Place:
+    """The unit called ``name``, or the city (group of units) called so."""
+    try:
+        pos = find_unit(units, name)
+    except UnknownPlaceError:
+        hits = sorted(UnitNames(units).positions(name))
+        if hits and _names_a_group(units, hits, name):
+            return _Place(_city_row(units, hits), hits, str(units["group_id"].iloc[hits[0]]))
+        raise
+    return _Place(units.iloc[pos], [pos])
 
 
 def _plain(text: str) -> str:
@@ -170,22 +275,34 @@ def town_summary(
 ) -> str:
     """Return the plain-text summary of the unit called ``name`` (see :func:`render_town`)."""
     units = prepare_units(units)
-    pos = find_unit(units, name)
-    return _summary_text(units, cameras, pos, lang)
+    return _summary_text(units, cameras, _find_place(units, name), lang)
 
 
-def _summary_text(units: gpd.GeoDataFrame, cameras: Any, pos: int, lang: str) -> str:
-    row = units.iloc[pos]
+def _summary_text(units: gpd.GeoDataFrame, cameras: Any, place: _Place, lang: str) -> str:
+    row = place.row
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     lines = [f"{i18n.unit_name(row, lang)} ({row['id']})"]
     facts = _town_facts(row, lang)
     width = max(len(k) for k, _ in facts)
     lines += [f"  {k + ':':<{width + 1}} {v}" for k, v in facts]
-    docs = _documents(row)
-    if docs:
-        lines.append(f"  {t('field.documents')}:")
-        lines += [f"    - {d}" for d in docs]
-    drawn = _unit_cameras(cameras, units, pos)
+    evidence = evidence_rows(row, lang)
+    if evidence:
+        lines.append(f"  {t('town.evidence')}:")
+        for e in evidence:
+            mark = "* " if e["best"] else "- "
+            lines.append(f"    {mark}{e['date']}: {e['figure']} — {e['status']}, {e['kind']}, "
+                         f"{e['scope']}: {e['document']} {e['url']}".rstrip())
+            if e["note"]:
+                lines.append(f"        {e['note']}")
+    else:
+        docs = _documents(row)
+        if docs:
+            lines.append(f"  {t('field.documents')}:")
+            lines += [f"    - {d}" for d in docs]
+    if place.city_id:
+        names = ", ".join(i18n.unit_name(units.iloc[p], lang) for p in place.positions)
+        lines.append("  " + t("town.members", names=names))
+    drawn = _unit_cameras(cameras, units, place.positions, place.ids)
     if drawn is not None:
         n = camera_payload(drawn, lang)[1].drawn
         lines.append("  " + t("town.points", n=i18n.fmt_number(n, lang)))
@@ -193,7 +310,20 @@ def _summary_text(units: gpd.GeoDataFrame, cameras: Any, pos: int, lang: str) ->
     if unknown:
         lines.append(f"  {t('town.unknowns')}:")
         lines += [f"    - {u}" for u in unknown]
+    lines += _how_to_ask_lines(row, lang)
     return _plain("\n".join(lines))
+
+
+def _how_to_ask_lines(row: Any, lang: str) -> list[str]:
+    """For a unit with no data: how to ask for it (the command and what it asks)."""
+    from .request.howto import can_ask, how_to_ask
+
+    if str(row["evidence"]) != "none" or not can_ask(str(row["name"])):
+        return []
+
+    ask = how_to_ask(i18n.unit_name(row, lang), lang)
+    return [f"  {ask.heading}:", f"    {ask.lead} {ask.intro}", f"      {ask.command}",
+            f"    {ask.what}"]
 
 
 def render_town(
@@ -244,34 +374,35 @@ def render_town(
     """
     lang = i18n.check_lang(lang)
     units = prepare_units(units)
-    pos = find_unit(units, name)
-    row = units.iloc[pos]
-    geom = units.geometry.iloc[pos]
+    place = _find_place(units, name)
+    row = place.row
+    geom = shapely.union_all(units.geometry.iloc[place.positions].to_numpy())
     minx, miny, maxx, maxy = geom.bounds
     pad = max(maxx - minx, maxy - miny) * 0.05
     near = units[
         units.geometry.intersects(shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad))
     ]
-    local = near if len(near) else units.iloc[[pos]]
-    cams = _unit_cameras(cameras, units, pos)
+    local = near if len(near) else units.iloc[place.positions]
+    cams = _unit_cameras(cameras, units, place.positions, place.ids)
     display = i18n.unit_name(row, lang)
-    heading = i18n.text("town.heading", lang, name=display)
+    heading = i18n.text("town.city_heading" if place.city_id else "town.heading", lang,
+                        name=display)
     options = MapOptions(
         title=heading, attribution=list(attribution), data_date=data_date, metric=metric,
         scheme=scheme, k=k, tiles=tiles, self_contained=self_contained, lang=lang,
-        height="520px", focus=[str(row["id"])], basemap=basemap,
+        height="520px", focus=[str(units["id"].iloc[p]) for p in place.positions],
+        basemap=basemap,
     )  # fmt: skip
     m = build_map(local, cams, options, all_units=units)
     facts_html = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
         for k, v in _town_facts(row, lang)
     )
-    docs = _documents(row)
-    docs_html = (
-        f"<h2>{html.escape(i18n.text('field.documents', lang))}</h2><ul class=\"cm-docs\">"
-        + "".join(f"<li>{link_html(d)}</li>" for d in docs) + "</ul>"
-        if docs else ""
-    )  # fmt: skip
+    docs_html = _evidence_html(row, lang)
+    if place.city_id:
+        names = ", ".join(i18n.unit_name(units.iloc[p], lang) for p in place.positions)
+        docs_html = f"<p>{html.escape(i18n.text('town.members', lang, names=names))}</p>" + \
+            docs_html
     unknown = _unknowns(row, lang)
     unknown_html = (
         f"<h2>{html.escape(i18n.text('town.unknowns', lang))}</h2><ul class=\"cm-unknowns\">"
@@ -290,7 +421,8 @@ def render_town(
     m.extra_css.append(_TOWN_CSS)
     m.before_map = (
         f'<main class="cm-town"><h1>{html.escape(heading)}</h1>{back}'
-        f'<table class="cm-facts">{facts_html}</table>{docs_html}{unknown_html}</main>'
+        f'<table class="cm-facts">{facts_html}</table>{docs_html}{unknown_html}'
+        f"{how_to_ask_html(row, lang, full=True)}</main>"
     )
     m.after_map = f'<footer class="cm-town">{attribution_html}</footer>'
     page = page_html(m, self_contained=self_contained, lang=lang)
@@ -298,4 +430,33 @@ def render_town(
     path = Path(out_dir) / "towns" / f"{slug(str(row['name']))}.html"
     write_text_atomic(path, page)
     logger.info("wrote town page %s", path)
-    return path, _summary_text(units, cameras, pos, lang)
+    return path, _summary_text(units, cameras, place, lang)
+
+
+def _evidence_html(row: Any, lang: str) -> str:
+    """The evidence table (date, figure, status, kind, where, document, note), or the
+    documents when the place has no figures table."""
+    t = lambda key: html.escape(i18n.text(key, lang))  # noqa: E731
+    rows = evidence_rows(row, lang)
+    if not rows:
+        docs = _documents(row)
+        return (
+            f"<h2>{t('field.documents')}</h2><ul class=\"cm-docs\">"
+            + "".join(f"<li>{document_html(d)}</li>" for d in docs) + "</ul>"
+            if docs else ""
+        )  # fmt: skip
+    head = "".join(f"<th>{t(k)}</th>" for k in (
+        "field.date", "field.figure", "field.status", "field.kind", "field.scope",
+        "field.document", "field.note"))
+    body = []
+    for e in rows:
+        doc = link_html(e["url"], e["document"]) if e["url"] else html.escape(e["document"])
+        cls = ' class="cm-best"' if e["best"] else ""
+        body.append(
+            f"<tr{cls}><td>{html.escape(e['date'])}</td><td>{html.escape(e['figure'])}</td>"
+            f"<td>{html.escape(e['status'])}</td><td>{html.escape(e['kind'])}</td>"
+            f"<td>{html.escape(e['scope'])}</td><td>{doc}</td>"
+            f"<td>{html.escape(e['note'])}</td></tr>")
+    rule = f'<p class="cm-rule">{t("fig.rule")}</p>' if len(rows) > 1 else ""
+    return (f"<h2>{t('town.evidence')}</h2><table class=\"cm-evidence\"><thead><tr>{head}"
+            f"</tr></thead><tbody>{''.join(body)}</tbody></table>{rule}")

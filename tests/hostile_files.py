@@ -105,6 +105,18 @@ def xlsx(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
+def xlsx_merge(path: Path, rows: list[list[object]], ref: str) -> Path:
+    """A register with a merged range ``ref`` written into the sheet's XML (openpyxl itself
+    would create a cell object for every cell of a big range)."""
+    xlsx(path, rows)
+    with zipfile.ZipFile(path) as src:
+        members = [(n, src.read(n)) for n in src.namelist()]
+    merge = f'<mergeCells count="1"><mergeCell ref="{ref}"/></mergeCells>'.encode()
+    members = [(n, d.replace(b"</sheetData>", b"</sheetData>" + merge, 1)
+                if n == "xl/worksheets/sheet1.xml" else d) for n, d in members]
+    return _zip(path, members)
+
+
 def xlsx_far_cell(path: Path, *, value: object = None, ref: str = "XFD1048576") -> Path:
     """A small register with one more cell at ``ref``: empty but styled, or holding ``value``."""
     import openpyxl
@@ -215,4 +227,18 @@ def camera_node(i: int, lat: object = 44.25, lon: object = 19.75) -> dict[str, o
 
 def deep_json(path: Path, *, depth: int = 100_000) -> Path:
     path.write_text('{"elements": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+    return path
+
+
+def kmz_bomb(path: Path, *, padding: int) -> Path:
+    """A KMZ whose doc.kml holds ``padding`` bytes of blank space around one placemark."""
+    kml = (b'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+           + b" " * padding + b"<Placemark><Point><coordinates>19.7,44.2</coordinates>"
+           b"</Point></Placemark></Document></kml>")
+    return _zip(path, [("doc.kml", kml)])
+
+
+def deep_geojson(path: Path, *, depth: int = 100_000) -> Path:
+    path.write_text('{"type": "FeatureCollection", "features": ' + "[" * depth + "]" * depth
+                    + "}", encoding="utf-8")
     return path

@@ -57,8 +57,13 @@ def test_clicking_osecina_shows_the_reported_figure(browser, default_map) -> Non
         popup = page.locator(".leaflet-popup-content .cm-unit-facts")
         popup.wait_for(timeout=3000)
         text = popup.inner_text()
-        for expected in ("Osečina", "100", "10.05", "9,951", "1 of 2"):
+        for expected in ("Osečina", "100 cameras — installed, as of 2023-07, press/NGO report",
+                         "10.05", "9,951", "1 of 6", "Derived, not published as a count"):
             assert expected in text, expected
+        # the figure links to its document, labelled with its title
+        link = popup.locator('a[href="https://www.rferl.org/a/serbia-surveillance-cameras-'
+                             'china/32526515.html"]')
+        assert link.inner_text().startswith("RFE/RL Balkan Service")
         assert visit.errors == []
 
 

@@ -95,7 +95,7 @@ def test_clicking_a_unit_shows_its_figures(browser, fixture_map) -> None:  # typ
             "10.00",
             "1 of 3",
             "Dahua",
-            "40 camera(s) with face recognition",
+            "capable of face recognition (40 of the cameras counted)",
             "osecina-tender.pdf",
         ):
             assert expected in text

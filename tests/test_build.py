@@ -31,8 +31,10 @@ def test_default_build_reproduces_the_osecina_figure(default_build) -> None:  # 
     assert (row["cameras"], row["population"]) == (100, 9951)
     assert row["residents_per_camera"] == pytest.approx(99.51)
     assert row["cameras_per_1000"] == pytest.approx(10.049, abs=0.001)
-    (check,) = default_build.claims
+    check = default_build.claims[0]
     assert check.ok and check.name == "Osečina"
+    assert all(c.ok for c in default_build.claims)
+    assert {c.name for c in default_build.claims} >= {"Kraljevo", "Beograd", "Subotica"}
     summary = default_build.summary()
     assert "✓ Osečina: reported \"one camera per 100 inhabitants\"" in summary
     assert "9,951 residents (2022 Census" in summary
@@ -42,8 +44,13 @@ def test_default_build_keeps_belgrade_at_city_level(default_build) -> None:  # t
     units = default_build.metrics.units
     bg = units[units["group_id"] == "71308"]
     assert (bg["evidence"] == "group").all() and bg["cameras"].isna().all()
-    assert (bg["group_cameras"] == 8000).all()
-    assert (units["evidence"] == "none").sum() == 143
+    # four public-space figures (2020-2021) are not added: the newest installed one is used
+    assert (bg["group_cameras"] == 1200).all()
+    city = default_build.metrics.group("71308")
+    assert (city["cameras_installed"], city["cameras_contracted"]) == (1200, 8000)
+    assert (city["cameras_low"], city["cameras_high"]) == (661, 8000)
+    assert city["premises_cameras"] == 5580 + 2865  # schools and kindergartens, apart
+    assert (units["evidence"] == "none").sum() == 137
 
 
 def test_default_outputs_are_written_and_say_no_data(default_build) -> None:  # type: ignore[no-untyped-def]
@@ -68,8 +75,8 @@ def test_default_outputs_are_written_and_say_no_data(default_build) -> None:  # 
     cams = json.loads(out["cameras.geojson"].read_text("utf-8"))
     for f in cams["features"]:
         assert {"camera_id", "source", "source_ref", "municipality_id"} <= set(f["properties"])
-    assert sorted(f["properties"]["municipality_id"] for f in cams["features"]) == [
-        "70882", "71308"]
+    assert sorted({f["properties"]["municipality_id"] for f in cams["features"]}) == [
+        "70645", "70653", "70882", "71308", "80110", "80152", "80420", "80438"]
 
 
 def test_geopackage_layers_keep_values_and_types(default_build) -> None:  # type: ignore[no-untyped-def]
@@ -188,6 +195,47 @@ def test_a_reported_zero_is_ranked_and_shown_as_zero(tmp_path: Path) -> None:
     ljig = res.metrics.unit("70769")
     assert (ljig["evidence"], ljig["cameras"], ljig["cameras_per_1000"], ljig["rank"]) == (
         "unit", 0, 0.0, 2)
-    assert "2. Ljig: 0 cameras, 0.00 per 1,000 residents" in res.summary()
+    summary = res.summary()
+    assert "2. Ljig: 0 cameras — status unknown, FOI reply; 0.00 per 1,000 residents" in summary
+    # a user's register on the bundled layer: said plainly that the bundled evidence is left out
+    assert "Bundled evidence of layer 'serbia' (public reporting): NOT included; add it to " \
+           "your files with --with-bundled-evidence" in summary
+    both = camera_map.analyse([reg], bundled_evidence=True)
+    assert both.metrics.unit("70769")["cameras"] == 0
+    assert both.metrics.unit("Kraljevo")["cameras"] == 113
+    # Osečina: the register's 100 (status unknown) and the report's 100 (installed)
+    assert both.metrics.unit("70882")["cameras"] == 100
+    assert "(public reporting): included" in both.summary()
     muni = pd.read_csv(res.outputs["municipalities.csv"], dtype={"id": str}).set_index("id")
     assert muni.at["70769", "cameras"] == 0 and pd.isna(muni.at["70017", "cameras"])
+
+
+def test_default_build_shows_every_sourced_figure_with_its_document(default_build) -> None:  # type: ignore[no-untyped-def]
+    units = default_build.metrics.units
+    own = units[units["evidence"] == "unit"].set_index("name")
+    assert sorted(own.index) == ["Bečej", "Kragujevac", "Kraljevo", "Osečina", "Stara Pazova",
+                                 "Subotica", "Zrenjanin"]
+    numbered = own["cameras"].dropna()
+    assert len(numbered) + 1 >= 6  # five units and the City of Belgrade with a number
+    assert (own.at["Subotica", "cameras"], own.at["Subotica", "estimate_counts"],
+            own.at["Subotica", "estimate_status"]) == (73, "locations", "testing")
+    assert pd.isna(own.at["Bečej", "cameras"]) and own.at["Bečej", "vendors"] == "Dahua"
+    # every figure cites a document with a link
+    figures = default_build.metrics.figures
+    assert len(figures) == 13
+    assert figures["document"].str.contains(" — https://").all()
+    summary = default_build.summary()
+    assert "Subotica: at least 73 cameras (73 locations) — testing, as of 2024-05-24, " \
+           "press/NGO report; at least 0.59 per 1,000 residents" in summary
+    assert "Beograd (city): 1,200 cameras — installed, as of 2021-08-10" in summary
+    assert "figures reported 661–8,000, not added" in summary
+    assert "Bečej: cameras named without a number (not zero" in summary
+    assert "on premises, not in the count: 2,865 in kindergartens (2025-12-12); 5,580 in " \
+           "schools (2025-12-12)" in summary
+    assert "Context (assigned to no unit): 42 local governments" in summary
+    assert "More than 4,000 cameras in 60 cities and municipalities" in summary
+    assert "Bundled evidence of layer 'serbia' (public reporting): included" in summary
+    csv = pd.read_csv(default_build.outputs["municipalities.csv"], dtype={"id": str})
+    kraljevo = csv.set_index("name").loc["Kraljevo"]
+    assert "https://narcisijorgovan.rs/" in kraljevo["figures"]
+    assert kraljevo["cameras_installed"] == 113

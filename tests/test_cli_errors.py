@@ -26,8 +26,9 @@ def test_missing_camera_file(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert first_line(res.stderr) == (
         f"error: camera file '{missing}' does not exist; expected a FOI register (CSV/TSV, "
-        "XLSX or ODS), an OpenStreetMap file (.osm, .osm.bz2, .osm.gz, .osm.pbf) or Overpass "
-        "API JSON")
+        "XLSX or ODS), an OpenStreetMap file (.osm, .osm.bz2, .osm.gz, .osm.pbf), Overpass "
+        "API JSON, or a point layer (GeoJSON, KML/KMZ, GeoPackage, Shapefile, FlatGeobuf, "
+        "GeoParquet, GPX)")
 
 
 def test_file_of_the_wrong_kind(tmp_path: Path) -> None:
@@ -54,7 +55,12 @@ def test_json_that_is_not_overpass(tmp_path: Path) -> None:
     geo.write_text('{"type": "FeatureCollection", "features": []}')
     res = invoke("build", "--cameras", str(geo), "--out", str(tmp_path / "o"))
     assert res.exit_code == 1
-    assert "is JSON but not Overpass API JSON" in first_line(res.stderr)
+    assert "points.geojson: the GeoJSON file holds no features" in first_line(res.stderr)
+    other = tmp_path / "other.json"
+    other.write_text('{"cameras": []}')
+    res = invoke("build", "--cameras", str(other), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 1
+    assert "is JSON but neither Overpass API JSON" in first_line(res.stderr)
 
 
 @pytest.fixture()
@@ -135,9 +141,11 @@ def test_town_understands_aliases_and_cities(tmp_path: Path) -> None:
     res = invoke("town", "Medijana", "--out", str(tmp_path))  # a city municipality of Niš
     assert res.exit_code == 0 and res.stdout.startswith("Niš (70858)")
     assert (tmp_path / "towns" / "nis.html").exists()
-    city = invoke("town", "Belgrade", "--out", str(tmp_path))
-    assert city.exit_code == 1
-    assert "Zemun" in city.stderr  # the members of the City of Belgrade are listed
+    city = invoke("town", "Belgrade", "--out", str(tmp_path))  # the city page
+    assert city.exit_code == 0, city.stderr
+    assert city.stdout.startswith("Beograd (71308)")
+    assert "Zemun" in city.stdout  # the members of the City of Belgrade are listed
+    assert (tmp_path / "towns" / "beograd.html").exists()
     unknown = invoke("town", "Osecinna", "--out", str(tmp_path))
     assert unknown.exit_code == 1 and "closest: Osečina" in unknown.stderr
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from httpserver import LocalServer, Reply
 
 from camera_map.cli import main
 
@@ -75,3 +79,22 @@ def test_nominatim_url_needs_online(register: Path, tmp_path: Path) -> None:
     res = invoke("geocode", str(register), "--out", str(tmp_path / "x.csv"),
                  "--nominatim-url", "http://127.0.0.1:9")
     assert res.exit_code == 2 and "--nominatim-url goes with --online" in res.stderr
+
+
+def test_failing_nominatim_is_one_warning_and_the_rows_still_placed(
+        register: Path, tmp_path: Path, http_server: LocalServer) -> None:
+    http_server.default = Reply(403, b"<html><b>Access blocked</b> [/b]</html>")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+           "CAMERA_MAP_CACHE": str(tmp_path / "cache")}
+    out = tmp_path / "placed.csv"
+    done = subprocess.run([sys.executable, "-m", "camera_map", "geocode", str(register),
+                           "--out", str(out), "--online", "--nominatim-url", http_server.url],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("Nominatim is not available") == 1, done.stderr
+    assert "answered HTTP 403 Forbidden: Access blocked [/b]" in done.stderr
+    assert len(http_server.requests) == 1  # refused: not asked again for the other rows
+    placed = pd.read_csv(out, dtype=str, keep_default_na=False)
+    # every row at its municipality, but Beograd: a city of 17 municipalities
+    assert list(placed["geocode_precision"]) == ["municipality"] * 5 + [""]

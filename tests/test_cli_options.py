@@ -88,6 +88,6 @@ def test_town_with_own_boundaries_and_a_one_town_register(tmp_path: Path) -> Non
                  str(tmp_path / "o"))
     assert res.exit_code == 0, res.stderr
     assert res.stdout.startswith("Beta (B)")
-    assert "Cameras:             12\n" in res.stdout
+    assert "Cameras:             12 cameras — status unknown, FOI reply\n" in res.stdout
     assert "Per 1,000 residents: 6.00\n" in res.stdout
     assert "Reply 12/2026" in (tmp_path / "o" / "towns" / "beta.html").read_text("utf-8")

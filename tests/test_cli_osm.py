@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def test_build_with_live_overpass_counts_osecina_cameras(overpass: str, tmp_path
     assert res.exit_code == 0, res.output
     assert len(http_server.requests) == 1
     assert "data=" in http_server.requests[0].body.decode()
+    assert "Overpass: 19.58,44.36,19.62,44.39: answered now (" in res.output
     gj = json.loads((tmp_path / "o" / "municipalities.geojson").read_text("utf-8"))
     osecina = next(f["properties"] for f in gj["features"] if f["properties"]["id"] == "70882")
     assert osecina["osm_points"] >= 3 and osecina["documented"] == 100
@@ -52,6 +54,11 @@ def test_fetch_saves_a_file_that_build_reads_offline(overpass: str, tmp_path: Pa
                  "--out", str(saved))
     assert res.exit_code == 0, res.output
     assert "ODbL" in res.output and saved.exists()
+    assert "Overpass: answered now (" in res.output
+    res = invoke("fetch", "--bbox", "19.58,44.36,19.62,44.39", "--overpass-url", overpass,
+                 "--out", str(saved))
+    assert re.search(r"Overpass: from the cache: fetched \d{4}-\d\d-\d\d \d\d:\d\d "
+                     r"UTC, \d+ s old\.", res.output), res.output
     res = invoke("build", "--cameras", str(saved), "--out", str(tmp_path / "o"),
                  "--format", "csv")
     assert res.exit_code == 0, res.output
@@ -76,3 +83,16 @@ def test_bad_bbox_is_a_clear_error(tmp_path: Path) -> None:
     res = invoke("fetch", "--bbox", "19.6,44.4,19.5", "--out", str(tmp_path / "x.json"))
     assert res.exit_code == 1
     assert "W,S,E,N" in res.stderr
+
+
+def test_server_text_is_printed_as_it_is_not_as_markup(http_server: LocalServer,
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "cache_dir", tmp_path / "cache")
+    http_server.reply(400, "Error: line 1: parse error: [/b] [bold red]unexpected[/] token")
+    res = invoke("fetch", "--bbox", "19.58,44.36,19.62,44.39", "--overpass-url",
+                 f"{http_server.url}/api/interpreter", "--out", str(tmp_path / "x.json"))
+    assert res.exit_code == 3
+    assert "answered HTTP 400 Bad Request: Error: line 1: parse error: [/b] [bold " \
+           "red]unexpected[/] token" in " ".join(res.stderr.split())
+    assert "Traceback" not in res.output

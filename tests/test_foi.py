@@ -361,9 +361,11 @@ def test_unknown_headers_error_word_for_word() -> None:
         '"Naziv ustanove" = "address"\nand pass it with --mapping FILE.toml (mapping= in '
         "Python). Columns it can name: municipality, address, latitude, longitude, x, y, "
         "count, manufacturer, model, facial_recognition, status, supplier, contract_value, "
-        "installed, document; also source_version, source_date, name, description, "
+        "installed, document; also counts, source, source_version, source_date, name, "
+        "description, "
         "surveillance, surveillance_type, camera_type, mount, direction, height, zone, "
-        "operator, note, coordinates, street, house_number, settlement, ordinal, or tags"
+        "operator, facial_recognition_software, scope, as_of, note, coordinates, street, "
+        "house_number, settlement, ordinal, ref, or tags"
     )
 
 

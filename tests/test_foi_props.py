@@ -89,5 +89,38 @@ def test_messy_workbooks_every_row_accounted_for(data: list[list[str]]) -> None:
         path = Path(tmp) / "register.xlsx"
         wb.save(path)
         res = read_register(path)
-    rows_below = len(data) - (res.sheet_info[0].header_rows - 1)
+    # rows after the last filled cell hold nothing and are not read (a workbook's declared
+    # size is never trusted: one styled cell at XFD1048576 would make a million rows)
+    filled = len(data)
+    while filled and all(c == "" for c in data[filled - 1]):
+        filled -= 1
+    rows_below = filled - (res.sheet_info[0].header_rows - 1)
     assert len(res.cameras) + len(res.rejected) + res.blank_rows == rows_below
+
+
+_LAT = st.decimals(min_value=-89, max_value=89, places=6).map(str)
+_LON = st.decimals(min_value=-179, max_value=179, places=6).map(str)
+
+
+@given(lat=_LAT, lon=_LON, form=st.sampled_from([
+    "{lat}, {lon}", "({lat}, {lon})", "POINT ({lon} {lat})", "geo:{lat},{lon}",
+    "https://www.openstreetmap.org/#map=18/{lat}/{lon}",
+    "https://www.google.com/maps/@{lat},{lon},17z", "https://maps.google.com/?q={lat},{lon}"]))
+def test_every_combined_notation_gives_back_the_pair(lat: str, lon: str, form: str) -> None:
+    from camera_map.coords import parse_pair
+
+    assert parse_pair(form.format(lat=lat, lon=lon)) == (float(lat), float(lon))
+
+
+@given(value=st.decimals(min_value=10, max_value=89, places=7))
+def test_a_lost_decimal_point_has_the_true_value_among_its_placements(value: object) -> None:
+    from camera_map.coords import damaged_digits, decimal_placements
+
+    text = f"{value:.7f}".rstrip("0")
+    whole, frac = text.split(".")
+    digits = (whole + frac).lstrip("0")
+    grouped = f"{int(digits):,}".replace(",", ".")  # what a locale round-trip writes
+    found = damaged_digits(grouped)
+    if found is None:  # too short to be damaged (e.g. 12.5 → "125")
+        return
+    assert float(text) in decimal_placements(*found, axis="lat")

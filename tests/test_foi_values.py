@@ -189,3 +189,28 @@ def test_bad_dates() -> None:
 @given(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)))
 def test_serbian_dates_round_trip(day: object) -> None:
     assert parse_date(day.strftime("%d.%m.%Y.")) == day.isoformat()  # type: ignore[attr-defined]
+
+
+def test_parse_pair_reads_combined_notations() -> None:
+    assert coords.parse_pair("(41.92499, -87.6779)") == (41.92499, -87.6779)
+    assert coords.parse_pair("41.92, -87.67") == (41.92, -87.67)
+    assert coords.parse_pair("POINT (-87.6779 41.92499)") == (41.92499, -87.6779)
+    assert coords.parse_pair("SRID=4326;POINT Z (20.46 44.81 120)") == (44.81, 20.46)
+    assert coords.parse_pair("geo:44.81,20.46;u=35") == (44.81, 20.46)
+    assert coords.parse_pair("https://www.openstreetmap.org/?mlat=44.81&mlon=20.46#map=18/44.81/"
+                             "20.46") == (44.81, 20.46)
+    assert coords.parse_pair("https://www.openstreetmap.org/#map=19/44.812/20.461") == (
+        44.812, 20.461)
+    assert coords.parse_pair("https://www.google.com/maps/place/Trg/@44.8125,20.4612,17z/"
+                             "data=!3m1!4b1!8m2!3d44.8126!4d20.4613") == (44.8126, 20.4613)
+    assert coords.parse_pair("https://maps.google.com/?q=44.81,20.46") == (44.81, 20.46)
+    with pytest.raises(ValueError, match="POINT"):
+        coords.parse_pair("https://example.org/kamere")
+
+
+def test_damaged_coordinates_and_their_placements() -> None:
+    assert coords.damaged_digits("461.993.881") == (1, "461993881")
+    assert coords.damaged_digits("46.1993881") is None
+    assert coords.damaged_digits("7457291.66") is None
+    assert coords.decimal_placements(1, "461993881", axis="lat") == [4.61993881, 46.1993881]
+    assert coords.decimal_placements(-1, "87677900", axis="lon") == [-8.76779, -87.6779]

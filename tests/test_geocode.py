@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import socket
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,7 +13,7 @@ import pytest
 from httpserver import LocalServer, Reply
 
 from camera_map import settings
-from camera_map.errors import ColumnError, NetworkError
+from camera_map.errors import ColumnError
 from camera_map.geocode import geocode_cameras, geocode_file
 from camera_map.table import cameras_from_records, validate_cameras
 
@@ -147,13 +148,58 @@ def test_online_nominatim_fills_what_the_gazetteer_cannot(
     assert len(http_server.requests) == 2
 
 
-def test_nominatim_failure_stops_the_run(http_server: LocalServer, units: gpd.GeoDataFrame,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_nominatim_degrades_to_the_municipality_with_one_warning(
+        http_server: LocalServer, units: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(settings, "max_tries", 2)
     http_server.default = Reply(503)
-    with pytest.raises(NetworkError, match=r"failed 2 times.*HTTP 503"):
-        geocode_cameras(table(("Karađorđeva 12", "Osečina")), units=units, online=True,
-                        nominatim_url=http_server.url)
+    cams = table(("Karađorđeva 12", "Osečina"), ("Kneza Miloša 3", "Osečina"),
+                 ("Vojvode Mišića 1", "Valjevo"))
+    with caplog.at_level("WARNING"):
+        res = geocode_cameras(cams, units=units, online=True, nominatim_url=http_server.url)
+    assert set(by_address(res.cameras).values()) == {("municipality", "layer")}
+    assert len(http_server.requests) == 2  # the two tries of the first address, then no more
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("Nominatim is not available, so addresses are placed "
+                                  "without it (gazetteer, then municipality level): Nominatim "
+                                  f"at {http_server.url}/search failed after 2 tries")
+    assert "HTTP 503" in warnings[0]
+    assert [p.message for p in res.problems] == warnings
+
+
+def test_offline_nominatim_is_one_warning_not_a_traceback(
+        units: gpd.GeoDataFrame, caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as sock:  # a port nothing listens on: every connection is refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with caplog.at_level("WARNING"):
+        res = geocode_cameras(table(("Karađorđeva 12", "Osečina"), ("Kneza Miloša 3", "Osečina")),
+                              units=units, online=True,
+                              nominatim_url=f"http://127.0.0.1:{port}")
+    assert set(by_address(res.cameras).values()) == {("municipality", "layer")}
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "Nominatim is not available" in warning
+    assert "last failure: the connection was refused" in warning
+
+
+@pytest.mark.parametrize(("lat", "lon", "what"), [
+    ("abc", "19.6", "latitude 'abc'"), ("nan", "19.6", "latitude 'nan'"),
+    ("91", "19.6", "latitude '91'"), ("44.37", "inf", "longitude 'inf'"),
+    (None, "19.6", "latitude None"), ([1], "19.6", "latitude [1]"),
+])
+def test_an_answer_with_impossible_coordinates_is_rejected_with_a_problem(
+        http_server: LocalServer, units: gpd.GeoDataFrame, lat: object, lon: object,
+        what: str) -> None:
+    http_server.reply(200, json.dumps([{"lat": lat, "lon": lon, "class": "place",
+                                        "type": "house", "display_name": "x"}]))
+    res = geocode_cameras(table(("Karađorđeva 12", "Osečina")), units=units, online=True,
+                          nominatim_url=http_server.url)
+    assert by_address(res.cameras) == {"Karađorđeva 12": ("municipality", "layer")}
+    (problem,) = res.problems
+    assert str(problem) == (f"Nominatim answered {what}, not a number in "
+                            f"{'-90..90' if 'lat' in what else '-180..180'}; the answer was "
+                            "not used (value 'Karađorđeva 12')")
 
 
 def test_geocode_file_writes_coordinates_and_a_report(tmp_path: Path, extract: Path,
@@ -180,11 +226,11 @@ def test_geocode_file_writes_coordinates_and_a_report(tmp_path: Path, extract: P
 
 def test_geocode_file_needs_an_address_column(tmp_path: Path) -> None:
     src = tmp_path / "r.csv"
-    src.write_text("ulica_i_broj,grad\nKarađorđeva 1,Osečina\n", encoding="utf-8")
+    src.write_text("gde_je,grad\nKarađorđeva 1,Osečina\n", encoding="utf-8")
     with pytest.raises(ColumnError, match=r"r\.csv: no address column; found columns "
-                                          r"\['ulica_i_broj', 'grad'\].*address_column="):
+                                          r"\['gde_je', 'grad'\].*address_column="):
         geocode_file(src, tmp_path / "o.csv")
-    res = geocode_file(src, tmp_path / "o.csv", address_column="ulica_i_broj")
+    res = geocode_file(src, tmp_path / "o.csv", address_column="gde_je")
     assert "no OSM extract given (use --extract)" in res.unplaced["reason"].iloc[0]
 
 
@@ -202,8 +248,20 @@ def test_geocode_file_reads_spreadsheets_with_the_foi_reader(tmp_path: Path, ext
     wb.save(src)
     res = geocode_file(src, tmp_path / "geo.csv", extract=extract, units=units)
     rows = list(csv.DictReader((tmp_path / "geo.csv").open(encoding="utf-8")))
-    assert [(r["address"], r["geocode_precision"]) for r in rows] == [
-        ("Karađorđeva 12", "address"), ("Nepostojeća 3", "")]
+    assert [(r["Adresa"], r["Broj kamera"], r["geocode_precision"]) for r in rows] == [
+        ("Karađorđeva 12", "1", "address"), ("Nepostojeća 3", "1", "")]
     assert rows[0]["latitude"] == "44.3700500"
     report = pd.read_csv(res.report, dtype=str)
     assert "municipality 'Nigde' is not in the layer" in report["reason"].iloc[0]
+
+
+def test_geocode_file_reads_as_build_does_windows_1251_and_kind_by_content(
+        tmp_path: Path, extract: Path, units: gpd.GeoDataFrame) -> None:
+    """One reader for every command: no mojibake, no format by suffix."""
+    src = tmp_path / "регистар.txt"  # a suffix that says nothing
+    src.write_bytes("Адреса;Општина;Напомена\nКарађорђева 12;Осечина;код поште\n"
+                    .encode("cp1251"))
+    geocode_file(src, tmp_path / "geo.csv", extract=extract, units=units)
+    rows = list(csv.DictReader((tmp_path / "geo.csv").open(encoding="utf-8")))
+    assert list(rows[0])[:3] == ["Адреса", "Општина", "Напомена"]
+    assert (rows[0]["Напомена"], rows[0]["geocode_precision"]) == ("код поште", "address")

@@ -155,7 +155,7 @@ def test_unknown_municipality_is_reported_with_close_matches(layer) -> None:  # 
     joined, _ = run(layer, [dict(source="foi", source_ref="a.csv#row 7", count=3,
                                  municipality="Osecinna")])
     assert joined.cameras["municipality_id"].isna().all()
-    assert "a.csv#row 7: municipality 'Osecinna' is not in layer 'serbia'; did you mean " \
+    assert "a.csv, row 7: municipality 'Osecinna' is not in layer 'serbia'; did you mean " \
            "Osečina" in str(joined.problems[0])
 
 
@@ -204,7 +204,7 @@ def test_point_in_another_unit_than_its_row_names_is_reported(layer) -> None:  #
     ])
     assert joined.cameras["municipality_id"].tolist() == [LJIG, "70157"]
     assert [str(p) for p in joined.problems] == [
-        "r.csv#row 2: the point lies in Ljig (70769) but the row names 'Osečina'; the point "
+        "r.csv, row 2: the point lies in Ljig (70769) but the row names 'Osečina'; the point "
         "decides"]
 
 
@@ -216,4 +216,61 @@ def test_installed_and_total_are_reported_separately(layer) -> None:  # type: ig
              status="contracted"),
     ])
     row = metrics.unit(OSECINA)
-    assert (row["cameras"], row["cameras_installed"]) == (50, 30)
+    # installed and contracted cameras stay apart: the estimate is the installed figure
+    assert (row["cameras"], row["cameras_installed"], row["cameras_contracted"]) == (30, 30, 20)
+    assert row["estimate_status"] == "installed"
+
+
+def test_installed_is_unknown_when_no_source_gives_a_status(layer) -> None:  # type: ignore[no-untyped-def]
+    _, metrics = run(layer, [dict(source="foi", source_ref="r#row 2", count=12,
+                                  municipality="Osečina")])
+    row = metrics.unit(OSECINA)
+    assert row["cameras"] == 12
+    assert pd.isna(row["cameras_installed"])  # not 0: nobody said how many are installed
+    assert pd.isna(row["estimate_status"])
+
+
+def fig(ref: str, count: int | None, **kw):  # type: ignore[no-untyped-def]
+    return dict(source="report", source_ref=f"news.csv#row {ref}", count=count,
+                municipality="Beograd", **kw)
+
+
+def test_several_figures_for_one_city_one_rule_picks_the_estimate(layer) -> None:  # type: ignore[no-untyped-def]
+    _, metrics = run(layer, [
+        fig("2", 8000, status="contracted", as_of="2021", document="Plan"),
+        fig("3", 1200, status="installed", as_of="2021-08-10", document="Count"),
+        fig("4", 661, counts="locations", status="installed", as_of="2020", document="List"),
+        fig("5", 5580, status="installed", as_of="2025-12-12", scope="premises (schools)",
+            document="Schools"),
+    ])
+    city = metrics.group(BELGRADE)
+    # not added up (8,000 + 1,200 + 661), and the schools never join the public count
+    assert city["cameras"] == 1200 and city["estimate_as_of"] == "2021-08-10"
+    assert (city["cameras_low"], city["cameras_high"]) == (661, 8000)
+    assert (city["cameras_installed"], city["cameras_contracted"]) == (1200, 8000)
+    assert city["premises_cameras"] == 5580
+    assert city["premises"] == "5,580 in schools (2025-12-12)"
+    figures = metrics.figures_of(BELGRADE)
+    assert figures["value"].tolist() == [1200, 5580, 8000, 661]  # best, then newest first
+    assert figures["best"].tolist() == [True, False, False, False]
+
+
+def test_a_count_of_locations_is_a_lower_bound(layer) -> None:  # type: ignore[no-untyped-def]
+    _, metrics = run(layer, [dict(source="report", source_ref="n.csv#row 2", count=73,
+                                  counts="locations", status="testing",
+                                  municipality="Osečina")])
+    row = metrics.unit(OSECINA)
+    assert (row["cameras"], row["estimate_counts"], row["estimate_status"]) == (
+        73, "locations", "testing")
+    assert pd.isna(row["cameras_installed"]) and row["cameras_testing"] == 73
+
+
+def test_cameras_named_without_a_number_are_evidence_not_zero(layer) -> None:  # type: ignore[no-untyped-def]
+    _, metrics = run(layer, [dict(source="report", source_ref="n.csv#row 2", count=pd.NA,
+                                  manufacturer="DAHUA TECHNOLOGY; Dahua",
+                                  municipality="Osečina")])
+    row = metrics.unit(OSECINA)
+    assert row["evidence"] == "unit" and pd.isna(row["cameras"])
+    assert row["unnumbered"] == 1 and row["estimate_basis"] == "cameras named without a number"
+    assert row["vendors"] == "Dahua"
+    assert pd.isna(row["rank"])

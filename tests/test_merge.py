@@ -419,3 +419,23 @@ def test_merging_never_loses_or_invents_cameras(points: list[dict[str, Any]],
     for a, b in zip(result.conflicts["camera_id_a"], result.conflicts["camera_id_b"],
                     strict=True):
         assert group[a] != group[b]
+
+
+def test_small_and_large_inputs_find_the_same_candidate_pairs() -> None:
+    # up to _BRUTE_FORCE_ROWS rows every pair is compared directly, above that k-d trees
+    # search: both must find the same pairs, whatever the mix of thresholds
+    from camera_map.merge import _ecef, _pairs_within, _tree_pairs
+
+    rng = np.random.default_rng(5)
+    n = 600
+    lon = 20.45 + rng.normal(0, 0.0005, n)
+    lat = 44.8 + rng.normal(0, 0.0005, n)
+    thr = rng.choice([15.0, 30.0, 60.0, 150.0], n)
+    xyz = _ecef(lon, lat)
+    rows = np.arange(n)
+    a, b = _pairs_within(xyz, thr * (1 + 1e-6) + 1e-6)
+    ta, tb = _tree_pairs(rows, xyz, thr)
+    brute = set(zip(a.tolist(), b.tolist(), strict=True))
+    tree = {(min(x, y), max(x, y)) for x, y in zip(ta.tolist(), tb.tolist(), strict=True)}
+    assert len(brute) > 1000
+    assert brute == tree

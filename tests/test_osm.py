@@ -333,3 +333,43 @@ def test_xml_reader_agrees_with_osmnx(data_dir: Path) -> None:
         pt = theirs.loc[(kind, i)].geometry
         mine = ours.loc[ours["source_ref"] == f"node/{i}"].geometry.iloc[0]
         assert (mine.x, mine.y) == pytest.approx((pt.x, pt.y))
+
+
+def test_tag_text_survives_the_c_plus_plus_filter_byte_for_byte(tmp_path: Path) -> None:
+    # libosmium hands the cameras over as OPL text, which escapes spaces, commas, "=", "%"
+    # and characters outside its safe set: every tag must come back exactly as mapped
+    odd = {
+        "man_made": "surveillance",
+        "name": "Kamera 1, ulaz = glavni 100% ✓",
+        "operator": "Град Ниш; MUP",
+        "description": "line\tbreak\nand 😀 emoji",
+        "key with space": "x",
+        "surveillance:type": "camera",
+    }
+    xml = tmp_path / "odd.osm"
+    tags = "".join(
+        f'<tag k="{k}" v="{v.replace(chr(10), "&#10;").replace(chr(9), "&#9;")}"/>'
+        for k, v in odd.items()
+    )
+    xml.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6'>"
+        f"<node id='5' version='3' timestamp='2020-05-06T07:08:09Z' lat='44.8' lon='20.4'>"
+        f"{tags}</node>"
+        "<node id='6' version='2' visible='false' lat='44.8' lon='20.4'>"
+        "<tag k='man_made' v='surveillance'/></node>"
+        "<node id='7' version='0'><tag k='man_made' v='surveillance'/></node>"
+        "</osm>",
+        encoding="utf-8",
+    )
+    result = read_osm(xml)
+    cams = _by_ref(result.cameras)
+    assert list(cams.index) == ["node/5"]  # deleted node/6 is not read, node/7 has no place
+    row = cams.loc["node/5"]
+    assert json.loads(row["tags"]) == odd
+    assert row["name"] == odd["name"]
+    assert row["operator"] == "Град Ниш; MUP"
+    assert row["source_version"] == "3"
+    assert row["source_date"] == "2020-05-06T07:08:09Z"
+    assert [str(p) for p in result.problems] == [
+        "odd.osm: node/7: has no valid position and was left out"
+    ]

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +19,7 @@ from camera_map.osm import read_osm, sniff_osm
 from camera_map.overpass import (
     cameras_from_overpass,
     fetch_overpass,
+    overpass_answer,
     overpass_query,
     parse_bbox,
     read_overpass,
@@ -199,7 +205,8 @@ def test_504_every_time_names_url_tries_and_last_failure(
         NetworkError,
         match=rf"Overpass API at {url} failed after 4 tries; last failure: HTTP 504 "
         r"Gateway Timeout: Gateway Timeout\. Try again later, allow more time "
-        r"\(settings\.timeout is 0\.5 s\), or use another endpoint\.",
+        r"\(settings\.timeout is 0\.5 s a try, settings\.deadline 300 s in all; --timeout, "
+        r"CAMERA_MAP_TIMEOUT, CAMERA_MAP_DEADLINE\), or use another endpoint\.",
     ):
         fetch_overpass(bbox=BBOX, url=url)
     assert len(http_server.requests) == 4
@@ -243,6 +250,17 @@ def test_an_area_that_matches_nothing_is_an_unknown_place(
         fetch_overpass(area="Osecinaa", url=_endpoint(http_server))
 
 
+def test_an_osm_id_without_an_overpass_area_is_an_unknown_place(
+    http_server: LocalServer, fast: list[float]
+) -> None:
+    none = {"elements": [{"type": "count", "id": 0, "tags": {"areas": "0", "total": "0"}}]}
+    http_server.reply(200, json.dumps(none))
+    with pytest.raises(UnknownPlaceError, match=r"Overpass has no area for OpenStreetMap "
+                       r"relation/42: its area index may lag"):
+        fetch_overpass(area="relation/42", url=_endpoint(http_server))
+    assert ".searchArea out count;" in http_server.requests[0].params["data"][0]
+
+
 def test_endpoint_comes_from_settings(
     http_server: LocalServer, fast: list[float], answer: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -266,3 +284,141 @@ def test_saved_answer_reads_back_offline(
         "osm-node-1001", "osm-node-1002", "osm-way-2001", "osm-relation-3001",
     ]  # fmt: skip
     assert not list(path.parent.glob("*.part"))
+
+
+# ------------------------------------------------------------- hostile answers, cache age
+
+
+def _cameras_answer(*elements: object) -> bytes:
+    return json.dumps({"version": 0.6, "elements": list(elements)}).encode()
+
+
+def _camera(ident: object, **extra: object) -> dict[str, object]:
+    return {"type": "node", "id": ident, "lat": 44.37, "lon": 19.6,
+            "tags": {"man_made": "surveillance"}, **extra}
+
+
+def test_malformed_elements_are_reported_and_skipped_and_a_rerun_asks_nothing(
+    http_server: LocalServer, fast: list[float]
+) -> None:
+    http_server.reply(200, _cameras_answer(
+        _camera(1), _camera("abc"), _camera(3, tags=["man_made", "surveillance"]),
+        _camera(4, version="x"), _camera(5, tags={"man_made": {"nested": 1}}), _camera(6),
+    ))  # fmt: skip
+    for _ in range(2):
+        result = read_overpass(bbox=BBOX, url=_endpoint(http_server))
+        assert list(result.cameras["source_ref"]) == ["node/1", "node/6"]
+        messages = result.messages()
+        assert len(messages) == 4, messages
+        assert "element 2 (node): id 'abc' is not a whole number; skipped" in messages[0]
+        assert 'element 3 (node): "tags" is list, not an object' in messages[1]
+        assert "element 4 (node): version 'x' is not a whole number" in messages[2]
+        assert '"tags" holds a value that is not text' in messages[3]
+    assert len(http_server.requests) == 1  # the answer itself was sound, and cached
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"version": 0.6, "elem', b'{"elements": {"a": 1}}', b"[" * 100_000 + b"]" * 100_000,
+     b"\xff\xfe not text"],
+)
+def test_an_unusable_answer_is_never_cached(
+    http_server: LocalServer, fast: list[float], answer: bytes, body: bytes
+) -> None:
+    http_server.add(Reply(200, body), Reply(200, answer))
+    assert len(fetch_overpass(bbox=BBOX, url=_endpoint(http_server))["elements"]) == 6
+    assert len(http_server.requests) == 2
+    bodies = [p.read_bytes() for p in (settings.cache_dir / "http").rglob("*.body")]
+    assert bodies == [answer]
+
+
+def test_an_unusable_answer_already_in_the_cache_is_asked_again(
+    http_server: LocalServer, fast: list[float], answer: bytes
+) -> None:
+    url = _endpoint(http_server)
+    key = _http.cache_key(url, method="POST", data={"data": overpass_query(bbox=BBOX)})
+    poisoned = _http.cache_path(key)
+    poisoned.parent.mkdir(parents=True)
+    poisoned.write_bytes(b'{"elements": [{"type": "node", ')  # left by an older version
+    http_server.reply(200, answer)
+    assert len(fetch_overpass(bbox=BBOX, url=url)["elements"]) == 6
+    assert len(http_server.requests) == 1
+    assert poisoned.read_bytes() == answer
+
+
+def _age_cache_entries(days: float) -> None:
+    for meta in (settings.cache_dir / "http").rglob("*.json"):
+        record = json.loads(meta.read_text("utf-8"))
+        when = datetime.now(UTC) - timedelta(days=days)
+        record["fetched"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        meta.write_text(json.dumps(record), "utf-8")
+
+
+def test_cached_answers_carry_their_date_and_expire_after_max_age(
+    http_server: LocalServer, fast: list[float], answer: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _endpoint(http_server)
+    http_server.default = Reply(200, answer)
+    first = overpass_answer(bbox=BBOX, url=url)
+    assert not first.response.from_cache
+    assert first.provenance().startswith("answered now (")
+    again = overpass_answer(bbox=BBOX, url=url)
+    assert again.response.from_cache and again.response.fetched == first.response.fetched
+    assert len(http_server.requests) == 1
+
+    _age_cache_entries(days=2)
+    assert settings.overpass_max_age == 86400  # the default: one day
+    monkeypatch.setattr(settings, "overpass_max_age", None)  # any age
+    old = overpass_answer(bbox=BBOX, url=url)
+    assert old.response.from_cache and len(http_server.requests) == 1
+    assert re.fullmatch(r"from the cache: fetched \d{4}-\d\d-\d\d \d\d:\d\d UTC, 2 days old",
+                        old.provenance())
+    monkeypatch.setattr(settings, "overpass_max_age", 86400)
+    fresh = overpass_answer(bbox=BBOX, url=url)
+    assert not fresh.response.from_cache and len(http_server.requests) == 2
+
+
+def test_the_deadline_bounds_a_server_that_never_answers(
+    http_server: LocalServer, fast: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "timeout", 0.3)
+    monkeypatch.setattr(settings, "deadline", 1.0)
+    monkeypatch.setattr(settings, "max_tries", 50)
+    http_server.default = Reply(action="hang", delay=3.0)
+    with pytest.raises(NetworkError, match=r"failed after \d+ tries \((the deadline of 1 s "
+                       r"passed|the next try would start after the deadline of 1 s).*last "
+                       r"failure: no answer within the timeout"):
+        fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
+    # each try waits at most 0.3 s, so no more than 1.0 / 0.3 + 1 tries fit in the deadline
+    assert 1 <= len(http_server.requests) <= 4
+
+
+def test_a_retry_after_beyond_the_deadline_gives_up_at_once(
+    http_server: LocalServer, fast: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "deadline", 60.0)
+    http_server.default = Reply(429, b"slow down", headers={"Retry-After": "120"})
+    with pytest.raises(NetworkError, match=r"failed after 1 try \(the next try would start "
+                       r"after the deadline of 60 s \(a pause of 120 s was due\)\)"):
+        fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert len(http_server.requests) == 1 and fast == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "printed"),
+    [({"CAMERA_MAP_TIMEOUT": "30s", "CAMERA_MAP_DEADLINE": "2m", "CAMERA_MAP_MAX_AGE": "12h"},
+      "30.0 120.0 43200.0"),
+     ({"CAMERA_MAP_MAX_AGE": "none"}, "180.0 300.0 None"),
+     ({"CAMERA_MAP_TIMEOUT": "soon"}, "180.0 300.0 86400.0")],
+)
+def test_timeouts_and_cache_age_from_the_environment(environment: dict[str, str],
+                                                     printed: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAMERA_MAP_")}
+    env.update(environment, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    done = subprocess.run(
+        [sys.executable, "-c", "from camera_map import settings as s; "
+         "print(s.timeout, s.deadline, s.overpass_max_age)"],
+        env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == printed.split()
+    if "soon" in environment.values():
+        assert "CAMERA_MAP_TIMEOUT='soon': 'soon' is not a duration" in done.stderr

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from render_fixtures import ATTRIBUTION, load_cameras, load_units, many_cameras
 
@@ -204,3 +204,38 @@ def test_two_hundred_thousand_cameras_stay_under_five_mb(tmp_path) -> None:  # t
     html = path.read_text("utf-8")
     assert path.stat().st_size < 5_000_000
     assert "200,000 cameras are drawn as" in html
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False, width=32),
+                min_size=2, max_size=120),
+       st.integers(min_value=2, max_value=7))
+def test_fisher_jenks_breaks_are_mapclassifys(values: list[float], k: int) -> None:
+    # the default scheme is computed without importing mapclassify: same breaks
+    import warnings
+
+    import mapclassify
+    import numpy as np
+
+    from camera_map.classes import fisher_jenks_bins
+
+    x = np.array(values)
+    if len(np.unique(x)) < k:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = mapclassify.FisherJenks(x, k).bins
+    assert fisher_jenks_bins(x, k).tolist() == expected.tolist()
+
+
+def test_the_default_classes_need_no_mapclassify() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from render_fixtures import load_units; "
+            "from camera_map.render import classify; "
+            "c = classify(load_units(), 'cameras_per_1000', scheme='fisher_jenks', k=2); "
+            "print(len(c.bins), 'mapclassify' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=__import__("pathlib").Path(__file__).parent)
+    assert out.stdout.split() == ["2", "False"]

@@ -104,7 +104,18 @@ function cameraMapApp(map, cfg) {
     el("h1", null, box, cfg.title);
     if (cfg.dataDate) { el("p", null, box, cfg.dataDate); }
     cfg.notes.forEach(function (n) { el("p", "cm-note", box, n); });
-    if (cfg.dataDate || cfg.notes.length) { foldable(box, compact); }
+    /* figures about the whole country, assigned to no unit, each with its document */
+    var context = cfg.context || [];
+    if (context.length) { el("p", "cm-note cm-context-title", box, T["context.title"]); }
+    context.forEach(function (c) {
+      var p = el("p", "cm-note cm-context", box, c.text + " (" + c.caveat + ": ");
+      if (safeUrl(c.url)) {
+        var a = el("a", null, p, c.title);
+        a.href = c.url; a.target = "_blank"; a.rel = "noopener noreferrer";
+      } else { p.appendChild(document.createTextNode(c.title)); }
+      p.appendChild(document.createTextNode(")"));
+    });
+    if (cfg.dataDate || cfg.notes.length || context.length) { foldable(box, compact); }
     L.DomEvent.disableClickPropagation(box);
     return box;
   }});
