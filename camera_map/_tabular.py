@@ -682,7 +682,7 @@ def check_zip(path: Path) -> None:
             "and save it again as .xlsx, .ods or CSV"
         ) from None
     if total > settings.max_table_bytes:
-        raise limit_error(path.name, "the decompressed size of the workbook",
+        raise limit_error(path.name, "the decompressed size of its contents",
                           f"{total:,} bytes", "max_table_bytes", "bytes",
                           "a small file that unpacks to this much is a 'zip bomb'; ")
 

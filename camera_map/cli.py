@@ -12,12 +12,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
 
-from . import __version__
+from ._version import __version__
 from .cli_options import (
     LANGUAGES,
     InputOptions,
@@ -30,7 +30,8 @@ from .cli_options import (
     page_options,
     read_options,
 )
-from .errors import CameraMapError, InputError, NetworkError
+from .errors import CameraMapError, NetworkError, StrictError
+from .text import terminal_text
 
 if TYPE_CHECKING:
     from .place import OsmPlace
@@ -39,28 +40,84 @@ err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
 
+#: Exit codes (README "Exit codes"); click itself exits 2 on bad options.
+EXIT_INPUT, EXIT_NETWORK, EXIT_STRICT, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 3, 4, 5, 130
+
+_verbosity = 0
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    """Print ``error: message`` (control characters removed) and exit with ``code``."""
+    err.print("[bold red]error:[/] ", end="", markup=True)
+    err.print(terminal_text(message), markup=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def _exit_for(exc: BaseException) -> NoReturn:
+    """Turn any exception into one clear message and an exit code; never a traceback
+    (unless -vv asked for one)."""
+    if _verbosity >= 2 and not isinstance(exc, KeyboardInterrupt):
+        import traceback
+
+        err.print(terminal_text(traceback.format_exc()), markup=False, soft_wrap=True)
+    if isinstance(exc, StrictError):
+        _fail(str(exc), EXIT_STRICT)
+    if isinstance(exc, NetworkError):
+        _fail(str(exc), EXIT_NETWORK)
+    if isinstance(exc, CameraMapError):
+        _fail(str(exc), EXIT_INPUT)
+    if isinstance(exc, KeyboardInterrupt):
+        _fail("interrupted; the output folder keeps its previous build", EXIT_INTERRUPTED)
+    if isinstance(exc, MemoryError):
+        _fail("out of memory; use a smaller input, or split it by area "
+              "(README, \"Large inputs\")", EXIT_INPUT)
+    if isinstance(exc, OSError):
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        _fail(f"cannot read or write{where}: {exc.strerror or exc}", EXIT_INPUT)
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    _fail(f"internal error ({type(exc).__name__}: {first}); this is a bug in camera-map: "
+          "run again with -vv and report the traceback", EXIT_INTERNAL)
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
     """Turn library errors into one clear message (plus details) and an exit code."""
     try:
         yield
-    except NetworkError as exc:
-        # a server's words are data: printed as they are, never read as rich markup
-        err.print("[bold red]error:[/] ", end="", markup=True)
-        err.print(str(exc), markup=False, soft_wrap=True)
-        sys.exit(3)
-    except (InputError, CameraMapError) as exc:
-        err.print("[bold red]error:[/] ", end="", markup=True)
-        err.print(str(exc), markup=False, soft_wrap=True)
-        sys.exit(1)
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+            SystemExit):
+        raise
+    except BaseException as exc:  # every failure ends in a message and an exit code
+        _exit_for(exc)
+
+
+class _Group(click.Group):
+    """The command group: any error a command did not handle becomes one message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _errors():
+            return super().invoke(ctx)
+
+
+def _out(text: str, **options: Any) -> None:
+    """Print to stdout with control characters removed (names come from strangers' files)."""
+    out.print(terminal_text(text), **options)
+
+
+class _CleanFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().format(record))
 
 
 def _setup_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, format=fmt)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(_CleanFormatter(fmt))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="camera-map")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def main(verbose: int) -> None:
@@ -69,6 +126,8 @@ def main(verbose: int) -> None:
     Run `camera-map build` with no options to build the bundled Serbian default into
     output/.
     """
+    global _verbosity
+    _verbosity = verbose
     _setup_logging(verbose)
 
 
@@ -156,26 +215,22 @@ def build(inputs: InputOptions, map_opts: MapOptions, png: bool, print_size: str
                                map_options=map_opts.render_options(), formats=format_list,
                                png=png, print_size=print_size, print_formats=print_list,
                                progress=step, **options)
-    out.print(result.summary(), markup=False, soft_wrap=True)
+    _out(result.summary(), markup=False, soft_wrap=True)
     folder = result.outputs["map.html"].parent
     sizes = ", ".join(f"{name} ({_size(path)})" for name, path in result.outputs.items())
-    out.print(f"Wrote to {folder}/: {sizes}", markup=False, soft_wrap=True)
+    _out(f"Wrote to {folder}/: {sizes}", markup=False, soft_wrap=True)
     if result.attribution:
-        out.print("Attribution: " + " | ".join(result.attribution), markup=False,
+        _out("Attribution: " + " | ".join(result.attribution), markup=False,
                   soft_wrap=True)
 
 
 @contextmanager
 def _strict(inputs: InputOptions, step: _Progress) -> Iterator[None]:
-    """Stop the progress display, and exit 4 when ``--strict`` refused rejected rows."""
+    """Stop the progress display however the block ends; ``--strict`` refusing rejected
+    rows raises :class:`~camera_map.errors.StrictError`, which :func:`_errors` turns into
+    exit 4 (by its class, never by the words of a message)."""
     try:
         yield
-    except InputError as exc:
-        if inputs.strict and "--strict" in str(exc):
-            step("done")
-            err.print(f"error: {exc}", markup=False, soft_wrap=True)
-            sys.exit(4)
-        raise
     finally:
         step("done")
 
@@ -198,7 +253,7 @@ def check(file: Path, inputs: InputOptions, fail_on_rejected: bool) -> None:
     with _errors():
         units = inputs.load_layer().units
         report = check_source(file, units=units, **inputs.read_options())
-    out.print(report.format(), markup=False, soft_wrap=True)
+    _out(report.format(), markup=False, soft_wrap=True)
     if fail_on_rejected and not report.ok:
         sys.exit(4)
 
@@ -225,8 +280,8 @@ def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
         result = answer.data
         save_overpass(result, out_file)
         cameras = read_overpass_json(result).cameras
-    out.print(f"Overpass: {answer.provenance()}.", markup=False, soft_wrap=True)
-    out.print(f"Saved {len(result.get('elements', [])):,} element(s), {len(cameras):,} "
+    _out(f"Overpass: {answer.provenance()}.", markup=False, soft_wrap=True)
+    _out(f"Saved {len(result.get('elements', [])):,} element(s), {len(cameras):,} "
               f"camera object(s), to {out_file}. Data © OpenStreetMap contributors, ODbL 1.0.",
               markup=False, soft_wrap=True)
 
@@ -262,9 +317,9 @@ def geocode(file: Path, out_file: Path, inputs: InputOptions) -> None:
                                   online=inputs.online, nominatim_url=inputs.nominatim_url,
                                   units=units, progress=progress, **inputs.read_options())
     counts = ", ".join(f"{k}: {v:,}" for k, v in result.counts().items())
-    out.print(f"Wrote {out_file} ({counts})", markup=False, soft_wrap=True)
+    _out(f"Wrote {out_file} ({counts})", markup=False, soft_wrap=True)
     if result.report is not None:
-        out.print(f"Rows that could not be placed, with the reason: {result.report}",
+        _out(f"Rows that could not be placed, with the reason: {result.report}",
                   markup=False, soft_wrap=True)
 
 
@@ -285,6 +340,7 @@ def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | 
     or, with a caveat, from OpenStreetMap.
     """
     from . import settings
+    from ._outdir import output_lock
     from .pipeline import analyse, analyse_place
     from .town import render_town
 
@@ -313,18 +369,20 @@ def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | 
         page_opts = map_opts.render_options(title=False)
         if "basemap" not in page_opts and inputs.extract is not None:
             page_opts["basemap"] = inputs.extract  # the streets of the town, offline
-        path, summary = render_town(analysis.metrics.units, analysis.cameras, name,
-                                    out_dir or settings.output_dir,
-                                    attribution=analysis.attribution, **page_opts)
-    out.print(summary, markup=False, soft_wrap=True)
+        folder = out_dir or settings.output_dir
+        with output_lock(folder):  # not while a build replaces the folder
+            path, summary = render_town(analysis.metrics.units, analysis.cameras, name,
+                                        folder, attribution=analysis.attribution,
+                                        **page_opts)
+    _out(summary, markup=False, soft_wrap=True)
     if place is not None:
         lines = [f"Boundary: OpenStreetMap {place.ref}, {place.display_name} "
                  f"(Nominatim: {place.provenance})",
                  f"Population: {analysis.layer.units['population_method'].iloc[0]}"]
         lines += [f"{s.path}: {s.details['provenance']}" for s in analysis.sources
                   if s.details.get("provenance")]
-        out.print("\n".join(lines), markup=False, soft_wrap=True)
-    out.print(f"Wrote {path}", markup=False, soft_wrap=True)
+        _out("\n".join(lines), markup=False, soft_wrap=True)
+    _out(f"Wrote {path}", markup=False, soft_wrap=True)
 
 
 def _online_place(name: str, inputs: InputOptions) -> OsmPlace | None:
@@ -359,25 +417,30 @@ def request(name: str, lang: str, out_dir: Path | None) -> None:
     `camera-map build --cameras` reads back as it is.
     """
     from . import settings
+    from ._outdir import output_lock
     from .request import write_request
 
     with _errors():
-        files = write_request(name, lang=lang, out_dir=out_dir or settings.output_dir /
-                              "requests")
+        if out_dir is None:
+            with output_lock(settings.output_dir):  # not while a build replaces output/
+                files = write_request(name, lang=lang,
+                                      out_dir=Path(settings.output_dir) / "requests")
+        else:
+            files = write_request(name, lang=lang, out_dir=out_dir)
     who = files.authority
-    out.print(f"Request to {who.title} ({who.id}), {lang}:", markup=False, soft_wrap=True)
+    _out(f"Request to {who.title} ({who.id}), {lang}:", markup=False, soft_wrap=True)
     if who.note:
-        out.print(f"  ({name}: {who.note})", markup=False, soft_wrap=True)
+        _out(f"  ({name}: {who.note})", markup=False, soft_wrap=True)
     if who.parent:
-        out.print(f"  {who.title} is part of {who.parent}: cameras the city bought may be "
+        _out(f"  {who.title} is part of {who.parent}: cameras the city bought may be "
                   f"the city's; consider a request to the city as well.", markup=False,
                   soft_wrap=True)
     for label, path in (("text, to paste into an e-mail", files.text),
                         ("document, to print and sign", files.document),
                         ("register template", files.xlsx),
                         ("register template", files.csv)):
-        out.print(f"  {path}  ({label})", markup=False, soft_wrap=True)
-    out.print("Fill in your name and address and the authority's address. Keep a copy and "
+        _out(f"  {path}  ({label})", markup=False, soft_wrap=True)
+    _out("Fill in your name and address and the authority's address. Keep a copy and "
               "proof that it was sent: the authority must answer within 15 days (40 at most, "
               "if it tells you at once why), and a complaint to the Commissioner for "
               "Information of Public Importance and Personal Data Protection needs both. "
@@ -393,7 +456,7 @@ def layers_cmd() -> None:
     with _errors():
         for name in available_layers():
             lay = load_layer(name)
-            out.print(f"{name}: {lay.title} — {len(lay.units)} units, population "
+            _out(f"{name}: {lay.title} — {len(lay.units)} units, population "
                       f"{lay.population_source or 'none'}", markup=False)
 
 

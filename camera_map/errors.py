@@ -130,8 +130,20 @@ class UnknownPlaceError(InputError, LookupError):
     """A municipality or place name matches nothing; the message lists close matches."""
 
 
+class StrictError(InputError):
+    """``--strict`` is set and input rows were rejected (the CLI exits with code 4)."""
+
+
 class NetworkError(CameraMapError, OSError):
     """A remote service (Overpass, Nominatim) failed after every retry."""
+
+
+class OutputError(CameraMapError, OSError):
+    """The output folder cannot be written (not a folder, no permission, disk full)."""
+
+
+class OutputBusyError(OutputError):
+    """Another camera-map process is writing into the same output folder."""
 
 
 @dataclass

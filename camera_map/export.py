@@ -6,6 +6,10 @@ camera points, 6 for boundaries; figures: 4), no timestamps. GeoJSON follows RFC
 WGS84 longitude/latitude, polygons wound counter-clockwise, with the attribution as a
 foreign member of the FeatureCollection. Every file goes through a temporary file in the
 same folder, so a crash never leaves a half-written output.
+
+Text from the inputs is written without control characters (NUL, ESC, ...; see
+:mod:`camera_map.text`), and in CSV a text cell a spreadsheet would run as a formula
+(``=``, ``+``, ``-``, ``@``, tab, CR first) gets a leading ``'``; numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from . import __version__
 from ._io import atomic_path, write_text_atomic
+from ._version import __version__
+from .text import CONTROL_RE, PLAIN_NUMBER_RE, clean_text, safe_cell
 
 #: Decimals kept for figures such as cameras per 1,000 residents.
 FIGURE_DECIMALS = 4
@@ -49,7 +54,18 @@ def _json_value(value: Any, decimals: int, parse_json: bool) -> str:
     val = _scalar(value, decimals)
     if parse_json and isinstance(val, str):
         val = json.loads(val)
-    return json.dumps(val, ensure_ascii=False, sort_keys=True)
+    return json.dumps(clean_data(val), ensure_ascii=False, sort_keys=True)
+
+
+def clean_data(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, text) with control characters removed from text."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_data(k): clean_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_data(v) for v in value]
+    return value
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -103,6 +119,37 @@ def _s(text: str) -> pa.Scalar:
     return pa.scalar(text, _LARGE)
 
 
+def _text_array(series: pd.Series) -> pa.Array:
+    """A text column as one Arrow large_string array (pandas' Arrow-backed strings come as
+    chunked arrays)."""
+    arr = pa.array(series, type=_LARGE, from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _clean_arrow(arr: pa.Array) -> pa.Array:
+    """Text without control characters (Arrow kernels; only when there are any)."""
+    special = pc.match_substring_regex(arr, CONTROL_RE).fill_null(False)
+    if pc.any(special).as_py():
+        return pc.replace_substring_regex(arr, CONTROL_RE, "")
+    return arr
+
+
+#: RE2 form of :func:`camera_map.text.is_formula`'s first test (a formula start, then more)
+_FORMULA_RE = r"(?s)^[=+\-@\t\r]."
+#: RE2: ``$`` is the end of the text (never before a final line feed, as in Python)
+_PLAIN_NUMBER_RE2 = f"^(?:{PLAIN_NUMBER_RE})$"
+
+
+def _neutralise_arrow(arr: pa.Array) -> pa.Array:
+    """Text cells a spreadsheet would run as formulas get a leading ``'`` (see
+    :func:`camera_map.text.neutralise_formula`; plain numbers such as "-20.5" stay)."""
+    formula = pc.and_(pc.match_substring_regex(arr, _FORMULA_RE),
+                      pc.invert(pc.match_substring_regex(arr, _PLAIN_NUMBER_RE2))).fill_null(False)
+    if not pc.any(formula).as_py():
+        return arr
+    return pc.if_else(formula, _join("'", arr), arr)
+
+
 def _join(*parts: pa.Array | pa.Scalar | str) -> pa.Array:
     """Concatenate strings element-wise in Arrow (no Python call per row)."""
     items = [_s(p) if isinstance(p, str) else p for p in parts]
@@ -119,7 +166,9 @@ def _arrow_text(series: pd.Series, prefix: str, null: str, *, raw_json: bool = F
     JSON (the camera table's ``tags``, written by :func:`camera_map.table.tags_json`) and
     is embedded as it is.
     """
-    arr = pa.array(series, type=_LARGE)
+    arr = _clean_arrow(_text_array(series))
+    if csv:
+        arr = _neutralise_arrow(arr)
     if raw_json:
         enc = _join(prefix, arr)
     elif csv:
@@ -259,7 +308,7 @@ def _csv_value(v: Any, decimals: int) -> str:
     elif isinstance(val, float):
         text = _trim(f"{val:.{decimals}f}")
     else:
-        text = str(val)
+        text = str(safe_cell(val))  # text: no controls, formulas neutralised
     if any(c in text for c in ',"\n\r'):  # quote as the csv module's QUOTE_MINIMAL does
         text = '"' + text.replace('"', '""') + '"'
     return text
@@ -273,7 +322,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] |
     text = {c: _is_text(frame[c]) for c in cols}
 
     def fragments(col: str, values: pd.Series) -> pa.Array:
-        if text[col]:
+        if text[col]:  # cleaned of control characters, formulas neutralised
             out = _arrow_text(values, "", "", csv=True)
         elif _is_number(values):
             out = _arrow_numbers(values, figure_decimals)
@@ -283,7 +332,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] |
             out = pc.if_else(pc.equal(out, _s("")), _s('""'), out)
         return out
 
-    header = ",".join(_csv_value(c, 0) for c in cols)
+    header = ",".join(_csv_value(str(c), 0) for c in cols)
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
         fh.write((header + "\n").encode("utf-8"))
         chunk = 100_000  # encoded chunk by chunk: memory stays flat for millions of rows
@@ -298,8 +347,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] |
 
 def write_json(data: Any, path: str | Path) -> Path:
     """Write ``data`` as indented, key-sorted UTF-8 JSON, atomically."""
-    return write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2,
-                                              sort_keys=True, default=str) + "\n")
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    return write_text_atomic(path, json.dumps(clean_data(json.loads(text)), ensure_ascii=False,
+                                              indent=2, sort_keys=True) + "\n")
 
 
 
@@ -310,7 +360,10 @@ def _ogr_ready(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == object and not isinstance(out[col].dtype, gpd.array.GeometryDtype):
             out[col] = out[col].astype("string")
-    return out
+        if isinstance(out[col].dtype, pd.StringDtype):  # no control characters in text
+            out[col] = pd.Series(_clean_arrow(_text_array(out[col])).to_pandas(),
+                                 index=out.index, dtype="string")
+    return out.rename(columns=lambda c: c if c == "geometry" else clean_text(str(c)))
 
 
 def _geometry_type(gdf: gpd.GeoDataFrame) -> str:
@@ -321,6 +374,19 @@ def _geometry_type(gdf: gpd.GeoDataFrame) -> str:
     if types <= {"Polygon", "MultiPolygon"}:
         return "MultiPolygon" if "MultiPolygon" in types else "Polygon"
     return "Unknown"
+
+
+def _conformant(gdf: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
+    """Every geometry of the layer's own type: in a MultiPolygon layer a Polygon becomes a
+    one-part MultiPolygon (GeoPackage readers may reject a Polygon there; GDAL warns)."""
+    if kind != "MultiPolygon":
+        return gdf
+    single = (gdf.geom_type == "Polygon").to_numpy()
+    if not single.any():
+        return gdf
+    geoms = np.asarray(gdf.geometry.values, dtype=object).copy()
+    geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
+    return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
 
 
 def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
@@ -343,9 +409,11 @@ def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
             if isinstance(data, gpd.GeoDataFrame):
                 if data.crs is not None and data.crs.to_epsg() != 4326:
                     data = data.to_crs("EPSG:4326")
+                kind = _geometry_type(data)
+                data = _conformant(data, kind)
                 pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG",
                                         promote_to_multi=False, layer_options=options,
-                                        geometry_type=_geometry_type(data), use_arrow=True)
+                                        geometry_type=kind, use_arrow=True)
             else:
                 pyogrio.write_dataframe(data, tmp, layer=name, driver="GPKG",
                                         layer_options=options, use_arrow=True)
@@ -359,6 +427,7 @@ def write_flatgeobuf(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     from ._io import atomic_path
 
     data = _ogr_ready(gdf)
+    data = _conformant(data, _geometry_type(data))
     has_null = bool((data.geometry.isna() | data.geometry.is_empty).any())
     with atomic_path(path) as tmp:
         pyogrio.write_dataframe(data, tmp, driver="FlatGeobuf", use_arrow=True,

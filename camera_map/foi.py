@@ -1785,7 +1785,8 @@ def write_rejected(results: RegisterResult | Iterable[RegisterResult],
 
     Columns: ``file``, ``sheet``, ``row``, ``reason``, then every original column (the union
     over the registers, in order of first appearance). UTF-8 with a byte-order mark, so
-    that Excel shows Cyrillic correctly when a clerk opens it.
+    that Excel shows Cyrillic correctly when a clerk opens it; text that Excel would run as
+    a formula gets a leading ``'`` (:func:`camera_map.text.safe_cell`).
     """
     import csv
 
@@ -1795,12 +1796,15 @@ def write_rejected(results: RegisterResult | Iterable[RegisterResult],
     for f in frames:
         header.extend(c for c in f.columns if c not in header)
 
-    def write(fh: Any) -> None:
+    from .text import safe_cell
+
+    def write(fh: Any) -> None:  # text cells: no control characters, formulas neutralised
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
+        w.writerow([safe_cell(str(c)) for c in header])
         for f in frames:
             for rec in f.to_dict("records"):
-                w.writerow(["" if _missing(rec.get(c)) else rec.get(c) for c in header])
+                w.writerow(["" if _missing(rec.get(c)) else safe_cell(rec.get(c))
+                            for c in header])
 
     return write_with_atomic(path, write, encoding="utf-8-sig")
 

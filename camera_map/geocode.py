@@ -474,8 +474,21 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells and headers without control characters, formulas neutralised
+    (:func:`camera_map.text.safe_cell`); numbers as they are."""
+    from .text import safe_cell
+
+    out = frame.rename(columns=lambda c: safe_cell(str(c)))
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+            out[col] = out[col].map(safe_cell, na_action="ignore")
+    return out
+
+
 def _write_outputs(written: pd.DataFrame, result: GeocodeResult, target: Path,
                    rejected: pd.DataFrame | None = None) -> GeocodeResult:
+    written = _spreadsheet_safe(written)
     write_with_atomic(target, lambda fh: written.to_csv(fh, index=False, lineterminator="\n"))
     report_path = target.with_name(f"{target.stem}-unplaced.csv")
     report = result.unplaced.drop(columns=["camera_id"])
@@ -490,6 +503,7 @@ def _write_outputs(written: pd.DataFrame, result: GeocodeResult, target: Path,
             "reason": "not read: " + rejected["reason"].astype(str),
         })
         report = pd.concat([report, extra], ignore_index=True)
+    report = _spreadsheet_safe(report)
     write_with_atomic(report_path, lambda fh: report.to_csv(fh, index=False,
                                                             lineterminator="\n"))
     result.report = report_path

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,12 +22,15 @@ from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from . import settings
 from .errors import ColumnError, InputError, ProblemLog, UnknownFormatError, UnknownPlaceError
 from .names import fold, fold_loose
+from .text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -316,28 +321,45 @@ def layer_from_files(
                 f"(columns: {', '.join(columns)})"
             )
     name_field = name_field or ("name" if "name" in columns else id_field)
-    if gdf.crs is None:
-        raise InputError(f"{path.name}: the boundaries have no CRS; define one (e.g. in QGIS) "
-                         "or convert them with ogr2ogr -a_srs")
+    if len(gdf) == 0:
+        raise InputError(f"{path.name}: the boundaries file has no features; expected one "
+                         "polygon per municipal unit")
+    _check_crs(gdf, path.name)
     geom_types = set(gdf.geom_type.dropna())
     if not geom_types <= {"Polygon", "MultiPolygon"}:
         raise InputError(f"{path.name}: expected polygons, found {sorted(geom_types)}")
     problems = ProblemLog()
-    ids = gdf[id_field].astype(str)
-    for dup in sorted(set(ids[ids.duplicated()])):
-        problems.add("id is not unique", file=path.name, column=id_field, value=dup)
-    problems.raise_if_any(f"{path.name}: boundaries ids must be unique")
-    units = gpd.GeoDataFrame({
-        "id": ids, "name": gdf[name_field].astype(str),
-    }, geometry=gdf.geometry.values, crs=gdf.crs).to_crs("EPSG:4326")
-    invalid = ~units.geometry.is_valid
-    if invalid.any():
-        log.warning("%s: %d invalid geometries repaired with make_valid", path.name, invalid.sum())
-        units.loc[invalid, "geometry"] = units.geometry[invalid].make_valid()
-    units["area_km2"] = area_km2(units).round(3)
+    ids = _unit_ids(gdf[id_field], path.name, id_field, problems)
+    for dup in sorted(set(ids[ids.duplicated() & ids.notna()])):
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(ids == dup))
+        problems.add(f"id is not unique (features {rows}); each unit needs its own id",
+                     file=path.name, column=id_field, value=dup)
+    for i in np.flatnonzero(gdf.geometry.isna() | gdf.geometry.is_empty):
+        problems.add("feature has no geometry; give every unit its polygon or remove the "
+                     "feature", file=path.name, row=int(i) + 1, value=ids.iloc[i])
+    problems.raise_if_any(f"{path.name}: the boundaries cannot be used (rows are feature "
+                          "numbers)")
+    names = gdf[name_field].astype("string").map(clean_text, na_action="ignore")
+    names = names.where(names.notna() & (names.str.strip() != ""), ids)
+    own = _polygonal(gdf.geometry, path.name)  # repaired in the file's own CRS
+    units = gpd.GeoDataFrame({"id": ids.astype(str), "name": names.astype(str)},
+                             geometry=own.values, crs=gdf.crs).to_crs("EPSG:4326")
+    _check_transformed(units, path.name)
+    area = area_km2(units)
+    units["area_km2"] = area.round(3)
+    # degenerate in the file's own coordinates (a "polygon" whose points lie on a line gets a
+    # sliver of area from the projection alone), or less than MIN_AREA_KM2
+    mine = np.asarray(own.values, dtype=object)
+    flat = ~(shapely.area(mine) > 1e-9 * shapely.area(shapely.envelope(mine)))
+    for i in np.flatnonzero(flat | ~(area >= MIN_AREA_KM2).to_numpy()):
+        problems.add("unit has no area (a degenerate "
+                     "polygon: all its points on one line, or repeated) and would give "
+                     "meaningless cameras per km²; fix its geometry or remove it",
+                     file=path.name, row=int(i) + 1, column=id_field, value=units["id"].iloc[i])
+    problems.raise_if_any(f"{path.name}: some units have no area (rows are feature numbers)")
     if population_field:
         units["population"] = _population_values(gdf[population_field], path.name,
-                                                  population_field, problems)
+                                                  population_field, problems, row_offset=1)
         units["population_method"] = f"column {population_field} of {path.name}"
     elif population is not None:
         units["population"] = _population_from_csv(Path(population), units["id"], id_field)
@@ -347,47 +369,151 @@ def layer_from_files(
                  attribution=list(attribution or []), path=path)
 
 
+#: Smallest area a municipal unit may have (1 m²); less is a degenerate polygon.
+MIN_AREA_KM2 = 1e-6
+#: Largest population a unit may have (more than any country): "1e20" is a mistake.
+MAX_POPULATION = 2_000_000_000
+
+
+def _unit_ids(values: pd.Series, file: str, column: str, problems: ProblemLog) -> pd.Series:
+    """Unit ids as text ("70882", never "70882.0"); an empty id is a problem."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        whole = values.dropna()
+        if len(whole) and bool((whole == whole.round()).all()):
+            values = values.astype("Int64")
+    text = values.astype("string").map(clean_text, na_action="ignore").str.strip()
+    for i in np.flatnonzero(text.isna() | (text == "")):
+        problems.add("id is empty; every unit needs an id (the code population and evidence "
+                     "use)", file=file, row=int(i) + 1, column=column)
+    return text
+
+
+def _describe_bounds(b: np.ndarray) -> str:
+    return f"x {b[0]:,.6g} … {b[2]:,.6g}, y {b[1]:,.6g} … {b[3]:,.6g}"
+
+
+def _check_crs(gdf: gpd.GeoDataFrame, file: str) -> None:
+    """The declared CRS must fit the coordinates: degrees in a geographic CRS, metres
+    (or feet) in a projected one. A contradiction is the usual mistake of a file written
+    with the wrong CRS, and gives areas of 0 km² or cameras outside every unit."""
+    bounds = np.asarray(gdf.total_bounds, dtype=float)
+    if not np.isfinite(bounds).all():
+        raise InputError(f"{file}: the boundaries have coordinates that are not finite numbers "
+                         "(inf or NaN); fix the geometries")
+    degrees = bool(np.all(np.abs(bounds[[0, 2]]) <= 180) and np.all(np.abs(bounds[[1, 3]]) <= 90))
+    if gdf.crs is None:
+        guess = ("they look like longitude/latitude degrees: EPSG:4326" if degrees else
+                 "they look like metres, e.g. Web Mercator EPSG:3857 or a national grid")
+        raise InputError(f"{file}: the boundaries have no CRS ({_describe_bounds(bounds)}; "
+                         f"{guess}); define it, e.g. ogr2ogr -a_srs EPSG:4326 out.gpkg {file}")
+    crs = gdf.crs
+    name = crs.to_string()
+    if crs.is_geographic and not degrees:
+        raise InputError(
+            f"{file}: the boundaries declare {name} (degrees), but their coordinates are "
+            f"{_describe_bounds(bounds)}, outside ±180/±90: they look like metres (e.g. Web "
+            f"Mercator EPSG:3857). Declare the CRS they were written in, e.g. ogr2ogr -a_srs "
+            f"EPSG:3857 out.gpkg {file}")
+    if crs.is_projected and degrees:
+        raise InputError(
+            f"{file}: the boundaries declare {name} (metres), but their coordinates are "
+            f"{_describe_bounds(bounds)}: they look like longitude/latitude degrees. Declare "
+            f"EPSG:4326, e.g. ogr2ogr -a_srs EPSG:4326 out.gpkg {file}")
+
+
+def _check_transformed(units: gpd.GeoDataFrame, file: str) -> None:
+    bounds = np.asarray(units.total_bounds, dtype=float)
+    if not np.isfinite(bounds).all():
+        raise InputError(f"{file}: the boundaries could not be transformed to longitude/"
+                         "latitude (their coordinates are outside the area of their CRS); "
+                         "check the declared CRS")
+
+
+def _polygonal(geoms: gpd.GeoSeries, file: str) -> gpd.GeoSeries:
+    """Valid polygonal geometries: invalid ones repaired with make_valid, keeping only their
+    polygon parts (a repaired bow-tie may come with stray lines); a unit left with no
+    polygon is empty and reported as having no area."""
+    invalid = ~geoms.is_valid
+    if not invalid.any():
+        return geoms
+    log.warning("%s: %d invalid geometries repaired with make_valid", file, int(invalid.sum()))
+    fixed = geoms.copy()
+    repaired = shapely.make_valid(np.asarray(geoms[invalid].values, dtype=object))
+    out = []
+    for g in repaired:
+        if g.geom_type in ("Polygon", "MultiPolygon"):
+            out.append(g)
+            continue
+        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        out.append(shapely.union_all(parts) if parts else shapely.MultiPolygon())
+    fixed[invalid] = out
+    return fixed
+
+
 def _population_values(values: pd.Series, file: str, column: str, problems: ProblemLog,
                        row_offset: int = 2) -> pd.Series:
-    """Parse population counts, recording every cell that is not a whole number >= 0."""
+    """Parse population counts, recording every cell that is not a whole number from 0 to
+    :data:`MAX_POPULATION`; an empty cell is unknown (never 0)."""
     out: list[object] = []
+    expected = (f"expected a whole number of residents from 0 to {MAX_POPULATION:,} without "
+                "separators (leave it empty if unknown)")
     for i, v in enumerate(values):
         if v is None or (isinstance(v, float) and pd.isna(v)) or str(v).strip() == "":
             out.append(pd.NA)
             continue
         text = str(v).strip().replace("\u00a0", "").replace(" ", "")
+        if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):
+            problems.add(f"population {text!r} has a thousands separator, so it could be read "
+                         f"as a fraction; write {re.sub(r'[.,]', '', text)}", file=file,
+                         row=i + row_offset, column=column, value=v)
+            out.append(pd.NA)
+            continue
         try:
             num = float(text)
-            if num < 0 or num != int(num):
-                raise ValueError
-            out.append(int(num))
         except ValueError:
-            problems.add("population must be a whole number of residents (leave it empty "
-                         "if unknown)", file=file, row=i + row_offset, column=column, value=v)
+            num = math.nan
+        if not (math.isfinite(num) and 0 <= num <= MAX_POPULATION and num == int(num)):
+            problems.add(f"population is not usable: {expected}", file=file,
+                         row=i + row_offset, column=column, value=v)
             out.append(pd.NA)
+            continue
+        out.append(int(num))
     return pd.Series(out, index=values.index, dtype="Int64")
 
 
 def _population_from_csv(path: Path, ids: pd.Series, id_field: str) -> pd.Series:
     if not path.exists():
         raise InputError(f"population file {str(path)!r} does not exist")
+    expected = f"expected a UTF-8 CSV with columns {id_field!r} (or 'id') and 'population'"
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except pd.errors.EmptyDataError:
+        raise InputError(f"population file {path.name!r} is empty; {expected}") from None
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UnknownFormatError(
-            f"population file {path.name!r} is not a UTF-8 CSV ({exc}); expected columns "
-            f"{id_field!r} (or 'id') and 'population'"
+            f"population file {path.name!r} could not be read ({first}); {expected}"
         ) from exc
     key = id_field if id_field in table.columns else ("id" if "id" in table.columns else None)
     if key is None or "population" not in table.columns:
         raise ColumnError(
             f"{path.name}: expected columns {id_field!r} (or 'id') and 'population', found "
-            f"{', '.join(table.columns)}"
+            f"{', '.join(map(str, table.columns))}"
         )
+    if len(table) == 0:
+        raise InputError(f"population file {path.name!r} has a header but no rows; {expected}")
     problems = ProblemLog()
     values = _population_values(table["population"], path.name, "population", problems)
+    keys = table[key].astype(str).map(clean_text).str.strip()
+    for i in np.flatnonzero(keys == ""):
+        problems.add("id is empty; give the unit's id or remove the row", file=path.name,
+                     row=int(i) + 2, column=key)
+    for dup in sorted(set(keys[keys.duplicated() & (keys != "")])):
+        rows = ", ".join(str(i + 2) for i in np.flatnonzero(keys == dup))
+        problems.add(f"id appears in rows {rows}; give each unit's population once",
+                     file=path.name, column=key, value=dup)
     problems.raise_if_any(f"{path.name}: population values are not usable")
-    lookup = dict(zip(table[key].astype(str), values, strict=True))
+    lookup = dict(zip(keys, values, strict=True))
     unknown = sorted(set(lookup) - set(ids))
     if unknown:
         log.warning("%s: %d ids match no boundary (e.g. %s)", path.name, len(unknown), unknown[:3])

@@ -17,17 +17,20 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from . import __version__, settings
+from . import settings
 from ._io import write_text_atomic
+from ._outdir import output_lock, staged_folder
+from ._version import __version__
 from .claims import ClaimCheck, ContextFact, check_claims, load_claims, load_context
-from .errors import InputError, Problem
+from .errors import InputError, Problem, StrictError
 from .export import write_csv, write_flatgeobuf, write_geojson, write_geopackage, write_json
 from .join import JOIN_COLUMNS, join_cameras
 from .layers import OSM_ATTRIBUTION, Layer, load_layer
 from .merge import CONFLICT_COLUMNS, MERGE_COLUMNS
 from .metrics import Metrics, compute_metrics
 from .sources import SourceResult, camera_files, read_sources
-from .table import COLUMNS, empty_cameras, validate_cameras
+from .table import COLUMNS, clean_text_columns, empty_cameras, validate_cameras
+from .text import clean_text
 
 if TYPE_CHECKING:
     from .place import OsmPlace
@@ -263,11 +266,11 @@ def analyse(
     tables = [s.cameras for s in sources if len(s.cameras)]
     table = pd.concat(tables, ignore_index=True) if tables else empty_cameras()
     table = _drop_repeated_elements(gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326"))
-    table = validate_cameras(table, where="cameras read from the inputs")
+    table = clean_text_columns(validate_cameras(table, where="cameras read from the inputs"))
     rejected = _rejected(sources)
     problems = [p for s in sources for p in s.problems]
     if strict and len(rejected):
-        raise InputError(f"{len(rejected)} row(s) rejected and --strict is set; see the "
+        raise StrictError(f"{len(rejected)} row(s) rejected and --strict is set; see the "
                          "reasons below or run `camera-map check FILE`",
                          [Problem(str(r["reason"]), file=str(r.get("file", "")),
                                   row=_int_or_none(r.get("row")))
@@ -385,7 +388,10 @@ def build(
 
     Runs :func:`analyse` (every keyword it takes is accepted here too), then writes into
     ``out_dir`` (default ``settings.output_dir``, ``output/``): ``map.html``, ``map.png``,
-    the exports named in ``formats``, and the reports.
+    the exports named in ``formats``, and the reports. The folder is replaced as a whole
+    (:mod:`camera_map._outdir`): a reader sees the previous build or this one, never a mix;
+    files a build does not write are kept; a second build into the same folder at the same
+    time is refused (:class:`~camera_map.errors.OutputBusyError`).
 
     Parameters
     ----------
@@ -419,15 +425,29 @@ def build(
         raise InputError(f"unknown print format(s) {bad}; choose from "
                          f"{', '.join(PRINT_FORMATS)}")
     size = parse_print_size(print_size) if print_size else None  # bad sizes fail early
-    analysis = analyse(cameras, progress=progress, **options)
+    out = Path(out_dir or settings.output_dir)
+    with output_lock(out) as target:  # one build at a time into one folder
+        analysis = analyse(cameras, progress=progress, **options)
+        with staged_folder(target) as stage:  # swapped in whole, or not at all
+            result = _write_build(analysis, stage, formats=formats, map_options=map_options,
+                                  png=png, progress=progress, size=size,
+                                  print_formats=print_formats, extract=options.get("extract"))
+    result.outputs = {name: out / path.relative_to(stage) for name, path in
+                      result.outputs.items()}
+    return result
+
+
+def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str],
+                 map_options: dict[str, Any] | None, png: bool,
+                 progress: Callable[[str], None] | None, size: Any,
+                 print_formats: Sequence[str], extract: Any) -> BuildResult:
+    """Write the map, the exports and the reports of ``analysis`` into folder ``out``."""
     step = progress or (lambda _stage: None)
     timings = analysis.timings
     clock = time.perf_counter()
     the_layer, metrics, cams_out = analysis.layer, analysis.metrics, analysis.cameras
     attribution = analysis.attribution
 
-    out = Path(out_dir or settings.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
     outputs: dict[str, Path] = {}
 
     step("render")
@@ -437,9 +457,9 @@ def build(
     if "title" not in opts:
         opts["title"] = _default_title(the_layer, str(opts.get("lang", "en")))
     opts.setdefault("data_date", _data_date(cams_out))
-    if "basemap" not in opts and options.get("extract") is not None:
+    if "basemap" not in opts and extract is not None:
         # the extract that places addresses also draws the streets around the cameras
-        opts["basemap"] = options["extract"]
+        opts["basemap"] = extract
     outputs["map.html"] = render_map(metrics.units, cams_out, out / "map.html",
                                      attribution=attribution, context=analysis.context,
                                      **opts)
@@ -507,8 +527,10 @@ def build(
     timings["export"] = round(time.perf_counter() - clock, 4)
     result = BuildResult(**{f.name: getattr(analysis, f.name) for f in fields(Analysis)},
                          outputs=outputs)
-    outputs["summary.txt"] = write_text_atomic(out / "summary.txt", result.summary() + "\n")
-    outputs["README.md"] = write_text_atomic(out / "README.md", _output_readme(result))
+    outputs["summary.txt"] = write_text_atomic(out / "summary.txt",
+                                               clean_text(result.summary()) + "\n")
+    outputs["README.md"] = write_text_atomic(out / "README.md",
+                                             clean_text(_output_readme(result)))
     return result
 
 

@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import re
+import sys
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,7 +34,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ._tabular import Cell, Sheet, Table, decode_bytes
+from ._tabular import Cell, Sheet, Table, check_zip, decode_bytes
 from .errors import InputError, Problem, UnknownFormatError
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,13 @@ def read_point_layer(path: str | Path, *, kind: str | None = None,
         if kind is None:
             raise UnknownFormatError(f"{p.name}: not a point layer GDAL reads")
     problems: list[Problem] = []
-    layers = _geojson_layers(p) if kind == "geojson" else _gdal_layers(p, kind, problems)
+    try:
+        layers = _geojson_layers(p) if kind == "geojson" else _gdal_layers(p, kind, problems)
+    except RecursionError:  # Python's JSON parser stops at about 1,000 levels
+        raise UnknownFormatError(
+            f"{p.name}: JSON nested more deeply than camera-map reads (about "
+            f"{sys.getrecursionlimit():,} levels; GeoJSON needs 5): not a point layer"
+        ) from None
     if not any(rows for _, rows in layers):
         raise InputError(
             f"{p.name}: the {POINT_KINDS[kind]} file holds no features: expected one point "
@@ -307,6 +314,7 @@ def _gdal_path(path: Path, kind: str) -> str:
     if kind not in ("kmz", "shp-zip"):
         return str(path)
     suffix = ".kml" if kind == "kmz" else ".shp"
+    check_zip(path)  # a KMZ that unpacks to gigabytes is refused before GDAL reads it
     with zipfile.ZipFile(path) as zf:
         inner = sorted(n for n in zf.namelist() if n.lower().endswith(suffix))
     # doc.kml is the main document of a KMZ; otherwise the first one

@@ -11,7 +11,7 @@ import logging
 import os
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 
 
 def _env_seconds(name: str, default: float | None) -> float | None:
@@ -171,6 +171,4 @@ compressed_floor_bytes: int = _env_int("CAMERA_MAP_COMPRESSED_FLOOR_BYTES", 64 *
 
 #: Bytes of one JSON file (Overpass answers) (``CAMERA_MAP_MAX_JSON_BYTES``).
 max_json_bytes: int = _env_int("CAMERA_MAP_MAX_JSON_BYTES", 1024 * 2**20)
-
-#: Nesting depth of JSON (``CAMERA_MAP_MAX_JSON_DEPTH``); an Overpass answer is 4 deep.
-max_json_depth: int = _env_int("CAMERA_MAP_MAX_JSON_DEPTH", 64)
+# (JSON nested deeper than Python's parser goes, about 1,000 levels, is refused as such.)

@@ -25,6 +25,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from .errors import CameraTableError, ProblemLog
+from .text import clean_text
 
 CRS: Final = "EPSG:4326"
 
@@ -105,11 +106,13 @@ def camera_id_for(source: str, source_ref: str) -> str:
 
 
 def tags_json(tags: Mapping[str, Any] | None) -> str | None:
-    """Serialise original tags/columns deterministically (sorted keys, no NaN)."""
+    """Serialise original tags/columns deterministically (sorted keys, no NaN, no control
+    characters: they would reach the exports as ``\\u0000`` escapes)."""
     if not tags:
         return None
     clean = {
-        str(k): (None if isinstance(v, float) and math.isnan(v) else v)
+        clean_text(str(k)): (None if isinstance(v, float) and math.isnan(v)
+                             else clean_text(v) if isinstance(v, str) else v)
         for k, v in tags.items()
     }
     return json.dumps(clean, ensure_ascii=False, sort_keys=True, default=str)
@@ -245,6 +248,34 @@ def validate_cameras(gdf: gpd.GeoDataFrame, *, where: str = "camera table") -> g
         log.add("camera_id is not unique", column="camera_id", value=cid)
     log.raise_if_any(f"{where}: the camera table is not valid", CameraTableError)
     return table
+
+
+def clean_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with control characters (NUL, ESC, ...) removed from its text columns.
+
+    Input files come from strangers; this runs once where the readers' tables meet, so that
+    no control character reaches the map, the exports or the terminal. Arrow kernels do the
+    work, and a column without any control character is left as it is.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .text import CONTROL_RE
+
+    out = frame
+    for col in frame.columns:
+        if not isinstance(frame[col].dtype, pd.StringDtype):
+            continue
+        arr = pa.array(frame[col], type=pa.large_string(), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not pc.any(pc.match_substring_regex(arr, CONTROL_RE)).as_py():
+            continue
+        if out is frame:
+            out = frame.copy()
+        cleaned = pc.replace_substring_regex(arr, CONTROL_RE, "").to_pylist()
+        out[col] = pd.Series(cleaned, index=frame.index, dtype=frame[col].dtype)
+    return out
 
 
 def is_located(gdf: gpd.GeoDataFrame) -> pd.Series:

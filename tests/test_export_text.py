@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from camera_map.export import write_csv, write_geojson
+from camera_map.text import clean_text, neutralise_formula
 
 texts = st.lists(st.one_of(st.none(), st.text(max_size=30)), min_size=1, max_size=20)
 
@@ -35,7 +36,9 @@ def test_geojson_keeps_every_text_exactly(tmp_path_factory, values: list[str | N
     for drop in (False, True):
         write_geojson(frame(values), path, drop_nulls=drop)
         features = json.loads(path.read_text("utf-8"))["features"]
-        assert [f["properties"].get("name") for f in features] == values
+        # text exactly as it was, but for control characters (issue 11)
+        assert [f["properties"].get("name") for f in features] == [
+            None if v is None else clean_text(v) for v in values]
         assert [f["properties"].get("count") for f in features] == list(range(len(values)))
         first = next((f for f in features if f["geometry"]), None)
         if first:
@@ -49,7 +52,8 @@ def test_csv_keeps_every_text_exactly(tmp_path_factory, values: list[str | None]
     write_csv(frame(values), path)
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert [r["name"] for r in rows] == [v or "" for v in values]
+    # exactly, but for control characters and a ' before what a spreadsheet runs (issue 11)
+    assert [r["name"] for r in rows] == [neutralise_formula(clean_text(v or "")) for v in values]
     assert [r["flag"] for r in rows][:3] == ["false", "", "true"][:len(values)]
 
 

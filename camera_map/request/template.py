@@ -20,6 +20,7 @@ from typing import Final
 from .._io import write_bytes_atomic, write_text_atomic
 from ..foi import GUIDE_MARK
 from ..names import to_cyrillic
+from ..text import clean_text, safe_cell
 from .authority import Authority
 
 
@@ -239,8 +240,8 @@ def write_csv_template(template: Template, path: str | os.PathLike[str]) -> Path
     writer = csv.writer(buffer, lineterminator="\n")
     width = len(template.headers)
     for row in template.rows_above_header():
-        writer.writerow(row + [""] * (width - len(row)))
-    writer.writerow(template.headers)
+        writer.writerow([safe_cell(c) for c in row] + [""] * (width - len(row)))
+    writer.writerow([safe_cell(c) for c in template.headers])  # no cell runs as a formula
     return write_text_atomic(path, buffer.getvalue())
 
 
@@ -280,6 +281,12 @@ def write_xlsx_template(template: Template, path: str | os.PathLike[str]) -> Pat
     for row in guide.iter_rows(min_row=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for sheet in wb.worksheets:  # text is text: openpyxl makes "=..." a formula
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = clean_text(cell.value)
+                    cell.data_type = "s"
     buffer = io.BytesIO()
     wb.save(buffer)
     return write_bytes_atomic(path, buffer.getvalue())

@@ -1,0 +1,71 @@
+"""Text that leaves camera-map: no control characters, no spreadsheet formulas.
+
+Input files come from strangers, so anything camera-map writes or prints passes through here:
+
+- :func:`clean_text` removes control characters (NUL, ESC, the C1 range, DEL) from text
+  written to files; tab and line breaks are data and stay (JSON and CSV quote them).
+- :func:`terminal_text` also removes carriage returns and bidirectional overrides, so that
+  nothing printed can move the cursor, recolour the terminal or reorder what is shown.
+- :func:`neutralise_formula` applies the OWASP rule for CSV injection: a *text* cell that
+  starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``,
+  so that Excel and LibreOffice show it instead of running it. Text that is a plain number
+  (``-20.46``, ``+3``, ``-1e5``) and a lone ``-`` are left alone: a spreadsheet reads them
+  as a number or as text, never as a formula. Numeric columns are never touched, so pandas
+  and QGIS read numbers as numbers; a text cell that was neutralised reads back with its
+  ``'`` (GeoJSON, GeoPackage and FlatGeobuf keep text exactly as it was, without controls).
+
+>>> neutralise_formula('=HYPERLINK("http://x","y")')
+'\\'=HYPERLINK("http://x","y")'
+>>> neutralise_formula("-20.4612"), neutralise_formula("-1+2")
+('-20.4612', "'-1+2")
+>>> clean_text("Ose\\x00čina\\x1b[31m")
+'Osečina[31m'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+#: Control characters removed from text written to files (tab, LF and CR are kept).
+CONTROL_RE: Final = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
+#: Also removed from text printed to a terminal: CR and bidirectional overrides/isolates.
+TERMINAL_CONTROL_RE: Final = "[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]"
+#: First characters that make a spreadsheet cell a formula (OWASP, CSV injection).
+FORMULA_START: Final = "=+-@\t\r"
+#: Text a spreadsheet reads as a plain number (never a formula), e.g. "-20.46", "+1e5"
+#: (the whole text; ASCII digits).
+PLAIN_NUMBER_RE: Final = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+_control = re.compile(CONTROL_RE)
+_terminal = re.compile(TERMINAL_CONTROL_RE)
+_number = re.compile(PLAIN_NUMBER_RE, re.ASCII)
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (tab and line breaks kept)."""
+    return _control.sub("", text)
+
+
+def terminal_text(text: str) -> str:
+    """``text`` safe to print: no escape sequences, carriage returns or bidi overrides."""
+    return _terminal.sub("", text)
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula: it starts with one of
+    :data:`FORMULA_START`, is more than that one character (a lone ``-`` is a common
+    "none" in registers) and is not a plain number."""
+    return len(text) > 1 and text[0] in FORMULA_START and not _number.fullmatch(text)
+
+
+def neutralise_formula(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would run it as a formula."""
+    return "'" + text if is_formula(text) else text
+
+
+def safe_cell(value: object) -> object:
+    """A value for a CSV or XLSX cell: text cleaned and neutralised, anything else as is."""
+    if isinstance(value, str):
+        return neutralise_formula(clean_text(value))
+    return value
