@@ -146,6 +146,8 @@ _EN: Final[dict[str, str]] = {
     "fig.unnumbered": "cameras named without a number (not zero)",
     "fig.as_of": "as of {date}",
     "fig.at_least": "at least {v}",
+    "print.located": "{n} located cameras",
+    "print.figures": "{n} figures",
     "fig.range": "{low} – {high} ({n} figures; the estimate picks one, they are not added)",
     "fig.rule": (
         "How one figure is picked: public space only; the most advanced status (installed, "
@@ -344,6 +346,8 @@ _SR_LATN: Final[dict[str, str]] = {
     "fig.unnumbered": "kamere navedene bez broja (nije nula)",
     "fig.as_of": "stanje {date}",
     "fig.at_least": "najmanje {v}",
+    "print.located": "kamera sa položajem: {n}",
+    "print.figures": "podataka: {n}",
     "fig.range": "{low} – {high} ({n} podataka; procena uzima jedan, ne sabiraju se)",
     "fig.rule": (
         "Kako se bira jedan podatak: samo javni prostor; najodmakliji status (instalirano, "

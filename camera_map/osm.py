@@ -46,6 +46,7 @@ import logging
 import math
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -630,8 +631,57 @@ def read_osm(path: str | os.PathLike[str], *, source_name: str | None = None) ->
         )
     if kind == "overpass-json":
         return read_overpass_json(p, source_name=label)
-    with _gc_paused():
-        return _read_osmium(p, _OSMIUM_FORMAT[kind], label)
+    if kind in ("osm-bz2", "osm-gz"):
+        check_decompressed_size(p, kind)
+    import osmium
+
+    try:
+        with _gc_paused():
+            return _read_osmium(p, _OSMIUM_FORMAT[kind], label)
+    except osmium.InvalidLocationError as exc:  # libosmium stops the whole file on one
+        raise InputError(
+            f"{label}: a node's position cannot be read ({exc}): every lat/lon must be a "
+            "decimal number of degrees; find that value in the file (e.g. lat=\"nan\") and "
+            "correct or delete the node"
+        ) from None
+
+
+def check_decompressed_size(path: str | os.PathLike[str], kind: str) -> int:
+    """Decompress ``.osm.bz2``/``.osm.gz`` once, counting, and refuse a bomb early.
+
+    A file is refused as soon as it has unpacked to more than
+    :data:`camera_map.settings.max_compression_ratio` times its own size (and more than
+    :data:`camera_map.settings.compressed_floor_bytes`): real OSM XML compresses 10-20
+    times, a "zip bomb" of blank space thousands of times, and would otherwise keep
+    libosmium busy for as long as it takes to parse all of it. Costs one decompression of
+    the file; returns the decompressed size.
+    """
+    from . import settings
+    from .errors import LimitError
+
+    p = Path(path)
+    size = p.stat().st_size
+    allowed = max(settings.compressed_floor_bytes, settings.max_compression_ratio * size)
+    total = 0
+    opener = bz2.open if kind == "osm-bz2" else gzip.open
+    try:
+        with opener(p, "rb") as fh:
+            while total <= allowed and (chunk := fh.read(1 << 20)):
+                total += len(chunk)
+    except (OSError, EOFError, ValueError) as exc:  # damaged or truncated stream
+        raise InputError(
+            f"{p.name}: the compressed data are damaged after {total:,} bytes ({exc}); "
+            "is the download complete?"
+        ) from None
+    if total > allowed:
+        raise LimitError(
+            f"{p.name}: unpacks to more than {allowed:,} bytes from {size:,} (more than "
+            f"{settings.max_compression_ratio} times its size, settings.max_compression_ratio): "
+            "a small file that unpacks to this much is a 'zip bomb', not an OSM extract; if the "
+            "file is genuine, raise the limit with the environment variable "
+            "CAMERA_MAP_MAX_COMPRESSION_RATIO"
+        )
+    return total
 
 
 def cameras_from_osm(
@@ -826,6 +876,9 @@ def _node_columns(nodes: Any, problems: list[Problem], label: str) -> _Columns:
         zero_copy_only=False)
     lon = pc.cast(pc.if_else(has_position, lon_text, "nan"), pa.float64()).to_numpy()
     lat = pc.cast(pc.if_else(has_position, lat_text, "nan"), pa.float64()).to_numpy()
+    # libosmium writes what the file says: lat="95" or lon="190" is no place on Earth
+    with np.errstate(invalid="ignore"):
+        has_position &= (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
     version = field("version", "v")
     version = pc.if_else(pc.is_in(version, pa.array(["", "0"])), None, version)
     timestamp = field("timestamp", "t")
@@ -839,7 +892,9 @@ def _node_columns(nodes: Any, problems: list[Problem], label: str) -> _Columns:
     for i in bad_rows:  # in file order, like the messages of every other reader
         ref = f"node/{ids[i]}"
         if not has_position[i]:
-            problems.append(Problem(f"{ref}: has no valid position and was left out", file=label))
+            where = "" if np.isnan(lat[i]) else f" ({lat[i]}, {lon[i]} is not lat, lon)"
+            problems.append(Problem(f"{ref}: has no valid position{where} and was left out",
+                                    file=label))
             continue
         for message, key, value in distinct[set_index[i]][1]:
             problems.append(Problem(f"{ref}: {message}", file=label, column=key, value=value))
@@ -906,21 +961,46 @@ def _load_json(
     source: str | os.PathLike[str] | Mapping[str, Any] | Sequence[Any],
 ) -> tuple[Any, str]:
     if isinstance(source, str | os.PathLike):
+        from . import settings
+        from .errors import LimitError
+
         p = Path(source)
         try:
+            size = p.stat().st_size
+            if size > settings.max_json_bytes:
+                raise LimitError(
+                    f"{p.name}: the file's size ({size:,} bytes) is more than camera-map reads "
+                    f"as JSON ({settings.max_json_bytes:,} bytes, settings.max_json_bytes); "
+                    "if the file is genuine, raise the limit with the environment variable "
+                    "CAMERA_MAP_MAX_JSON_BYTES, or convert it to .osm.pbf (osmium cat)")
             text = p.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise InputError(f"{p}: no such file; give the path of an Overpass JSON file") from None
         except UnicodeDecodeError as exc:
             raise UnknownFormatError(f"{p}: not UTF-8 text ({exc}); expected {_EXPECTED}") from None
-        try:
-            return json.loads(text), p.name
-        except json.JSONDecodeError as exc:
-            raise UnknownFormatError(
-                f"{p}: not valid JSON ({exc}); expected {_EXPECTED}. If it came from "
-                "Overpass, the download may have been cut short: fetch it again."
-            ) from None
+        return parse_json(text, p.name), p.name
     return source, "Overpass JSON"
+
+
+def parse_json(text: str | bytes, label: str) -> Any:
+    """Parse JSON text; a clear error for invalid or too deeply nested JSON.
+
+    Python's parser recurses once per level and stops at about 1,000 levels with a
+    ``RecursionError`` (bounded time and memory); an Overpass answer is 4 levels deep.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnknownFormatError(
+            f"{label}: not valid JSON ({exc}); expected {_EXPECTED}. If it came from "
+            "Overpass, the download may have been cut short: fetch it again."
+        ) from None
+    except RecursionError:
+        raise UnknownFormatError(
+            f"{label}: JSON nested more deeply than camera-map reads (about "
+            f"{sys.getrecursionlimit():,} levels; an Overpass answer has 4): not an Overpass "
+            f"answer; expected {_EXPECTED}"
+        ) from None
 
 
 def read_overpass_json(
@@ -1059,6 +1139,8 @@ def _element_problem(el: Mapping[str, Any]) -> str | None:
                                    and ident.isdigit())
     ):
         return f"id {ident!r} is not a whole number"
+    if int(ident) >= 2**63:
+        return f"id {ident!r} is too large for an OSM id"
     tags = el.get("tags")
     if tags is not None and not isinstance(tags, Mapping):
         return f'"tags" is {type(tags).__name__}, not an object of key/value pairs'

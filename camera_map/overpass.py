@@ -116,7 +116,7 @@ def _area_set(area: str) -> str:
     m = _OSM_AREA_ID.match(area)
     if m:
         offset = 3_600_000_000 if m.group(1).lower().startswith("r") else 2_400_000_000
-        return f"area(id:{offset + int(m.group(2))})->.searchArea;"
+        return f"area(id:{offset + int(m.group(2))})->.searchArea;\n.searchArea out count;"
     name = " ".join(area.split())
     spellings = list(dict.fromkeys([name, to_latin(name), to_cyrillic(name)]))
     names = "|".join(_regex_escape(s) for s in spellings)
@@ -278,6 +278,12 @@ def overpass_answer(
         ),
     )
     result: dict[str, Any] = json.loads(response.body.decode("utf-8"))
+    if area is not None and _areas_matched(result) == 0 and _OSM_AREA_ID.match(area):
+        raise UnknownPlaceError(
+            f"Overpass has no area for OpenStreetMap {area.strip()}: its area index may lag "
+            "behind recent edits, or the element is not a closed, named boundary; try again "
+            "later or use a bounding box (--osm-bbox W,S,E,N)"
+        )
     if area is not None and _areas_matched(result) == 0:
         raise UnknownPlaceError(
             f"no OpenStreetMap area is named {area!r} (searched {', '.join(AREA_NAME_KEYS)}, "

@@ -716,9 +716,10 @@ def how_to_ask_html(row: Any, lang: str, *, full: bool = False) -> str:
 
     ``full`` gives the town page's version, with a heading and the whole list of questions.
     """
-    if str(row.get("evidence")) != "none":
+    from .request.howto import can_ask, how_to_ask
+
+    if str(row.get("evidence")) != "none" or not can_ask(str(row["name"])):
         return ""
-    from .request.howto import how_to_ask
 
     ask = how_to_ask(i18n.unit_name(row, lang), lang)
     e = html.escape

@@ -171,6 +171,4 @@ compressed_floor_bytes: int = _env_int("CAMERA_MAP_COMPRESSED_FLOOR_BYTES", 64 *
 
 #: Bytes of one JSON file (Overpass answers) (``CAMERA_MAP_MAX_JSON_BYTES``).
 max_json_bytes: int = _env_int("CAMERA_MAP_MAX_JSON_BYTES", 1024 * 2**20)
-
-#: Nesting depth of JSON (``CAMERA_MAP_MAX_JSON_DEPTH``); an Overpass answer is 4 deep.
-max_json_depth: int = _env_int("CAMERA_MAP_MAX_JSON_DEPTH", 64)
+# (JSON nested deeper than Python's parser goes, about 1,000 levels, is refused as such.)

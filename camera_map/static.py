@@ -107,14 +107,23 @@ def camera_credit(cameras: Any, lang: str = "en", *, most: int = 3) -> str | Non
     src = cameras["source"].astype("string").fillna("?")
     docs = (cameras["document"].astype("string") if "document" in cameras
             else pd.Series(pd.NA, index=cameras.index, dtype="string"))
-    counts = (cameras["count"].fillna(1).astype(int) if "count" in cameras
-              else pd.Series(1, index=cameras.index))
+    from .render import kind_text
+    from .table import is_located
+
+    # located cameras are counted; count rows are figures, which are never added up (a
+    # contracted total and an installed count describe the same cameras)
+    located = is_located(cameras)
     parts = []
     for kind in sorted(set(src.tolist())):
         sel = src == kind
         named = sorted({str(d) for d in docs[sel].dropna().tolist() if str(d).strip()})
-        n = i18n.fmt_number(int(counts[sel].sum()), lang)
-        text = f"{kind} ({n}"
+        bits = []
+        n_located, n_figures = int((sel & located).sum()), int((sel & ~located).sum())
+        if n_located:
+            bits.append(i18n.text("print.located", lang, n=i18n.fmt_number(n_located, lang)))
+        if n_figures:
+            bits.append(i18n.text("print.figures", lang, n=i18n.fmt_number(n_figures, lang)))
+        text = f"{kind_text(kind, lang) or kind} ({', '.join(bits)}"
         if named:
             shown = ", ".join(textwrap.shorten(d, 90, placeholder="…") for d in named[:most])
             more = f", +{len(named) - most}" if len(named) > most else ""

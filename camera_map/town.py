@@ -316,9 +316,10 @@ def _summary_text(units: gpd.GeoDataFrame, cameras: Any, place: _Place, lang: st
 
 def _how_to_ask_lines(row: Any, lang: str) -> list[str]:
     """For a unit with no data: how to ask for it (the command and what it asks)."""
-    if str(row["evidence"]) != "none":
+    from .request.howto import can_ask, how_to_ask
+
+    if str(row["evidence"]) != "none" or not can_ask(str(row["name"])):
         return []
-    from .request.howto import how_to_ask
 
     ask = how_to_ask(i18n.unit_name(row, lang), lang)
     return [f"  {ask.heading}:", f"    {ask.lead} {ask.intro}", f"      {ask.command}",

@@ -228,3 +228,17 @@ def camera_node(i: int, lat: object = 44.25, lon: object = 19.75) -> dict[str, o
 def deep_json(path: Path, *, depth: int = 100_000) -> Path:
     path.write_text('{"elements": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
     return path
+
+
+def kmz_bomb(path: Path, *, padding: int) -> Path:
+    """A KMZ whose doc.kml holds ``padding`` bytes of blank space around one placemark."""
+    kml = (b'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+           + b" " * padding + b"<Placemark><Point><coordinates>19.7,44.2</coordinates>"
+           b"</Point></Placemark></Document></kml>")
+    return _zip(path, [("doc.kml", kml)])
+
+
+def deep_geojson(path: Path, *, depth: int = 100_000) -> Path:
+    path.write_text('{"type": "FeatureCollection", "features": ' + "[" * depth + "]" * depth
+                    + "}", encoding="utf-8")
+    return path

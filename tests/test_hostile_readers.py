@@ -14,8 +14,9 @@ import pytest
 
 from camera_map import settings
 from camera_map._tabular import read_table
-from camera_map.errors import LimitError, UnknownFormatError
+from camera_map.errors import InputError, LimitError, UnknownFormatError
 from camera_map.foi import read_register
+from camera_map.osm import read_osm
 
 # --- CSV ------------------------------------------------------------------------------------
 
@@ -176,6 +177,108 @@ def test_workbook_zip_bomb_is_refused_from_declared_sizes(
     monkeypatch.setattr(settings, "max_table_bytes", 2_000_000)
     path = hf.zip_bomb_xlsx(tmp_path / "zb.xlsx", padding=3_000_000)
     assert path.stat().st_size < 100_000
-    with pytest.raises(LimitError, match=r"zb\.xlsx: the decompressed size of the workbook "
+    with pytest.raises(LimitError, match=r"zb\.xlsx: the decompressed size of its contents "
                        r"\(3,0\d\d,\d{3} bytes\) is more than .*'zip bomb'"):
         read_table(path)
+
+
+# --- OpenStreetMap and JSON -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf", "NaN"])
+def test_osm_xml_unreadable_coordinate_is_one_clear_error(tmp_path: Path, bad: str) -> None:
+    path = hf.osm_xml(tmp_path / "c.osm", [{"id": "1", "lat": bad, "lon": "19.7"},
+                                           {"id": "2", "lat": "44.2", "lon": "19.7"}])
+    with pytest.raises(InputError, match=r"c\.osm: a node's position cannot be read .*"
+                       r"correct or delete the node"):
+        read_osm(path)
+
+
+def test_osm_xml_positions_off_the_earth_are_left_out_and_named(tmp_path: Path) -> None:
+    path = hf.osm_xml(tmp_path / "c.osm", [{"id": "1", "lat": "95", "lon": "19.7"},
+                                           {"id": "2", "lat": "44.2", "lon": "190"},
+                                           {"id": "3", "lat": "44.2", "lon": "19.7"}])
+    res = read_osm(path)
+    assert list(res.cameras["source_ref"]) == ["node/3"]
+    assert res.messages() == [
+        "c.osm: node/1: has no valid position (95.0, 19.7 is not lat, lon) and was left out",
+        "c.osm: node/2: has no valid position (44.2, 190.0 is not lat, lon) and was left out",
+    ]
+
+
+def test_overpass_json_bad_elements_are_skipped_the_rest_kept(tmp_path: Path) -> None:
+    path = hf.overpass_json(tmp_path / "o.json", [
+        hf.camera_node(1),
+        {"type": "node", "id": "abc", "lat": 1, "lon": 2, "tags": {"man_made": "surveillance"}},
+        {"type": "node", "id": 3, "lat": 1, "lon": 2, "tags": "man_made=surveillance"},
+        hf.camera_node(2**70),
+        hf.camera_node(5, lat="nan"), hf.camera_node(6, lat=91), hf.camera_node(7, lat=[1]),
+        {"type": "way", "id": 8, "nodes": [1, "x", 2**70], "tags": {"man_made": "surveillance"}},
+        ["not", "an", "element"],
+        hf.camera_node(9),
+    ])
+    res = read_osm(path)
+    assert list(res.cameras["source_ref"]) == ["node/1", "node/9", "way/8"]
+    text = "\n".join(res.messages())
+    for expected in ("id 'abc' is not a whole number", '"tags" is str',
+                     f"id {2**70} is too large", "node/5: has no position",
+                     "node/6: position 19.75, 91.0 is not longitude/latitude",
+                     "node/7: has no position", "element 9 is not an OSM node"):
+        assert expected in text
+
+
+def test_deeply_nested_json_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(UnknownFormatError, match=r"deep\.json: JSON nested more deeply than "
+                       r"camera-map reads"):
+        read_osm(hf.deep_json(tmp_path / "deep.json", depth=100_000))
+
+
+@pytest.mark.parametrize("kind", ["bz2", "gz"])
+def test_compressed_osm_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        kind: str) -> None:
+    monkeypatch.setattr(settings, "compressed_floor_bytes", 1_000_000)
+    path = hf.osm_compressed_bomb(tmp_path / f"b.osm.{kind}", padding=20_000_000, kind=kind)
+    with pytest.raises(LimitError, match=rf"b\.osm\.{kind}: unpacks to more than [\d,]+ bytes "
+                       r"from [\d,]+ \(more than 100 times its size.*'zip bomb'"):
+        read_osm(path)
+
+
+def test_compressed_osm_within_the_ratio_is_read(tmp_path: Path) -> None:
+    import bz2
+
+    plain = hf.osm_xml(tmp_path / "c.osm", [{"id": "3", "lat": "44.2", "lon": "19.7"}])
+    packed = tmp_path / "c.osm.bz2"
+    packed.write_bytes(bz2.compress(plain.read_bytes()))
+    assert list(read_osm(packed).cameras["source_ref"]) == ["node/3"]
+
+
+def test_geocode_on_an_empty_or_blank_file_is_one_clear_error(tmp_path: Path) -> None:
+    from camera_map.geocode import geocode_file
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty\.csv'? is empty"):
+        geocode_file(empty, tmp_path / "out.csv")
+    blank = tmp_path / "blank.csv"
+    blank.write_text(",,\n , ,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"blank\.csv: the file is empty \(no filled cells\)"):
+        geocode_file(blank, tmp_path / "out.csv")
+
+
+def test_kmz_bomb_is_refused_from_declared_sizes(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from camera_map.sources import read_source
+
+    monkeypatch.setattr(settings, "max_table_bytes", 1_000_000)
+    path = hf.kmz_bomb(tmp_path / "b.kmz", padding=2_000_000)
+    with pytest.raises(LimitError, match=r"b\.kmz: the decompressed size of its contents "
+                       r"\(2,000,\d{3} bytes\).*'zip bomb'"):
+        read_source(path)
+
+
+@pytest.mark.parametrize("depth", [995, 100_000])
+def test_deeply_nested_geojson_is_one_clear_error(tmp_path: Path, depth: int) -> None:
+    from camera_map.sources import read_source
+
+    with pytest.raises(UnknownFormatError, match=r"deep\.geojson: JSON nested more deeply"):
+        read_source(hf.deep_geojson(tmp_path / "deep.geojson", depth=depth))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -247,6 +250,17 @@ def test_an_area_that_matches_nothing_is_an_unknown_place(
         fetch_overpass(area="Osecinaa", url=_endpoint(http_server))
 
 
+def test_an_osm_id_without_an_overpass_area_is_an_unknown_place(
+    http_server: LocalServer, fast: list[float]
+) -> None:
+    none = {"elements": [{"type": "count", "id": 0, "tags": {"areas": "0", "total": "0"}}]}
+    http_server.reply(200, json.dumps(none))
+    with pytest.raises(UnknownPlaceError, match=r"Overpass has no area for OpenStreetMap "
+                       r"relation/42: its area index may lag"):
+        fetch_overpass(area="relation/42", url=_endpoint(http_server))
+    assert ".searchArea out count;" in http_server.requests[0].params["data"][0]
+
+
 def test_endpoint_comes_from_settings(
     http_server: LocalServer, fast: list[float], answer: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -388,3 +402,23 @@ def test_a_retry_after_beyond_the_deadline_gives_up_at_once(
                        r"after the deadline of 60 s \(a pause of 120 s was due\)\)"):
         fetch_overpass(bbox=BBOX, url=_endpoint(http_server))
     assert len(http_server.requests) == 1 and fast == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "printed"),
+    [({"CAMERA_MAP_TIMEOUT": "30s", "CAMERA_MAP_DEADLINE": "2m", "CAMERA_MAP_MAX_AGE": "12h"},
+      "30.0 120.0 43200.0"),
+     ({"CAMERA_MAP_MAX_AGE": "none"}, "180.0 300.0 None"),
+     ({"CAMERA_MAP_TIMEOUT": "soon"}, "180.0 300.0 86400.0")],
+)
+def test_timeouts_and_cache_age_from_the_environment(environment: dict[str, str],
+                                                     printed: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAMERA_MAP_")}
+    env.update(environment, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    done = subprocess.run(
+        [sys.executable, "-c", "from camera_map import settings as s; "
+         "print(s.timeout, s.deadline, s.overpass_max_age)"],
+        env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == printed.split()
+    if "soon" in environment.values():
+        assert "CAMERA_MAP_TIMEOUT='soon': 'soon' is not a duration" in done.stderr

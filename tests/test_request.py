@@ -210,3 +210,21 @@ def test_the_command_shown_runs_for_names_with_spaces(tmp_path: Path) -> None:
     args = [*shlex.split(command)[1:], "--out", str(tmp_path)]
     res = invoke(*args)
     assert res.exit_code == 0 and res.stdout.startswith("Request to Opština Bajina Bašta")
+
+
+def test_places_the_request_does_not_know_get_no_how_to_ask(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    from camera_map.town import render_town
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from render_fixtures import load_units
+
+    units = load_units()
+    # a town elsewhere (own boundaries, or taken from OpenStreetMap): Serbian law does not
+    # apply and the request command would not know it
+    units.loc[units["name"] == "Ljubovija", ["id", "name", "name_cyr"]] = \
+        ["relation/2564", "Tuzla", "Тузла"]
+    units = gpd.GeoDataFrame(units, geometry="geometry", crs=units.crs)
+    _, summary = render_town(units, None, "Tuzla", tmp_path, attribution=[], lang="en")
+    assert "no evidence found" in summary and "camera-map request" not in summary

@@ -239,3 +239,14 @@ def test_our_choice_matches_osmnx_geocode_to_gdf(osm: LocalServer) -> None:
     ours = place_from_answer(answer, "Tuzla")
     assert reference.geometry.iloc[0].equals(ours.geometry)
     assert int(reference["osm_id"].iloc[0]) == ours.osm_id
+
+
+def test_a_boundary_overpass_has_no_area_for_is_an_error_not_zero_cameras(
+        osm: LocalServer, tmp_path: Path) -> None:
+    none = {"elements": [{"type": "count", "id": 0, "tags": {"areas": "0", "total": "0"}}]}
+    osm.add(Reply(200, json.dumps([nominatim_place()]).encode()),
+            Reply(200, json.dumps(none).encode()))
+    res = town(osm, tmp_path / "out")
+    assert res.exit_code == 1
+    assert "Overpass has no area for OpenStreetMap relation/1655128" in \
+        " ".join(res.stderr.split())

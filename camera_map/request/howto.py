@@ -6,6 +6,7 @@ so that "no data" leads somewhere: the command that writes the request, and what
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from dataclasses import dataclass
@@ -64,6 +65,23 @@ class HowToAsk:
     def text(self) -> str:
         """The whole text as plain lines (the command indented on its own line)."""
         return f"{self.lead} {self.intro}\n    {self.command}\n{self.what}"
+
+
+@functools.lru_cache(maxsize=4096)
+def can_ask(name: str) -> bool:
+    """Whether ``camera-map request`` knows the authority called ``name``.
+
+    The request cites Serbian law and addresses units of the bundled Serbian layer: a place
+    from the user's own boundaries elsewhere, or a town taken from OpenStreetMap
+    (``town --online``), gets no "how to ask" that would send it to the wrong law.
+    """
+    from ..errors import InputError
+    from ..layers import load_layer
+
+    try:
+        return load_layer(None).match(name) is not None
+    except InputError:  # ambiguous in the layer: the request would be refused too
+        return False
 
 
 def _quoted(name: str) -> str:
