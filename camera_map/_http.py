@@ -268,14 +268,32 @@ def _wait_until(moment: float, min_interval: float) -> None:
         time.sleep(moment - now)
 
 
+def _lock(handle: IO[bytes], until: float | None) -> None:
+    """Take the exclusive flock on ``handle``, waiting until ``until`` (monotonic) at most."""
+    if until is None:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        return
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= until:
+                raise _RetryableError("another process kept its turn to ask this server "
+                                      "past the deadline") from None
+            time.sleep(0.02)
+
+
 @contextlib.contextmanager
-def polite_turn(host: str, min_interval: float) -> Iterator[None]:
+def polite_turn(host: str, min_interval: float, *, until: float | None = None
+                ) -> Iterator[None]:
     """Hold the machine-wide turn to send one request to ``host``.
 
     Waits until ``min_interval`` seconds have passed since the previous request to ``host``
     by any process ended, and records the end of this one when the block exits. Since every
     request is inside a turn and turns do not overlap, the server sees consecutive requests
-    at least ``min_interval`` seconds apart, however slowly the processes run.
+    at least ``min_interval`` seconds apart, however slowly the processes run. ``until`` (a
+    ``time.monotonic()`` value) bounds the wait for another process's turn.
     """
     if min_interval <= 0:
         yield
@@ -293,7 +311,7 @@ def polite_turn(host: str, min_interval: float) -> Iterator[None]:
         try:
             last = _LAST_END.get(host, 0.0)
             if handle is not None:
-                fcntl.flock(handle, fcntl.LOCK_EX)
+                _lock(handle, until)
                 handle.seek(0)
                 with contextlib.suppress(ValueError):
                     last = float(handle.read(64).decode("ascii", errors="replace") or 0)
@@ -454,7 +472,7 @@ def request(
         req = urllib.request.Request(full_url, data=body, headers=headers, method=method)
         made += 1
         try:
-            with polite_turn(host, min_interval):
+            with polite_turn(host, min_interval, until=started + allowed):
                 left = allowed - (time.monotonic() - started)
                 content = _once(req, max(0.001, min(per_try, left)))
             if validate is not None:
@@ -467,7 +485,9 @@ def request(
                 message = (f"{service} at {url} answered {refused}. This is not worth "
                            "retrying: check the request and the endpoint URL.")
             else:
-                message = f"request to {service} at {url} failed: {refused}."
+                reason = str(refused)
+                message = (f"request to {service} at {url} failed: {reason}"
+                           + ("" if reason.endswith(("?", ".")) else "."))
             raise NetworkError(message + (f" {hint}" if hint else "")) from refused
         except _RetryableError as failure:
             last = str(failure)

@@ -249,6 +249,22 @@ def _serbian_score(text: str) -> int:
     return score
 
 
+#: What Serbian registers hold beyond ASCII: Latin-1 and Latin Extended-A letters, Cyrillic,
+#: general punctuation (dashes, quotes), € and №. Legacy bytes that happen to form valid
+#: UTF-8 give other characters ("ĆŠ" in Windows-1250 reads as UTF-8 "Ɗ", U+018A).
+_PLAUSIBLE_UTF8: Final = re.compile(
+    "[^\x00-\x7f\u00a0-\u017f\u0400-\u04ff\u2000-\u206f\u20ac\u2116]")
+
+
+def _plausible_utf8(text: str) -> bool:
+    """Whether a text decoded as UTF-8 holds only characters a register plausibly holds.
+
+    Such a reading is kept whatever the word-by-word score says: a word mixing scripts
+    ("AЉ") is odd, but reading valid UTF-8 as Windows-1250 would turn it into "AĐ‰".
+    """
+    return _PLAUSIBLE_UTF8.search(text) is None
+
+
 def decode_bytes(data: bytes, *, name: str, encoding: str | None = None) -> tuple[str, str]:
     """Decode a text file; return ``(text, encoding)``.
 
@@ -287,7 +303,7 @@ def decode_bytes(data: bytes, *, name: str, encoding: str | None = None) -> tupl
     else:
         # A few legacy byte pairs are also valid UTF-8 ("ĆŠ" in Windows-1250 reads as
         # UTF-8 "Ɗ"); only a UTF-8 reading that looks wrong is compared with the others.
-        if _serbian_score(text) >= 0:
+        if _plausible_utf8(text) or _serbian_score(text) >= 0:
             return text, "utf-8"
     return _best_decoding(data, name)
 
@@ -342,7 +358,7 @@ def decode_text(data: bytes, *, name: str,
     except UnicodeDecodeError:
         pass
     else:
-        if _serbian_score(text) >= 0:
+        if _plausible_utf8(text) or _serbian_score(text) >= 0:
             return text, "utf-8", None
         text, codec = _best_decoding(data, name)
         return text, codec, None
@@ -539,7 +555,7 @@ def _parse_lines(lines: list[str], delim: str, width: int,
                 for rec in reader:
                     start, end = base + prev, base + reader.line_num
                     prev = reader.line_num
-                    if end - start > 1 and _runs_on(rec, lines[start + 1:end], delim, width):
+                    if end - start > 1 and _runs_on(rec, lines[start:end], delim, width):
                         _add_stray(records, starts, problems, lines, start, end, delim, "", name)
                         i = start + 1
                         break
@@ -578,20 +594,19 @@ def _check_record(rec: Sequence[str], index: int, line: int, name: str) -> None:
         raise limit_error(name, "the number of rows", f"more than {index:,}", "max_rows", "rows")
 
 
-def _runs_on(rec: Sequence[str], more: list[str], delim: str, width: int) -> bool:
+def _runs_on(rec: Sequence[str], lines: list[str], delim: str, width: int) -> bool:
     """Whether a record over several lines swallowed rows: a quote that was never closed.
 
-    A cell may hold line breaks (a note typed over two lines); but when the record has
-    more cells than the file's rows usually have, or a line inside the cell holds as many
-    delimiters as a whole row, the quote that opened it was a stray one.
+    A cell may hold line breaks (a note typed over two lines). But when each line of the
+    record, read on its own (a quote as a plain character), has the file's usual number
+    of cells, while the record has another number of cells or holds whole lines in
+    between, the lines were rows and the quote a stray one. Both readings are possible
+    only in a file whose rows differ in length; the one that gives every row the usual
+    length is taken, and the row is reported either way.
     """
-    if width < 2:
+    if width < 2 or not all(len(_split_stray(line, delim)) == width for line in lines):
         return False
-    if len(rec) > width:
-        return True
-    enough = max(2, width - 1)
-    inside = [*more[:-1], more[-1].split('"', 1)[0]] if more else []
-    return any(line.count(delim) >= enough for line in inside)
+    return len(rec) != width or len(lines) > 2
 
 
 def _add_stray(records: list[list[Cell]], starts: list[int], problems: dict[int, str],

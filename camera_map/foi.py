@@ -872,9 +872,12 @@ def _repair(lat_v: Cell, lon_v: Cell, lat: float, lon: float, municipality: str 
                       f"{_deg(lo)} (lat, lon), but repairs are off (--no-repair): write the "
                       "coordinates as decimal degrees")
         return None
-    warns.append(f"repaired {' and '.join(damaged)} to {_deg(la)}, {_deg(lo)} (lat, lon): "
-                 "the decimal point was lost (a spreadsheet's thousands separators) and this is "
-                 f"the only placement of it inside {where}; pass --no-repair to refuse such rows")
+    repaired = _coded("repaired", f"repaired {' and '.join(damaged)} to {_deg(la)}, "
+                      f"{_deg(lo)} (lat, lon): the decimal point was lost (a spreadsheet's "
+                      "thousands separators) and this is the only placement of it inside "
+                      f"{where}; pass --no-repair to refuse such rows")
+    repaired.value = f"{str(lat_v).strip()}, {str(lon_v).strip()}"
+    warns.append(repaired)
     return lo, la
 
 
@@ -886,9 +889,10 @@ class _Coded(str):
     """A warning text that says which kind of fact it reports (see Problem.code)."""
 
     code: str | None = None
+    value: str | None = None  # the original text it is about, for problems.csv
 
 
-def _coded(code: str, text: str) -> str:
+def _coded(code: str, text: str) -> _Coded:
     w = _Coded(text)
     w.code = code
     return w
@@ -1442,7 +1446,8 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
         rec["note"] = "; ".join([*([rec["note"]] if rec.get("note") else []), *notes])
     rec["tags"] = tags or None
     for w in warns:
-        acc.warn(w, sname, rownum, code=getattr(w, "code", None))
+        acc.warn(w, sname, rownum, value=getattr(w, "value", None),
+                 code=getattr(w, "code", None))
     acc.kinds[kind] += 1
     if kind == "count" and not count_unknown:
         acc.count_cameras += int(rec["count"])

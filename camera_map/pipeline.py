@@ -146,9 +146,11 @@ class Analysis:
                 f"Bundled evidence of layer {self.layer.name!r} (public reporting): "
                 + ("included" if self.bundled_evidence else
                    "NOT included; add it to your files with --with-bundled-evidence"))
+        from .render import kind_text
+
         for fact in self.context:
-            lines.append(f"Context (assigned to no unit): {fact.statement} [{fact.source}, "
-                         f"{fact.as_of}: {fact.document}]")
+            lines.append(f"Context (assigned to no unit): {fact.statement} "
+                         f"[{kind_text(fact.source, 'en')}, {fact.as_of}: {fact.document}]")
         for check in self.claims:
             lines.append(("✓ " if check.ok else "✗ ") + check.text)
         nowhere = int(self.cameras["municipality_id"].isna().sum())

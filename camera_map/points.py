@@ -52,7 +52,9 @@ SUFFIXES: Final = (".geojson", ".json", ".js", ".ndjson", ".geojsonl", ".geojson
 LON: Final = "longitude (geometry)"
 LAT: Final = "latitude (geometry)"
 _MAX_JSON: Final = 512 * 1024 * 1024
-_JS_ASSIGN = re.compile(rb"^\s*(?:(?:var|let|const)\s+[\w$]+|(?:window\.)?[\w$.\[\]'\"]+)\s*=\s*")
+_JS_COMMENTS = re.compile(rb"^(?:\s*(?://[^\n]*|/\*.*?\*/))*\s*", re.S)
+_JS_ASSIGN = re.compile(rb"^\s*(?:export\s+default\s+|(?:(?:var|let|const)\s+[\w$]+|"
+                        rb"(?:window\.)?[\w$.\[\]'\"]+)\s*=\s*)")
 _JSONP = re.compile(rb"^\s*[\w$.]+\s*\(\s*(?=[{\[])")
 _JSON_TYPES = re.compile(rb'"type"\s*:\s*"(?:FeatureCollection|Feature|umap|Point|MultiPoint)"')
 #: Property keys that make a feature's properties OpenStreetMap tags.
@@ -105,6 +107,7 @@ def sniff_point_layer(path: Path, head: bytes) -> str | None:
             return "gpx"
         return None
     text = text.lstrip(b"\x1e")  # RFC 8142 record separator
+    text = text[_JS_COMMENTS.match(text).end():]  # type: ignore[union-attr]
     m = _JS_ASSIGN.match(text) or _JSONP.match(text)
     if m:
         text = text[m.end():]
@@ -186,11 +189,13 @@ def _geojson_layers(path: Path) -> list[tuple[str, list[Feature]]]:
                          f"at once ({_MAX_JSON:,}); split it, or convert it to GeoPackage")
     data = path.read_bytes()
     text, _ = decode_bytes(data, name=path.name)
-    body = text.lstrip("\ufeff \t\r\n")
-    m = _JS_ASSIGN.match(body.encode()) or _JSONP.match(body.encode())
+    raw = text.lstrip("\ufeff \t\r\n").encode()
+    raw = raw[_JS_COMMENTS.match(raw).end():]  # type: ignore[union-attr]
+    body = raw.decode()
+    m = _JS_ASSIGN.match(raw) or _JSONP.match(raw)
     if m:
-        body = body.encode()[m.end():].decode().rstrip().rstrip(";").rstrip()
-        if _JSONP.match(text.lstrip().encode()):
+        body = raw[m.end():].decode().rstrip().rstrip(";").rstrip()
+        if _JSONP.match(raw):
             body = body.removesuffix(")")
     try:
         docs: list[Any] = [json.loads(body)]
@@ -342,30 +347,30 @@ def _sheet(name: str | None, features: list[Feature], file: str,
             if k not in seen and not str(k).startswith("_umap"):
                 seen.add(k)
                 keys.append(k)
-    osm_rows = [_is_osm(props) for _, props in features]
-    any_osm = any(osm_rows)
+    osm_values: list[dict[str, Any]] = []
+    for n, (_, props) in enumerate(features, 1):
+        values: dict[str, Any] = {}
+        if _is_osm(props):
+            tags = {str(k): str(v) for k, v in props.items() if _filled(v)}
+            found: list[Problem] = []
+            values = normalise_tags(tags, ref=f"feature {n}", problems=found, file=file)
+            problems.extend(Problem(p.message, file=file, sheet=name, row=n,
+                                    column=p.column, value=p.value) for p in found)
+        osm_values.append(values)
+    # only the OSM-derived columns some feature fills (the others would only be noise)
+    targets = [t for t in _FROM_OSM if any(_filled(v.get(t)) for v in osm_values)]
     mapped: dict[str, str] = {}
-    osm_headers: list[str] = []
-    if any_osm:
-        osm_headers = [f"{t} (OSM tags)" for t in _FROM_OSM]
-        mapped.update({header_key(h): t for h, t in zip(osm_headers, _FROM_OSM, strict=True)})
+    osm_headers = [f"{t} (OSM tags)" for t in targets]
+    if any(osm_values):
+        mapped.update({header_key(h): t for h, t in zip(osm_headers, targets, strict=True)})
         # the tags themselves are kept as they are; their meaning comes through the above
         mapped.update({header_key(k): "tags" for k in keys
                        if _is_osm_key(k) or k in _READ_FROM_TAGS})
     header: list[Cell] = [LON, LAT, *osm_headers, *keys]
     rows: list[list[Cell]] = [header]
-    for n, ((geom, props), is_osm) in enumerate(zip(features, osm_rows, strict=True), 1):
+    for n, ((geom, props), values) in enumerate(zip(features, osm_values, strict=True), 1):
         lon, lat = _lonlat(geom, n, name, file, problems)
-        extra: list[Cell] = []
-        if any_osm:
-            values: dict[str, Any] = {}
-            if is_osm:
-                tags = {str(k): str(v) for k, v in props.items() if _filled(v)}
-                found: list[Problem] = []
-                values = normalise_tags(tags, ref=f"feature {n}", problems=found, file=file)
-                problems.extend(Problem(p.message, file=file, sheet=name, row=n,
-                                        column=p.column, value=p.value) for p in found)
-            extra = [_cell(values.get(t)) for t in _FROM_OSM]
+        extra = [_cell(values.get(t)) for t in targets]
         rows.append([lon, lat, *extra, *(_cell(props.get(k)) for k in keys)])
     return Sheet(name, rows), mapped
 

@@ -107,14 +107,23 @@ def camera_credit(cameras: Any, lang: str = "en", *, most: int = 3) -> str | Non
     src = cameras["source"].astype("string").fillna("?")
     docs = (cameras["document"].astype("string") if "document" in cameras
             else pd.Series(pd.NA, index=cameras.index, dtype="string"))
-    counts = (cameras["count"].fillna(1).astype(int) if "count" in cameras
-              else pd.Series(1, index=cameras.index))
+    from .render import kind_text
+    from .table import is_located
+
+    # located cameras are counted; count rows are figures, which are never added up (a
+    # contracted total and an installed count describe the same cameras)
+    located = is_located(cameras)
     parts = []
     for kind in sorted(set(src.tolist())):
         sel = src == kind
         named = sorted({str(d) for d in docs[sel].dropna().tolist() if str(d).strip()})
-        n = i18n.fmt_number(int(counts[sel].sum()), lang)
-        text = f"{kind} ({n}"
+        bits = []
+        n_located, n_figures = int((sel & located).sum()), int((sel & ~located).sum())
+        if n_located:
+            bits.append(i18n.text("print.located", lang, n=i18n.fmt_number(n_located, lang)))
+        if n_figures:
+            bits.append(i18n.text("print.figures", lang, n=i18n.fmt_number(n_figures, lang)))
+        text = f"{kind_text(kind, lang) or kind} ({', '.join(bits)}"
         if named:
             shown = ", ".join(textwrap.shorten(d, 90, placeholder="…") for d in named[:most])
             more = f", +{len(named) - most}" if len(named) > most else ""
@@ -146,9 +155,8 @@ def utm_crs(frame: gpd.GeoDataFrame) -> str:
     return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
 
 
-def render_png(
+def print_figure(
     units: gpd.GeoDataFrame,
-    path: str | Path,
     *,
     title: str,
     attribution: Sequence[str],
@@ -163,15 +171,13 @@ def render_png(
     camera_sources: str | None = None,
     labels: int = TOP_LABELS,
     notes: Sequence[str] = (),
-) -> Path:
-    """Write the printed choropleth of ``metric`` to ``path`` (PNG, SVG or PDF, atomically).
+) -> Any:
+    """Return the printed choropleth of ``metric`` as a matplotlib Figure (see :func:`render_png`).
 
     Parameters
     ----------
     units
         The metrics frame (see :func:`camera_map.render.render_map`).
-    path
-        Where the picture goes; its suffix (``.png``, ``.svg``, ``.pdf``) is the format.
     title, attribution
         Printed above and below the map; every attribution string is printed.
     metric, scheme, k, lang
@@ -192,15 +198,13 @@ def render_png(
 
     Returns
     -------
-    Path
-        ``path``.
+    matplotlib.figure.Figure
+        On an Agg canvas, ready to save.
     """
-    from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    fmt = print_format(path)
     lang = i18n.check_lang(lang)
     check_metric(metric)
     width, height = size if size is not None else (size_px, size_px)
@@ -312,10 +316,44 @@ def render_png(
         projected[unknown].plot(ax=ax, color="#bdbdbd", edgecolor="#555", linewidth=0.3)
     if labels > 0 and len(projected):
         _label_top_units(ax, projected, classes.values, labels, lang, 7.5 * pt, renderer)
+    return fig
+
+
+def render_png(
+    units: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    title: str,
+    attribution: Sequence[str],
+    metric: str = "cameras_per_1000",
+    scheme: str = "fisher_jenks",
+    k: int = 5,
+    lang: str = "en",
+    data_date: str | None = None,
+    size_px: int = 1600,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[int, int] | None = None,
+    camera_sources: str | None = None,
+    labels: int = TOP_LABELS,
+    notes: Sequence[str] = (),
+) -> Path:
+    """Write the printed choropleth of ``metric`` to ``path`` (PNG, SVG or PDF, atomically).
+
+    Parameters are those of :func:`print_figure`; the suffix of ``path`` (``.png``,
+    ``.svg``, ``.pdf``) is the format. Returns ``path``.
+    """
+    from matplotlib import rc_context
+
+    fmt = print_format(path)
+    fig = print_figure(
+        units, title=title, attribution=attribution, metric=metric, scheme=scheme, k=k,
+        lang=lang, data_date=data_date, size_px=size_px, dpi=dpi, size=size,
+        camera_sources=camera_sources, labels=labels, notes=notes,
+    )  # fmt: skip
     buf = io.BytesIO()
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "camera-map",
                      "pdf.fonttype": 42}):
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+        fig.savefig(buf, format=fmt, dpi=fig.dpi, metadata=_METADATA[fmt])
     out = write_bytes_atomic(path, buf.getvalue())
     logger.info("wrote %s (%d bytes)", out, len(buf.getvalue()))
     return out
@@ -329,6 +367,7 @@ def _label_top_units(ax: Any, projected: gpd.GeoDataFrame, values: Any, n: int, 
 
     from .navigation import label_point
 
+    ax.apply_aspect()  # final limits, so that label extents are where they will be drawn
     vals = pd.to_numeric(pd.Series(values.to_numpy(), index=projected.index), errors="coerce")
     entities: list[tuple[float, str, Any]] = []
     seen_groups: set[str] = set()
@@ -357,12 +396,15 @@ def _label_top_units(ax: Any, projected: gpd.GeoDataFrame, values: Any, n: int, 
         if point is None or not name:
             continue
         y, x = point
-        label = ax.text(x, y, name, fontsize=fontsize, fontweight="bold", ha="center",
-                        va="center", color="#111", parse_math=False, zorder=5,
-                        path_effects=[patheffects.withStroke(linewidth=fontsize / 3,
-                                                             foreground="white")])
+        style = {"fontsize": fontsize, "fontweight": "bold", "ha": "center", "va": "center",
+                 "parse_math": False}
+        label = ax.text(x, y, name, color="#111", zorder=6, **style)
         box = label.get_window_extent(renderer)
         if any(box.overlaps(other) for other in placed):
             label.remove()
             continue
+        # the white halo is a second text under the label: path effects would turn the
+        # label itself into outlines, and an SVG or PDF reader could no longer select it
+        ax.text(x, y, name, color="white", zorder=5, path_effects=[
+            patheffects.withStroke(linewidth=fontsize / 3, foreground="white")], **style)
         placed.append(box)

@@ -127,3 +127,12 @@ def test_default_map_carries_the_national_context_with_its_documents(tmp_path: P
     for doc in res.metrics.figures["document"]:
         url = doc.rsplit(" — ", 1)[1]
         assert url in page, url
+
+
+def test_print_credit_counts_figures_not_cameras(default) -> None:  # type: ignore[no-untyped-def]
+    from camera_map.static import camera_credit
+
+    credit = camera_credit(default.cameras, "en")
+    # 13 figures, never the 19,480 their numbers would add up to
+    assert credit is not None and credit.startswith("Cameras: press/NGO report (13 figures; ")
+    assert "19,480" not in credit

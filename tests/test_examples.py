@@ -20,7 +20,7 @@ def commands() -> list[str]:
 
 
 def test_the_walkthrough_has_commands() -> None:
-    assert len(commands()) == 4
+    assert len(commands()) == 6
 
 
 @pytest.mark.parametrize("command", commands())

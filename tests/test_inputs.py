@@ -127,6 +127,7 @@ def test_locale_damaged_coordinates_are_repaired_only_when_one_placement_fits(
     assert [c["geometry"]["coordinates"] for c in cams] == [[6.1234567, 46.1993881],
                                                            [6.1432, 46.2044]]
     problems = list(csv.DictReader((out / "problems.csv").open()))
+    assert [p["value"] for p in problems] == ["461.993.881, 61.234.567"]
     assert [(p["where"], p["message"]) for p in problems] == [(
         "damaged.csv, row 2",
         "repaired latitude '461.993.881' and longitude '61.234.567' to 46.1993881, 6.1234567 "

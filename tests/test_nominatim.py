@@ -302,3 +302,23 @@ def test_cache_key_normalises_spacing_and_case_not_script() -> None:
     assert k("Karađorđeva 12") != k("Karadjordjeva 12")
     assert k("x") != cache_key("x", url="http://y", country_codes="rs")
     assert k("x") != cache_key("x", url="http://x", country_codes="ba")
+
+
+def test_waiting_for_another_process_turn_counts_against_the_deadline(
+        http_server: LocalServer, fast: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+
+    from camera_map import _http
+
+    monkeypatch.setattr(settings, "deadline", 0.5)
+    http_server.default = Reply(200, result().encode())
+    host = http_server.url.split("://", 1)[1]
+    path = _http.throttle_path(host)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as other:  # another process in the middle of its request
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with NominatimClient(http_server.url) as client, pytest.raises(
+                NetworkError, match=r"another process kept its turn to ask this server past "
+                                    r"the deadline"):
+            client.search("Karađorđeva")
+    assert http_server.requests == []
