@@ -260,7 +260,7 @@ def clean_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .text import CONTROL_RE
+    from .text import CONTROL_RE, has_control_bytes
 
     out = frame
     for col in frame.columns:
@@ -269,7 +269,7 @@ def clean_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
         arr = pa.array(frame[col], type=pa.large_string(), from_pandas=True)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        if not pc.any(pc.match_substring_regex(arr, CONTROL_RE)).as_py():
+        if not has_control_bytes(arr):
             continue
         if out is frame:
             out = frame.copy()

@@ -108,6 +108,7 @@ def test_web_mercator_metres_in_a_geojson_without_crs(tmp_path: Path) -> None:
     assert "they look like metres (e.g. Web Mercator EPSG:3857)" in line
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")  # on purpose
 def test_metres_without_any_crs(tmp_path: Path) -> None:
     path = tmp_path / "noprj.shp"
     metres = list(gpd.GeoSeries(SHAPES, crs=4326).to_crs(3857))
