@@ -165,4 +165,5 @@ def test_an_empty_boundaries_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.geojson"
     path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
     line = ended_cleanly(build(tmp_path, path), 1)
-    assert "empty.geojson" in line
+    assert line == ("error: empty.geojson: the boundaries file has no features; expected one "
+                    "polygon per municipal unit")
