@@ -268,9 +268,9 @@ def test_popups_are_above_every_control_within_the_screen_without_tooltip(  # ty
         browser, fixture_map, size) -> None:
     with open_page(browser, fixture_map, viewport=size) as visit:
         page = visit.page
-        page.mouse.move(*unit_point(page, "70001", 0.3, 0.3))
+        page.mouse.move(*unit_point(page, "70001", 0.75, 0.8))  # clear of title and clusters
         page.locator(".leaflet-tooltip").wait_for()
-        page.mouse.click(*unit_point(page, "70001", 0.3, 0.3))
+        page.mouse.click(*unit_point(page, "70001", 0.75, 0.8))
         popup = page.locator(".leaflet-popup")
         popup.wait_for()
         page.wait_for_function("!document.querySelector('.leaflet-tooltip') || "
