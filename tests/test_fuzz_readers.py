@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -27,7 +28,9 @@ from camera_map.foi import read_register
 from camera_map.osm import read_osm
 from camera_map.sources import read_source
 
-FUZZ = settings(max_examples=30, deadline=None,
+#: examples per property; CAMERA_MAP_FUZZ_EXAMPLES=1000 for a long run by hand
+FUZZ = settings(max_examples=int(os.environ.get("CAMERA_MAP_FUZZ_EXAMPLES", "30")),
+                deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 LETTERS = "abcčćžšđABČĆŽŠĐабвгђжљњћџшЉЊЋЏШ0123456789 .-/'°"
