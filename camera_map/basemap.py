@@ -300,6 +300,7 @@ def basemap_payload(
     lang: str = "en",
     areas: Sequence[Any] = (),
     budget: int = BUDGET_BYTES,
+    detail: Sequence[Sequence[Band]] = DETAIL,
 ) -> dict[str, Any]:
     """Return the base map the page draws, as JSON-ready data.
 
@@ -315,6 +316,8 @@ def basemap_payload(
         Further shapes (EPSG:4326) to keep the base map in, e.g. the unit of a town page.
     budget
         Most bytes the encoded base map may take; detail is dropped until it fits.
+    detail
+        Levels of detail to try, finest first (default :data:`DETAIL`).
 
     Returns
     -------
@@ -325,7 +328,7 @@ def basemap_payload(
     ext = read_extract(path)
     pts = np.asarray(points, dtype=float).reshape(-1, 2)
     payload: dict[str, Any] = {}
-    for level, bands in enumerate(DETAIL):
+    for level, bands in enumerate(detail):
         regions = {b.margin_m: _region(pts, b.margin_m, areas) for b in bands}
         wide = _region(pts, max(regions), areas)
         payload = {

@@ -30,7 +30,14 @@ import shapely
 
 from ._io import atomic_path, write_text_atomic
 from ._version import __version__
-from .text import CONTROL_RE, PLAIN_NUMBER_RE, clean_text, safe_cell
+from .text import (
+    CONTROL_RE,
+    FORMULA_START,
+    PLAIN_NUMBER_RE,
+    clean_text,
+    has_control_bytes,
+    safe_cell,
+)
 
 #: Decimals kept for figures such as cameras per 1,000 residents.
 FIGURE_DECIMALS = 4
@@ -128,8 +135,7 @@ def _text_array(series: pd.Series) -> pa.Array:
 
 def _clean_arrow(arr: pa.Array) -> pa.Array:
     """Text without control characters (Arrow kernels; only when there are any)."""
-    special = pc.match_substring_regex(arr, CONTROL_RE).fill_null(False)
-    if pc.any(special).as_py():
+    if has_control_bytes(arr):
         return pc.replace_substring_regex(arr, CONTROL_RE, "")
     return arr
 
@@ -138,16 +144,24 @@ def _clean_arrow(arr: pa.Array) -> pa.Array:
 _FORMULA_RE = r"(?s)^[=+\-@\t\r]."
 #: RE2: ``$`` is the end of the text (never before a final line feed, as in Python)
 _PLAIN_NUMBER_RE2 = f"^(?:{PLAIN_NUMBER_RE})$"
+_FORMULA_FIRST = pa.array(list(FORMULA_START), _LARGE)
 
 
 def _neutralise_arrow(arr: pa.Array) -> pa.Array:
     """Text cells a spreadsheet would run as formulas get a leading ``'`` (see
-    :func:`camera_map.text.neutralise_formula`; plain numbers such as "-20.5" stay)."""
-    formula = pc.and_(pc.match_substring_regex(arr, _FORMULA_RE),
-                      pc.invert(pc.match_substring_regex(arr, _PLAIN_NUMBER_RE2))).fill_null(False)
+    :func:`camera_map.text.neutralise_formula`; plain numbers such as "-20.5" stay).
+    Only values whose first character is a formula start are looked at closely."""
+    first = pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set=_FORMULA_FIRST)
+    first = first.fill_null(False)
+    if not pc.any(first).as_py():
+        return arr
+    candidates = pc.filter(arr, first)  # the regexes run on these few values only
+    formula = pc.and_(pc.match_substring_regex(candidates, _FORMULA_RE),
+                      pc.invert(pc.match_substring_regex(candidates, _PLAIN_NUMBER_RE2)))
     if not pc.any(formula).as_py():
         return arr
-    return pc.if_else(formula, _join("'", arr), arr)
+    fixed = pc.if_else(formula, _join("'", candidates), candidates)
+    return pc.replace_with_mask(arr, first, fixed)
 
 
 def _join(*parts: pa.Array | pa.Scalar | str) -> pa.Array:
@@ -432,4 +446,18 @@ def write_flatgeobuf(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         pyogrio.write_dataframe(data, tmp, driver="FlatGeobuf", use_arrow=True,
                                 layer_options={"SPATIAL_INDEX": "NO" if has_null else "YES"})
+    return Path(path)
+
+
+def write_geoparquet(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """Write one layer as GeoParquet (zstd-compressed), atomically.
+
+    Columnar and compressed: a million cameras take about a second and 20 MB, against
+    half a minute and 0.5 GB as GeoJSON. QGIS (GDAL 3.5 or later), geopandas, DuckDB and
+    R's sfarrow read it.
+    """
+    from ._io import atomic_path
+
+    with atomic_path(path) as tmp:
+        gdf.to_parquet(tmp, index=False, compression="zstd", schema_version="1.0.0")
     return Path(path)

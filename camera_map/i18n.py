@@ -71,7 +71,10 @@ _EN: Final[dict[str, str]] = {
         "{n} camera(s) with only a settlement- or municipality-level position are counted "
         "in their municipality but not drawn as points."
     ),
-    "map.count_only": "{n} camera(s) are known only as counts per municipality.",
+    "map.count_only": (
+        "{n} figure(s) from documents give numbers, not positions: they count in their "
+        "municipality or city (one figure per place, never added up) but are not drawn."
+    ),
     "map.aggregated": (
         "{n} cameras are drawn as {cells} markers, each standing for the cameras within "
         "about {m} m, so that the page stays small; every camera is in cameras.geojson."
@@ -117,6 +120,9 @@ _EN: Final[dict[str, str]] = {
     "col.model": "Model",
     "col.facial_recognition": "Face recognition",
     "col.status": "Status",
+    "col.counts": "Counts",
+    "col.scope": "Where",
+    "col.as_of": "As of",
     "col.supplier": "Supplier",
     "col.contract_value": "Contract value",
     "col.installed": "Installed",
@@ -166,7 +172,7 @@ _EN: Final[dict[str, str]] = {
     "kind.osm": "OpenStreetMap",
     "kind.survey": "survey",
     "scope.public": "public space",
-    "scope.premises": "on premises, not in the count: {what}",
+    "scope.premises": "not in the count: {what}",
     "field.range": "Figures reported",
     "field.figures": "Figures",
     "field.status": "Status",
@@ -271,7 +277,10 @@ _SR_LATN: Final[dict[str, str]] = {
         "Kamere samo sa približnim položajem (naselje ili opština): {n}. Ubrojane su u "
         "opštinu, ali nisu prikazane kao tačke."
     ),
-    "map.count_only": "Kamere poznate samo kao broj po opštini: {n}.",
+    "map.count_only": (
+        "Podaci iz dokumenata koji daju broj, ne položaj: {n}. Ubrojani su u opštinu ili "
+        "grad (jedan podatak po mestu, ne sabiraju se), ali nisu prikazani."
+    ),
     "map.aggregated": (
         "{n} kamera prikazano je kao {cells} oznaka; svaka stoji za kamere na oko {m} m, "
         "da bi stranica ostala mala. Svaka kamera je u cameras.geojson."
@@ -317,6 +326,9 @@ _SR_LATN: Final[dict[str, str]] = {
     "col.model": "Model",
     "col.facial_recognition": "Prepoznavanje lica",
     "col.status": "Status",
+    "col.counts": "Broji",
+    "col.scope": "Gde",
+    "col.as_of": "Stanje na dan",
     "col.supplier": "Dobavljač",
     "col.contract_value": "Vrednost ugovora",
     "col.installed": "Postavljena",
@@ -366,7 +378,7 @@ _SR_LATN: Final[dict[str, str]] = {
     "kind.osm": "OpenStreetMap",
     "kind.survey": "terenski popis",
     "scope.public": "javni prostor",
-    "scope.premises": "u objektima, nije u broju: {what}",
+    "scope.premises": "nije u broju: {what}",
     "field.range": "Objavljeni podaci",
     "field.figures": "Podaci",
     "field.status": "Status",

@@ -304,6 +304,9 @@ def layer_from_files(
             f"boundaries file {str(path)!r} could not be read as a vector dataset ({exc}); "
             "expected polygons in a format GDAL reads (GeoPackage, GeoJSON, Shapefile, ...)"
         ) from exc
+    if len(gdf) == 0:
+        raise InputError(f"{path.name}: the boundaries file has no features; expected one "
+                         "polygon per municipal unit")
     columns = [c for c in gdf.columns if c != "geometry"]
     id_field = id_field or ("id" if "id" in columns else None)
     if id_field is None:
@@ -321,9 +324,6 @@ def layer_from_files(
                 f"(columns: {', '.join(columns)})"
             )
     name_field = name_field or ("name" if "name" in columns else id_field)
-    if len(gdf) == 0:
-        raise InputError(f"{path.name}: the boundaries file has no features; expected one "
-                         "polygon per municipal unit")
     _check_crs(gdf, path.name)
     geom_types = set(gdf.geom_type.dropna())
     if not geom_types <= {"Polygon", "MultiPolygon"}:

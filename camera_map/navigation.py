@@ -106,11 +106,15 @@ def group_navigation(units: gpd.GeoDataFrame, lang: str) -> list[dict[str, Any]]
         if name.empty:
             continue
         text = str(name.iloc[0])
+        point = label_point(members.geometry.union_all())
+        ranked = "group_rank" in members and members["group_rank"].notna().any()
         out.append({
             "id": gid,
             "n": i18n.place_name(text, lang),
             "s": slug(text),
             "k": search_keys(text, i18n.place_name(text, "sr-Cyrl")),
             "m": [str(v) for v in members["id"].tolist()],
+            "l": list(point) if point else None,
+            "top": bool(ranked),
         })  # fmt: skip
     return out

@@ -73,8 +73,8 @@ _POPUP_FIELDS: Final = (
     "name", "source", "source_ref", "source_version", "source_date", "document",
     "municipality_name", "municipality", "address", "description", "surveillance",
     "surveillance_type", "camera_type", "mount", "direction", "height", "zone", "operator",
-    "manufacturer", "model", "facial_recognition", "status", "supplier", "contract_value",
-    "installed", "geocode_precision", "note", "camera_id",
+    "manufacturer", "model", "facial_recognition", "status", "counts", "scope", "as_of",
+    "supplier", "contract_value", "installed", "geocode_precision", "note", "camera_id",
 )  # fmt: skip
 _UNIT_COLUMNS: Final[dict[str, str]] = {
     "name_cyr": "string", "population": "Int64", "area_km2": "Float64",
@@ -888,7 +888,9 @@ def camera_payload(
         if prec is not None
         else np.zeros(len(cams), dtype=bool)
     )
-    summary.count_only = int(counts[~located].sum())
+    # count rows are figures: several for one place are never added, so they are counted,
+    # not summed (the Belgrade figures would add up to 19,000 "cameras")
+    summary.count_only = int((~located).sum())
     summary.approximate = int(counts[located & approx].sum())
     if "source" in cams:
         summary.has_osm = bool((cams["source"].astype("string") == "osm").fillna(False).any())

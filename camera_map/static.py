@@ -143,9 +143,20 @@ def print_format(path: str | Path) -> str:
     return fmt
 
 
-def render_png(
+def utm_crs(frame: gpd.GeoDataFrame) -> str:
+    """The WGS 84 / UTM zone of the centre of ``frame`` (EPSG:4326), e.g. ``"EPSG:32634"``.
+
+    What ``GeoDataFrame.estimate_utm_crs()`` gives, computed from the longitude instead of
+    a query of the PROJ database (0.1 s of every build).
+    """
+    minx, miny, maxx, maxy = frame.total_bounds
+    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
+    zone = int((lon + 180) // 6) % 60 + 1
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
+def print_figure(
     units: gpd.GeoDataFrame,
-    path: str | Path,
     *,
     title: str,
     attribution: Sequence[str],
@@ -160,15 +171,13 @@ def render_png(
     camera_sources: str | None = None,
     labels: int = TOP_LABELS,
     notes: Sequence[str] = (),
-) -> Path:
-    """Write the printed choropleth of ``metric`` to ``path`` (PNG, SVG or PDF, atomically).
+) -> Any:
+    """Return the printed choropleth of ``metric`` as a matplotlib Figure (see :func:`render_png`).
 
     Parameters
     ----------
     units
         The metrics frame (see :func:`camera_map.render.render_map`).
-    path
-        Where the picture goes; its suffix (``.png``, ``.svg``, ``.pdf``) is the format.
     title, attribution
         Printed above and below the map; every attribution string is printed.
     metric, scheme, k, lang
@@ -189,21 +198,19 @@ def render_png(
 
     Returns
     -------
-    Path
-        ``path``.
+    matplotlib.figure.Figure
+        On an Agg canvas, ready to save.
     """
-    from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    fmt = print_format(path)
     lang = i18n.check_lang(lang)
     check_metric(metric)
     width, height = size if size is not None else (size_px, size_px)
     units = prepare_units(units)
     classes = classify(units, metric, scheme=scheme, k=k)
-    projected = units.to_crs(units.estimate_utm_crs()) if len(units) else units
+    projected = units.to_crs(utm_crs(units)) if len(units) else units
     if len(projected):
         # detail finer than a pixel only costs drawing time: simplify to a third of a pixel
         minx, miny, maxx, maxy = projected.total_bounds
@@ -214,6 +221,9 @@ def render_png(
             else projected.geometry.simplify(pixel / 3, preserve_topology=True))
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     canvas = FigureCanvasAgg(fig)
+    # geopandas' plot() asks the canvas for a full redraw after every layer it adds (eight
+    # or more here): the picture is drawn once, by savefig
+    canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
     renderer = canvas.get_renderer()
     # type sizes follow the page: 8 inches on the short side is the reference
     pt = min(width, height) / dpi / 8
@@ -306,10 +316,44 @@ def render_png(
         projected[unknown].plot(ax=ax, color="#bdbdbd", edgecolor="#555", linewidth=0.3)
     if labels > 0 and len(projected):
         _label_top_units(ax, projected, classes.values, labels, lang, 7.5 * pt, renderer)
+    return fig
+
+
+def render_png(
+    units: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    title: str,
+    attribution: Sequence[str],
+    metric: str = "cameras_per_1000",
+    scheme: str = "fisher_jenks",
+    k: int = 5,
+    lang: str = "en",
+    data_date: str | None = None,
+    size_px: int = 1600,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[int, int] | None = None,
+    camera_sources: str | None = None,
+    labels: int = TOP_LABELS,
+    notes: Sequence[str] = (),
+) -> Path:
+    """Write the printed choropleth of ``metric`` to ``path`` (PNG, SVG or PDF, atomically).
+
+    Parameters are those of :func:`print_figure`; the suffix of ``path`` (``.png``,
+    ``.svg``, ``.pdf``) is the format. Returns ``path``.
+    """
+    from matplotlib import rc_context
+
+    fmt = print_format(path)
+    fig = print_figure(
+        units, title=title, attribution=attribution, metric=metric, scheme=scheme, k=k,
+        lang=lang, data_date=data_date, size_px=size_px, dpi=dpi, size=size,
+        camera_sources=camera_sources, labels=labels, notes=notes,
+    )  # fmt: skip
     buf = io.BytesIO()
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "camera-map",
                      "pdf.fonttype": 42}):
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+        fig.savefig(buf, format=fmt, dpi=fig.dpi, metadata=_METADATA[fmt])
     out = write_bytes_atomic(path, buf.getvalue())
     logger.info("wrote %s (%d bytes)", out, len(buf.getvalue()))
     return out
@@ -323,6 +367,7 @@ def _label_top_units(ax: Any, projected: gpd.GeoDataFrame, values: Any, n: int, 
 
     from .navigation import label_point
 
+    ax.apply_aspect()  # final limits, so that label extents are where they will be drawn
     vals = pd.to_numeric(pd.Series(values.to_numpy(), index=projected.index), errors="coerce")
     entities: list[tuple[float, str, Any]] = []
     seen_groups: set[str] = set()
@@ -351,12 +396,15 @@ def _label_top_units(ax: Any, projected: gpd.GeoDataFrame, values: Any, n: int, 
         if point is None or not name:
             continue
         y, x = point
-        label = ax.text(x, y, name, fontsize=fontsize, fontweight="bold", ha="center",
-                        va="center", color="#111", parse_math=False, zorder=5,
-                        path_effects=[patheffects.withStroke(linewidth=fontsize / 3,
-                                                             foreground="white")])
+        style = {"fontsize": fontsize, "fontweight": "bold", "ha": "center", "va": "center",
+                 "parse_math": False}
+        label = ax.text(x, y, name, color="#111", zorder=6, **style)
         box = label.get_window_extent(renderer)
         if any(box.overlaps(other) for other in placed):
             label.remove()
             continue
+        # the white halo is a second text under the label: path effects would turn the
+        # label itself into outlines, and an SVG or PDF reader could no longer select it
+        ax.text(x, y, name, color="white", zorder=5, path_effects=[
+            patheffects.withStroke(linewidth=fontsize / 3, foreground="white")], **style)
         placed.append(box)

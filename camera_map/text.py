@@ -25,7 +25,7 @@ Input files come from strangers, so anything camera-map writes or prints passes 
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 #: Control characters removed from text written to files (tab, LF and CR are kept).
 CONTROL_RE: Final = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
@@ -45,6 +45,24 @@ _number = re.compile(PLAIN_NUMBER_RE, re.ASCII)
 def clean_text(text: str) -> str:
     """``text`` without control characters (tab and line breaks kept)."""
     return _control.sub("", text)
+
+
+def has_control_bytes(arr: Any) -> bool:
+    """Whether a pyarrow string array holds a control character of :data:`CONTROL_RE`,
+    found in its UTF-8 bytes with numpy (a regex over every value costs 4x as much): a C0
+    byte other than tab/LF/CR, DEL, or a C1 character (0xC2 0x80-0x9F). May say True for
+    bytes outside a sliced array's window; never False when there is one."""
+    import numpy as np
+
+    data_buffer = arr.buffers()[2] if len(arr) else None
+    if data_buffer is None:
+        return False
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    low = (data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)
+    if bool(low.any()) or bool((data == 0x7F).any()):
+        return True
+    lead = np.flatnonzero(data[:-1] == 0xC2)
+    return bool(((data[lead + 1] >= 0x80) & (data[lead + 1] <= 0x9F)).any())
 
 
 def terminal_text(text: str) -> str:

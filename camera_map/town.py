@@ -53,7 +53,8 @@ _TOWN_CSS = """
  .cm-town th { text-align: left; padding-right: 12px; vertical-align: top; }
  .cm-town td { vertical-align: top; overflow-wrap: anywhere; }
  .cm-evidence { border-collapse: collapse; font-size: 13px; }
- .cm-evidence th, .cm-evidence td { border-bottom: 1px solid #ddd; padding: 3px 6px; }
+ .cm-evidence th, .cm-evidence td { border-bottom: 1px solid #ddd; padding: 3px 6px;
+   overflow-wrap: break-word; }
  .cm-evidence tr.cm-best td { font-weight: 600; }
  .cm-rule { font-size: 13px; color: #555; }
 """

@@ -44,12 +44,14 @@ def open_page(
     viewport: tuple[int, int] = (1000, 750),
     wait_for: str | None = ".leaflet-container",
     block_external: bool = True,
+    fragment: str = "",
 ) -> Iterator[Visit]:
     """Open ``path`` (a file) in a new page; yield a :class:`Visit` recording what happened.
 
     Console errors, uncaught page errors, dialogs (``alert``, ``confirm`` — dismissed) and
     every request are recorded. With ``block_external`` requests to other hosts are
-    recorded and then aborted, so a test never reaches the network.
+    recorded and then aborted, so a test never reaches the network. ``fragment`` (such as
+    ``"#town=osecina"``) is appended to the page's address.
     """
     import time
 
@@ -79,7 +81,7 @@ def open_page(
     page.route("**/*", on_route)
     try:
         started = time.perf_counter()
-        page.goto(Path(path).resolve().as_uri(), wait_until="load")
+        page.goto(Path(path).resolve().as_uri() + fragment, wait_until="load")
         if wait_for:
             page.wait_for_selector(wait_for, state="attached", timeout=10_000)
         visit.load_seconds = time.perf_counter() - started
@@ -108,3 +110,35 @@ def unit_point(page: Any, unit_id: str, fx: float = 0.75, fy: float = 0.75) -> t
     )
     assert box, f"unit {unit_id} is not drawn"
     return box["x"] + box["w"] * fx, box["y"] + box["h"] * fy
+
+
+def snapshot(page: Any, name: str) -> None:
+    """Save a screenshot to ``$CAMERA_MAP_SCREENSHOTS/<name>.png`` when that is set.
+
+    For looking at the pages by eye; tests never depend on it.
+    """
+    import os
+
+    folder = os.environ.get("CAMERA_MAP_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
+
+
+#: JavaScript returning the screen boxes of the visible map controls (in the page's frame).
+CONTROL_BOXES = """() => [...document.querySelectorAll('.leaflet-control')].filter(e => {
+    const s = getComputedStyle(e), r = e.getBoundingClientRect();
+    return s.visibility !== 'hidden' && s.display !== 'none' && r.width > 0 && r.height > 0;
+  }).map(e => { const r = e.getBoundingClientRect();
+    return {name: e.className, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; })"""
+
+
+def overlapping(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Pairs of boxes (``x0, y0, x1, y1``) that overlap by more than a pixel."""
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if (min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > 1
+                    and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > 1):
+                out.append((str(a.get("name", a)), str(b.get("name", b))))
+    return out

@@ -108,6 +108,7 @@ def test_web_mercator_metres_in_a_geojson_without_crs(tmp_path: Path) -> None:
     assert "they look like metres (e.g. Web Mercator EPSG:3857)" in line
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")  # on purpose
 def test_metres_without_any_crs(tmp_path: Path) -> None:
     path = tmp_path / "noprj.shp"
     metres = list(gpd.GeoSeries(SHAPES, crs=4326).to_crs(3857))
@@ -164,4 +165,5 @@ def test_an_empty_boundaries_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.geojson"
     path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
     line = ended_cleanly(build(tmp_path, path), 1)
-    assert "empty.geojson" in line
+    assert line == ("error: empty.geojson: the boundaries file has no features; expected one "
+                    "polygon per municipal unit")

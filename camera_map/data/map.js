@@ -45,7 +45,7 @@ function cameraMapApp(map, cfg) {
   /* popups fit the screen: at most 380 px wide, and never wider or taller than the map */
   app.popupOptions = function (extra) {
     var size = map.getSize();
-    return L.extend({ maxWidth: Math.max(160, Math.min(380, size.x - 50)),
+    return L.extend({ maxWidth: Math.max(160, Math.min(380, size.x - 80)),
                       minWidth: Math.min(200, size.x - 60),
                       maxHeight: Math.max(120, size.y - 90),
                       autoPanPadding: [8, 8] }, extra || {});
@@ -78,8 +78,22 @@ function cameraMapApp(map, cfg) {
                                                                       : T["box.fold"]);
       b.setAttribute("aria-expanded", String(!box.classList.contains("cm-folded")));
     }
-    b.addEventListener("click", function () { box.classList.toggle("cm-folded"); show(); });
+    b.addEventListener("click", function () {
+      box.classList.toggle("cm-folded"); show();
+      if (compact && !box.classList.contains("cm-folded")) {
+        /* a small screen shows one open box at a time, so boxes never cover each other */
+        var boxes = map.getContainer().querySelectorAll(".cm-box");
+        for (var i = 0; i < boxes.length; i++) {
+          var other = boxes[i];
+          if (other !== box && other.cmShowFold && !other.classList.contains("cm-folded")) {
+            other.classList.add("cm-folded"); other.cmShowFold();
+          }
+        }
+      }
+      if (app.labels) { app.labels.place(); }
+    });
     box.insertBefore(b, box.firstChild);
+    box.cmShowFold = show;
     if (folded) { box.classList.add("cm-folded"); }
     show();
   }
@@ -413,6 +427,16 @@ function cameraMapLabels(app) {
     items.push({ div: div, ll: L.latLng(p.l[0], p.l[1]), layer: layer, unit: true,
                  prio: focus ? -1 : (p.top ? 0 : 1), order: p.r, minZoom: 0, top: !!p.top });
   });
+  /* a city of several units (Beograd) is named once, over its members */
+  (cfg.groups || []).forEach(function (g, i) {
+    if (!g.l || !g.n) { return; }
+    var focus = cfg.focus && g.m.some(function (id) { return cfg.focus.indexOf(id) >= 0; });
+    var div = app.el("div", "cm-label cm-group-label" + (g.top ? " cm-label-top" : ""), pane,
+                     g.n);
+    items.push({ div: div, ll: L.latLng(g.l[0], g.l[1]), unit: true, group: true,
+                 prio: g.top && !focus ? 0 : 1, order: -1000 + i, minZoom: 0, top: !!g.top,
+                 maxZoom: 11 });
+  });
   ((cfg.basemap && cfg.basemap.places) || []).forEach(function (pl, i) {
     var div = app.el("div", "cm-label cm-place-label", pane, pl[2]);
     items.push({ div: div, ll: L.latLng(pl[0], pl[1]), unit: false, prio: 2, order: i,
@@ -454,8 +478,9 @@ function cameraMapLabels(app) {
     }
     items.forEach(function (it) {
       var show = it.unit ? unitsOn : (placesOn && z >= it.minZoom);
+      if (it.group && z > it.maxZoom) { show = false; }  /* zoomed in: members are named */
       var box = null;
-      if (show && it.unit && !it.top && it.prio > 0) {
+      if (show && it.unit && !it.group && !it.top && it.prio > 0) {
         /* an unranked unit is named once its shape is wide enough for the name */
         var b = it.layer.getBounds();
         var a = map.latLngToContainerPoint(b.getNorthWest());
@@ -692,9 +717,14 @@ function cameraMapEmbed(app) {
     var sleep = function () { map.scrollWheelZoom.disable(); c.classList.remove("cm-awake"); };
     c.addEventListener("mousedown", wake);
     c.addEventListener("touchstart", wake, { passive: true });
-    c.addEventListener("focus", wake);
-    c.addEventListener("blur", sleep);
+    c.addEventListener("focusin", wake);  /* a keyboard reader tabbed into the map */
+    /* asleep again once the reader is elsewhere: the pointer left the map, a click in the
+     * page outside it, or the article around the frame took the focus */
     c.addEventListener("mouseleave", sleep);
+    document.addEventListener("mousedown", function (e) {
+      if (!c.contains(e.target)) { sleep(); }
+    });
+    window.addEventListener("blur", sleep);
     c.addEventListener("wheel", function (e) {
       if (map.scrollWheelZoom.enabled()) { return; }
       if (e.ctrlKey || e.metaKey) {
@@ -737,7 +767,8 @@ function cameraMapEmbed(app) {
     var a = c.querySelector(".leaflet-control-attribution");
     var s = c.querySelector(".leaflet-control-scale");
     if (!a) { return; }
-    var room = map.getSize().x - (s ? s.getBoundingClientRect().width + 30 : 20);
+    /* the scale bar is at most 100 px wide (its maxWidth), whatever the zoom */
+    var room = map.getSize().x - (s ? 140 : 20);
     a.style.maxWidth = Math.max(120, room) + "px";
   }
   map.on("resize", fitAttribution);
@@ -748,6 +779,12 @@ function cameraMapEmbed(app) {
 function cameraMapStart() {
   "use strict";
   var cfg = JSON.parse(document.getElementById("cm-data").textContent);
+  /* Leaflet focuses the map on a click; in an article's iframe that focus scrolled the
+   * article to the map's top edge. Focus without scrolling. */
+  L.Map.Keyboard.prototype._onMouseDown = function () {
+    if (this._focused) { return; }
+    this._map._container.focus({ preventScroll: true });
+  };
   var map = L.map("cm-map", { center: [0, 0], zoom: 1, maxZoom: cfg.maxZoom,
                               preferCanvas: false, zoomControl: false,
                               scrollWheelZoom: false });
