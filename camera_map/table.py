@@ -199,13 +199,15 @@ def validate_cameras(gdf: gpd.GeoDataFrame, *, where: str = "camera table") -> g
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         log.add(f"CRS is {gdf.crs.to_string()}, expected EPSG:4326; use .to_crs('EPSG:4326')")
     table = conform(gdf)
-    refs = table["source_ref"].astype(object).where(table["source_ref"].notna(), None)
+    refs = table["source_ref"]
 
     def report(mask: pd.Series | np.ndarray, message: str, column: str,
                values: pd.Series | None = None) -> None:
+        # only the offending rows are turned into Python values (a million rows: none)
         for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
             value = refs.iloc[i] if values is None else values.iloc[i]
-            log.add(message, row=int(i) + 1, column=column, value=value)
+            log.add(message, row=int(i) + 1, column=column,
+                    value=None if value is pd.NA else value)
 
     geoms = table.geometry.values
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -238,8 +240,10 @@ def validate_cameras(gdf: gpd.GeoDataFrame, *, where: str = "camera table") -> g
     x = np.where(points, shapely.get_x(geoms), 0.0)
     y = np.where(points, shapely.get_y(geoms), 0.0)
     bad_xy = points & ~((np.abs(x) <= 180) & (np.abs(y) <= 90))
+    bad_at = np.flatnonzero(bad_xy)
     report(bad_xy, "coordinates are not longitude/latitude degrees (EPSG:4326)", "geometry",
-           pd.Series([f"{a}, {b}" for a, b in zip(x, y, strict=True)]))
+           pd.Series(dict(zip(bad_at, [f"{x[i]}, {y[i]}" for i in bad_at], strict=True)),
+                     dtype=object).reindex(range(len(x))))
     not_one = points & ~bad_xy & (count != 1).fillna(False).to_numpy()
     report(not_one, "a located camera must have count 1; a count row has no point", "count",
            count)

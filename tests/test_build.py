@@ -239,3 +239,30 @@ def test_default_build_shows_every_sourced_figure_with_its_document(default_buil
     kraljevo = csv.set_index("name").loc["Kraljevo"]
     assert "https://narcisijorgovan.rs/" in kraljevo["figures"]
     assert kraljevo["cameras_installed"] == 113
+
+
+def test_a_large_build_keeps_its_cameras_in_geoparquet_and_says_why(  # type: ignore[no-untyped-def]
+        tmp_path: Path, monkeypatch) -> None:
+    import camera_map.pipeline as pipeline
+
+    data = Path(__file__).parent / "data" / "osm" / "overpass_osecina.json"
+    monkeypatch.setattr(pipeline, "LARGE_BUILD_CAMERAS", 3)  # "large" from 3 cameras on
+    res = camera_map.build([data], out_dir=tmp_path / "auto", png=False)
+    assert "cameras.parquet" in res.outputs
+    assert not {"cameras.geojson", "cameras.csv"} & set(res.outputs)
+    assert {"municipalities.geojson", "municipalities.csv", "camera-map.gpkg"} <= set(res.outputs)
+    layers = [name for name, _ in pyogrio.list_layers(res.outputs["camera-map.gpkg"])]
+    assert "cameras" not in layers and "municipalities" in layers
+    back = gpd.read_parquet(res.outputs["cameras.parquet"])
+    assert back.crs.to_epsg() == 4326
+    assert list(back["camera_id"]) == list(res.cameras["camera_id"])
+    assert back.geometry.geom_equals(res.cameras.geometry.reset_index(drop=True)).all()
+    assert back["municipality_id"].tolist() == res.cameras["municipality_id"].tolist()
+    why = f"The {len(res.cameras):,} camera rows are in cameras.parquet"
+    assert why in (tmp_path / "auto" / "README.md").read_text(encoding="utf-8")
+    assert why in (tmp_path / "auto" / "summary.txt").read_text(encoding="utf-8")
+    # formats chosen by the user are written whatever the size
+    chosen = camera_map.build([data], out_dir=tmp_path / "chosen", png=False,
+                              formats=["geojson", "csv"])
+    assert {"cameras.geojson", "cameras.csv"} <= set(chosen.outputs)
+    assert "cameras.parquet" not in chosen.outputs and not chosen.notes

@@ -32,3 +32,16 @@ def test_png_is_written_atomically_and_refuses_bad_options(tmp_path) -> None:  #
             load_units(), tmp_path / "map.png", title="t", attribution=[], metric="per_capita"
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_print_projection_is_the_utm_zone_geopandas_estimates() -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from camera_map.static import utm_crs
+
+    for lon in (-177.3, -70.1, -3.2, 0.4, 13.0, 20.9, 101.5, 179.2):
+        for lat in (-45.0, -0.5, 0.5, 44.8, 70.0):
+            frame = gpd.GeoDataFrame(geometry=[box(lon - 0.5, lat - 0.2, lon + 0.5, lat + 0.2)],
+                                     crs="EPSG:4326")
+            assert utm_crs(frame) == f"EPSG:{frame.estimate_utm_crs().to_epsg()}", (lon, lat)
