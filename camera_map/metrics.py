@@ -214,14 +214,20 @@ def _figures(rows: pd.DataFrame, is_point: np.ndarray, level: str) -> pd.DataFra
             "source": points["source"].astype("string").fillna("unknown"),
             "date": _col(points, "source_date").astype("string").str.slice(0, 10),
             "fr": fr.fillna(False).to_numpy(), "fr_known": fr.notna().to_numpy(),
+            "status": _col(points, "status").astype("string").to_numpy(),
         })
         g = frame.groupby(["id", "source"], sort=True)
         agg = g.agg(value=("fr", "size"), as_of=("date", "max"), fr=("fr", "sum"),
-                    fr_known=("fr_known", "any")).reset_index()
+                    fr_known=("fr_known", "any"), statuses=("status", "nunique"),
+                    status=("status", "first"),
+                    status_known=("status", "count")).reset_index()
         for r in agg.itertuples(index=False):
+            # the located cameras' status when every one of them states the same one
+            one_status = r.statuses == 1 and r.status_known == r.value
             out.append({
                 "id": r.id, "level": level, "value": int(r.value), "counts": "cameras",
-                "status": None, "as_of": _na(r.as_of), "source": r.source,
+                "status": r.status if one_status else None, "as_of": _na(r.as_of),
+                "source": r.source,
                 "scope": "public space", "document": None, "note": None,
                 "facial_recognition": (bool(r.fr > 0) if r.fr_known else pd.NA),
                 "facial_recognition_software": None,

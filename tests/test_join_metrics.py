@@ -274,3 +274,19 @@ def test_cameras_named_without_a_number_are_evidence_not_zero(layer) -> None:  #
     assert row["unnumbered"] == 1 and row["estimate_basis"] == "cameras named without a number"
     assert row["vendors"] == "Dahua"
     assert pd.isna(row["rank"])
+
+
+@pytest.mark.parametrize(("statuses", "expected"), [
+    (["installed", "installed", "installed"], "installed"),
+    (["installed", "planned", "installed"], None),  # mixed: no one status describes them
+    (["installed", None, "installed"], None),  # one unknown: the whole is not "installed"
+])
+def test_located_cameras_carry_the_status_their_rows_share(layer, statuses, expected) -> None:  # type: ignore[no-untyped-def]
+    inside = unit_geom(layer, OSECINA).representative_point()
+    recs = [dict(source="foi", source_ref=f"r.csv#row {i + 2}", longitude=inside.x,
+                 latitude=inside.y, status=st) for i, st in enumerate(statuses)]
+    _, metrics = run(layer, recs)
+    row = metrics.unit(OSECINA)
+    assert row["cameras"] == 3
+    assert (None if pd.isna(row["estimate_status"]) else row["estimate_status"]) == expected
+    assert row["cameras_installed"] == statuses.count("installed")
