@@ -11,8 +11,8 @@ the speed of ``osmium tags-filter``. Camera *ways* (a camera mapped as an area o
 need the positions of their nodes; instead of keeping every node location of the file in
 memory, a second pass fetches only the nodes those ways use. Memory therefore grows with
 the number of cameras, not with the size of the file. (DuckDB's ``ST_ReadOSM`` was
-measured too: slower than this on 1 M cameras, PBF only, and without element versions
-and timestamps.)
+measured too: as fast on 1 M cameras, but PBF only and without element versions and
+timestamps.)
 
 Decisions that a reader of the data should know:
 
