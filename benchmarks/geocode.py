@@ -25,9 +25,8 @@ from pathlib import Path
 
 import osmium
 
-from camera_map import addresses
-from camera_map.gazetteer import Gazetteer, build_gazetteer
-from camera_map.geocode import geocode_cameras
+from camera_map.geocode import addresses, geocode_cameras
+from camera_map.geocode.gazetteer import Gazetteer, build_gazetteer
 from camera_map.table import cameras_from_records
 
 SYL = ["ka", "ra", "đo", "mi", "lo", "ša", "ni", "ko", "te", "sla", "vo", "je", "ba", "dža",

@@ -36,7 +36,7 @@ def main() -> None:
     from camera_map.join import join_cameras
     from camera_map.layers import load_layer
     from camera_map.metrics import compute_metrics
-    from camera_map.osm import read_osm
+    from camera_map.sources.osm import read_osm
 
     pbf = pipeline.generate(args.dir / f"cameras-{args.cameras}.osm.pbf", args.cameras)
     cameras = read_osm(pbf).cameras

@@ -4,7 +4,7 @@ Generates (once, cached) synthetic extracts of 0.5 M and 2 M nodes with ~1 % cam
 (``man_made=surveillance``), ~0.5 % other ``man_made`` nodes, a way for every 10 nodes and a
 camera area for every 1,000 ways, then reports
 
-* nodes/s of :func:`camera_map.osm.read_osm` (best of ``--repeat`` runs, each in a fresh
+* nodes/s of :func:`camera_map.sources.osm.read_osm` (best of ``--repeat`` runs, each in a fresh
   subprocess, timing only the read, not the imports);
 * nodes/s of Debian's ``osmium tags-filter`` on the same file, with and without the
   referenced nodes of matching ways (``--omit-referenced``);
@@ -33,7 +33,7 @@ from pathlib import Path
 
 CHILD = r"""
 import json, resource, sys, time
-from camera_map.osm import read_osm
+from camera_map.sources.osm import read_osm
 import osmium, geopandas  # noqa: F401 - imported before the baseline is taken
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()

@@ -187,8 +187,8 @@ def build(inputs: InputOptions, map_opts: MapOptions, png: bool, print_size: str
     from .errors import InputError
     from .pipeline import FORMATS
     from .pipeline import build as run_build
-    from .static import FORMATS as PRINT_FORMATS
-    from .static import print_size as parse_print_size
+    from .render.static import FORMATS as PRINT_FORMATS
+    from .render.static import print_size as parse_print_size
 
     if print_size is not None:
         try:
@@ -272,8 +272,8 @@ def check(file: Path, inputs: InputOptions, fail_on_rejected: bool) -> None:
 def fetch(area: str | None, bbox: str | None, overpass_url: str | None,
           out_file: Path) -> None:
     """Fetch OSM surveillance objects from Overpass and save them for reuse."""
-    from .osm import read_overpass_json
-    from .overpass import overpass_answer, parse_bbox, save_overpass
+    from .sources.osm import read_overpass_json
+    from .sources.overpass import overpass_answer, parse_bbox, save_overpass
 
     if bool(area) == bool(bbox):
         raise click.UsageError("give one of --area or --bbox")
@@ -346,7 +346,7 @@ def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | 
     from . import settings
     from ._outdir import output_lock
     from .pipeline import analyse, analyse_place
-    from .town import render_town
+    from .render.town import render_town
 
     with _errors():
         place = _online_place(name, inputs)

@@ -208,7 +208,7 @@ class InputOptions:
         return load_layer(self.layer)
 
     def read_options(self) -> dict[str, Any]:
-        """Keywords for :func:`camera_map.foi.read_register`."""
+        """Keywords for :func:`camera_map.sources.foi.read_register`."""
         return {"sheet": self.sheet, "encoding": self.encoding, "delimiter": self.delimiter,
                 "crs": self.crs, "mapping": self.mapping,
                 "default_municipality": self.default_municipality, "document": self.document,
@@ -253,7 +253,7 @@ class MapOptions:
 
     def render_options(self, *, title: bool = True) -> dict[str, Any]:
         """Keywords for :func:`camera_map.render.render_map` (``title=False``: for
-        :func:`camera_map.town.render_town`, which titles the page by its town)."""
+        :func:`camera_map.render.town.render_town`, which titles the page by its town)."""
         options: dict[str, Any] = {"lang": self.lang, "self_contained": self.self_contained}
         for key in ("title", "scheme", "k", "metric") if title else ("scheme", "k", "metric"):
             value = getattr(self, key)

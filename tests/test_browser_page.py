@@ -23,9 +23,9 @@ from test_browser_render import open_camera_popup
 
 import camera_map
 from camera_map.layers import layer_from_files
-from camera_map.osm import read_osm
 from camera_map.render import render_map
-from camera_map.town import render_town
+from camera_map.render.town import render_town
+from camera_map.sources.osm import read_osm
 
 pytestmark = pytest.mark.browser
 

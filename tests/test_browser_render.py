@@ -10,7 +10,7 @@ from browserutil import distinct_colours, open_page, unit_point
 from render_fixtures import ATTRIBUTION, load_cameras, load_units, many_cameras
 
 from camera_map.render import render_map
-from camera_map.town import render_town
+from camera_map.render.town import render_town
 
 pytestmark = pytest.mark.browser
 

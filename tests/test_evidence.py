@@ -14,7 +14,7 @@ import pytest
 import camera_map
 from camera_map.companies import company_names
 from camera_map.render import unit_popup_html
-from camera_map.town import render_town
+from camera_map.render.town import render_town
 
 EURONEWS = ("https://www.euronews.com/2021/08/10/are-smart-surveillance-cameras-protecting-"
             "citizens-in-belgrade-or-are-they-tracking-them")
@@ -130,7 +130,7 @@ def test_default_map_carries_the_national_context_with_its_documents(tmp_path: P
 
 
 def test_print_credit_counts_figures_not_cameras(default) -> None:  # type: ignore[no-untyped-def]
-    from camera_map.static import camera_credit
+    from camera_map.render.static import camera_credit
 
     credit = camera_credit(default.cameras, "en")
     # 13 figures, never the 19,480 their numbers would add up to

@@ -14,7 +14,7 @@ from pyproj import Transformer
 from shapely.geometry import box
 
 from camera_map.errors import InputError, UnknownFormatError
-from camera_map.foi import (
+from camera_map.sources.foi import (
     KEPT,
     RegisterResult,
     builtin_aliases,

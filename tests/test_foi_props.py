@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from camera_map._tabular import decode_bytes
-from camera_map.foi import read_register
+from camera_map.sources.foi import read_register
+from camera_map.sources.tabular import decode_bytes
 
 HEADER = ["R.br.", "Opština", "Adresa", "Latitude", "Longitude", "Broj kamera",
           "Prepoznavanje lica", "Status", "Datum", "Vrednost ugovora", "Nešto"]
@@ -107,14 +107,14 @@ _LON = st.decimals(min_value=-179, max_value=179, places=6).map(str)
     "https://www.openstreetmap.org/#map=18/{lat}/{lon}",
     "https://www.google.com/maps/@{lat},{lon},17z", "https://maps.google.com/?q={lat},{lon}"]))
 def test_every_combined_notation_gives_back_the_pair(lat: str, lon: str, form: str) -> None:
-    from camera_map.coords import parse_pair
+    from camera_map.sources.coords import parse_pair
 
     assert parse_pair(form.format(lat=lat, lon=lon)) == (float(lat), float(lon))
 
 
 @given(value=st.decimals(min_value=10, max_value=89, places=7))
 def test_a_lost_decimal_point_has_the_true_value_among_its_placements(value: object) -> None:
-    from camera_map.coords import damaged_digits, decimal_placements
+    from camera_map.sources.coords import damaged_digits, decimal_placements
 
     text = f"{value:.7f}".rstrip("0")
     whole, frac = text.split(".")

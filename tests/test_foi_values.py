@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from camera_map import coords
-from camera_map._tabular import decode_bytes, sniff_delimiter
-from camera_map.foi import parse_date, parse_facial_recognition, parse_status
+from camera_map.sources import coords
+from camera_map.sources.foi import parse_date, parse_facial_recognition, parse_status
+from camera_map.sources.tabular import decode_bytes, sniff_delimiter
 
 
 @pytest.mark.parametrize(("text", "grouped", "expected"), [

@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from camera_map import settings as cm_settings
-from camera_map._tabular import read_table
 from camera_map.errors import InputError
-from camera_map.foi import read_register
-from camera_map.osm import read_osm
 from camera_map.sources import read_source
+from camera_map.sources.foi import read_register
+from camera_map.sources.osm import read_osm
+from camera_map.sources.tabular import read_table
 
 #: examples per property; CAMERA_MAP_FUZZ_EXAMPLES=1000 for a long run by hand
 FUZZ = settings(max_examples=int(os.environ.get("CAMERA_MAP_FUZZ_EXAMPLES", "30")),

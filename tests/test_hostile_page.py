@@ -16,8 +16,8 @@ import pytest
 from browserutil import open_page
 
 import camera_map
-from camera_map.static import render_png
-from camera_map.town import render_town
+from camera_map.render.static import render_png
+from camera_map.render.town import render_town
 
 SEVEN = "{{ 7*7 }}"
 COMMENT = "Odluka {#12/2023}"

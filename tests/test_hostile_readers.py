@@ -13,10 +13,10 @@ import hostile_files as hf
 import pytest
 
 from camera_map import settings
-from camera_map._tabular import read_table
 from camera_map.errors import InputError, LimitError, UnknownFormatError
-from camera_map.foi import read_register
-from camera_map.osm import read_osm
+from camera_map.sources.foi import read_register
+from camera_map.sources.osm import read_osm
+from camera_map.sources.tabular import read_table
 
 # --- CSV ------------------------------------------------------------------------------------
 
@@ -95,7 +95,7 @@ def test_long_cell_and_too_many_columns_and_rows(tmp_path: Path,
 
 def test_encoding_detection_of_a_long_letter_run(tmp_path: Path) -> None:
     # the quadratic regex took 33 s on this; it must now decode (cell limit raised for it)
-    from camera_map._tabular import decode_bytes
+    from camera_map.sources.tabular import decode_bytes
 
     raw = hf.csv_letter_run(tmp_path / "l.csv", letters=400_000).read_bytes()
     text, codec = decode_bytes(raw, name="l.csv")

@@ -15,8 +15,8 @@ from click.testing import CliRunner, Result
 from shapely.geometry import box
 
 from camera_map.cli import main
-from camera_map.foi import read_register
 from camera_map.layers import load_layer
+from camera_map.sources.foi import read_register
 
 
 def invoke(*args: str) -> Result:

@@ -24,14 +24,14 @@ import pytest
 from httpserver import LocalServer, Reply
 
 from camera_map import settings
-from camera_map._nominatim import (
+from camera_map.errors import NetworkError
+from camera_map.geocode.addresses import parse_address
+from camera_map.geocode.nominatim import (
     NominatimClient,
     cache_key,
     precision_for,
     query_for,
 )
-from camera_map.addresses import parse_address
-from camera_map.errors import NetworkError
 
 ROOT = Path(__file__).resolve().parent.parent
 EPS = 0.002
@@ -120,7 +120,7 @@ def test_second_run_makes_no_request(http_server: LocalServer, fast: Path) -> No
 SCRIPT = textwrap.dedent("""
     import sys
     from camera_map import settings
-    from camera_map._nominatim import NominatimClient
+    from camera_map.geocode.nominatim import NominatimClient
     settings.cache_dir = sys.argv[2]
     settings.timeout = 60
     client = NominatimClient(sys.argv[1], min_delay=0.1)
@@ -165,7 +165,7 @@ def test_resume_after_kill_repeats_no_answered_query(http_server: LocalServer,
 CONCURRENT = textwrap.dedent("""
     import sys
     from camera_map import settings
-    from camera_map._nominatim import NominatimClient
+    from camera_map.geocode.nominatim import NominatimClient
     settings.cache_dir = sys.argv[2]
     settings.use_cache = True
     settings.timeout = 60
@@ -177,7 +177,7 @@ CONCURRENT = textwrap.dedent("""
 
 def test_one_request_per_second_holds_across_processes(http_server: LocalServer,
                                                        tmp_path: Path) -> None:
-    script = tmp_path / "concurrent.py"
+    script = tmp_path / "nominatim_worker.py"  # not a stdlib name: the script dir is on sys.path
     script.write_text(CONCURRENT, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     http_server.default = Reply(200, b"[]")

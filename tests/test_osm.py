@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from camera_map.errors import InputError, UnknownFormatError
-from camera_map.osm import (
+from camera_map.sources.osm import (
     OSM_ATTRIBUTION,
     cameras_from_osm,
     cameras_from_overpass_json,
@@ -155,7 +155,7 @@ def test_table_has_the_canonical_columns_and_attribution(osm_xml: Path) -> None:
 def test_cameras_from_osm_logs_the_problems(
     osm_xml: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="camera_map.osm"):
+    with caplog.at_level(logging.WARNING, logger="camera_map.sources.osm"):
         cams = cameras_from_osm(osm_xml, source_name="Osečina extract")
     assert len(cams) == 8
     assert "Osečina extract, column 'height': node/4: height is not a number" in caplog.text

@@ -15,8 +15,8 @@ from httpserver import LocalServer, Reply
 
 from camera_map import _http, settings
 from camera_map.errors import InputError, NetworkError, UnknownPlaceError
-from camera_map.osm import read_osm, sniff_osm
-from camera_map.overpass import (
+from camera_map.sources.osm import read_osm, sniff_osm
+from camera_map.sources.overpass import (
     cameras_from_overpass,
     fetch_overpass,
     overpass_answer,

@@ -9,7 +9,7 @@ from render_fixtures import ATTRIBUTION, load_cameras, load_units
 
 import camera_map
 from camera_map.errors import InputError
-from camera_map.static import camera_credit, print_figure, print_size, render_png
+from camera_map.render.static import camera_credit, print_figure, print_size, render_png
 
 
 @pytest.mark.parametrize(

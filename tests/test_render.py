@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from render_fixtures import ATTRIBUTION, load_cameras, load_units, many_cameras
 
-from camera_map import _offline
 from camera_map.errors import InputError
 from camera_map.render import (
     NO_EVIDENCE,
@@ -23,6 +22,7 @@ from camera_map.render import (
     render_map,
     script_json,
 )
+from camera_map.render import offline as _offline
 
 
 @pytest.mark.parametrize(
@@ -218,7 +218,7 @@ def test_fisher_jenks_breaks_are_mapclassifys(values: list[float], k: int) -> No
     import mapclassify
     import numpy as np
 
-    from camera_map.classes import fisher_jenks_bins
+    from camera_map.render.classes import fisher_jenks_bins
 
     x = np.array(values)
     if len(np.unique(x)) < k:

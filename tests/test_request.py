@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from camera_map.cli import main
-from camera_map.foi import match_header, read_register
 from camera_map.request import write_request
 from camera_map.request.template import COLUMNS, headers
+from camera_map.sources.foi import match_header, read_register
 
 OSECINA = "70882"
 
@@ -181,7 +181,7 @@ def test_units_with_no_data_say_how_to_ask(tmp_path: Path) -> None:
     from render_fixtures import load_units
 
     from camera_map.render import unit_popup_html
-    from camera_map.town import render_town
+    from camera_map.render.town import render_town
 
     units = load_units()
     rows = {str(r["name"]): r for _, r in units.iterrows()}
@@ -215,7 +215,7 @@ def test_the_command_shown_runs_for_names_with_spaces(tmp_path: Path) -> None:
 def test_places_the_request_does_not_know_get_no_how_to_ask(tmp_path: Path) -> None:
     import geopandas as gpd
 
-    from camera_map.town import render_town
+    from camera_map.render.town import render_town
 
     sys.path.insert(0, str(Path(__file__).parent))
     from render_fixtures import load_units

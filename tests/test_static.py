@@ -8,7 +8,7 @@ from render_fixtures import ATTRIBUTION, load_units
 
 from camera_map.errors import InputError
 from camera_map.render import classify
-from camera_map.static import render_png
+from camera_map.render.static import render_png
 
 
 def test_png_is_print_sized_and_shows_every_class(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -38,7 +38,7 @@ def test_the_print_projection_is_the_utm_zone_geopandas_estimates() -> None:
     import geopandas as gpd
     from shapely.geometry import box
 
-    from camera_map.static import utm_crs
+    from camera_map.render.static import utm_crs
 
     for lon in (-177.3, -70.1, -3.2, 0.4, 13.0, 20.9, 101.5, 179.2):
         for lat in (-45.0, -0.5, 0.5, 44.8, 70.0):

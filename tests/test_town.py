@@ -6,7 +6,7 @@ import pytest
 from render_fixtures import ATTRIBUTION, load_cameras, load_units
 
 from camera_map.errors import UnknownPlaceError
-from camera_map.town import find_unit, render_town, town_summary
+from camera_map.render.town import find_unit, render_town, town_summary
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..i18n import check_lang, place_name, unit_name
 from ..layers import Layer, load_layer
 from ..names import fold, to_cyrillic
+from ..render.i18n import check_lang, place_name, unit_name
 
 #: How each kind of unit is called, per language (nominative: used as a heading and an
 #: address, so no declension is needed).

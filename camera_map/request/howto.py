@@ -12,8 +12,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ..i18n import check_lang
 from ..names import to_cyrillic
+from ..render.i18n import check_lang
 
 _TEXT: Final[dict[str, dict[str, str]]] = {
     "en": {

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from ..i18n import check_lang
 from ..names import to_cyrillic
+from ..render.i18n import check_lang
 from .authority import Authority
 
 BLANK: Final = "_" * 32

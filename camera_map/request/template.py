@@ -5,7 +5,7 @@ the language of the request, and the authority and the document are filled in on
 lines above the header ("grad/opština: Osečina"), which the reader applies to every row that
 names none; so ``camera-map build --cameras filled.xlsx`` needs no options. The XLSX has a
 second sheet explaining each column and its allowed values; the reader passes over it
-(its first cell starts with :data:`camera_map.foi.GUIDE_MARK`).
+(its first cell starts with :data:`camera_map.sources.foi.GUIDE_MARK`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Final
 
 from .._io import write_bytes_atomic, write_text_atomic
-from ..foi import GUIDE_MARK
 from ..names import to_cyrillic
+from ..sources.foi import GUIDE_MARK
 from ..text import clean_text, safe_cell
 from .authority import Authority
 

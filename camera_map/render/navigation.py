@@ -17,8 +17,8 @@ import pandas as pd
 import shapely
 from shapely.ops import polylabel
 
+from ..names import fold, fold_loose, slug
 from . import i18n
-from .names import fold, fold_loose, slug
 
 
 def label_point(geom: Any) -> tuple[float, float] | None:

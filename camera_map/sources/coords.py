@@ -23,7 +23,7 @@ from typing import Final, Literal
 import pyproj
 from pyproj.exceptions import CRSError
 
-from .errors import InputError
+from ..errors import InputError
 
 Axis = Literal["lat", "lon"]
 

@@ -7,7 +7,7 @@ as a template: a register cell reading ``{{ 7*7 }}`` shows as ``{{ 7*7 }}``. Ele
 fixed, so the same inputs give a byte-identical page.
 
 Scripts and stylesheets are linked from their CDNs and then inlined from installed packages
-by :func:`camera_map._offline.inline_resources` when the page is self-contained.
+by :func:`camera_map.render.offline.inline_resources` when the page is self-contained.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Final
 
-#: Libraries the page's script uses, as the CDN URLs that :mod:`camera_map._offline` inlines.
+#: Libraries the page's script uses, as the CDN URLs that :mod:`camera_map.render.offline` inlines.
 LEAFLET_CSS: Final = "https://unpkg.com/leaflet@1.9.3/dist/leaflet.css"
 LEAFLET_JS: Final = "https://unpkg.com/leaflet@1.9.3/dist/leaflet.js"
 CLUSTER_CSS: Final = (
@@ -116,7 +116,7 @@ class Page:
 
 def page_document(page: Page, *, self_contained: bool) -> str:
     """Return ``page`` as HTML; with ``self_contained`` every library is inlined."""
-    from ._offline import check_self_contained, inline_resources
+    from .offline import check_self_contained, inline_resources
 
     text = page.render()
     if self_contained:

@@ -15,8 +15,8 @@ from typing import Any, Final
 
 import pandas as pd
 
-from .errors import InputError
-from .names import to_cyrillic
+from ..errors import InputError
+from ..names import to_cyrillic
 
 LANGUAGES: Final = ("en", "sr-Latn", "sr-Cyrl")
 

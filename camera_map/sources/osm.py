@@ -59,9 +59,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Polygon
 
-from .directions import direction_from_tags
-from .errors import InputError, Problem, UnknownFormatError
-from .table import COLUMNS, CRS, tags_json
+from ..directions import direction_from_tags
+from ..errors import InputError, Problem, UnknownFormatError
+from ..table import COLUMNS, CRS, tags_json
 
 __all__ = [
     "OSM_ATTRIBUTION",
@@ -656,8 +656,8 @@ def check_decompressed_size(path: str | os.PathLike[str], kind: str) -> int:
     libosmium busy for as long as it takes to parse all of it. Costs one decompression of
     the file; returns the decompressed size.
     """
-    from . import settings
-    from .errors import LimitError
+    from .. import settings
+    from ..errors import LimitError
 
     p = Path(path)
     size = p.stat().st_size
@@ -961,8 +961,8 @@ def _load_json(
     source: str | os.PathLike[str] | Mapping[str, Any] | Sequence[Any],
 ) -> tuple[Any, str]:
     if isinstance(source, str | os.PathLike):
-        from . import settings
-        from .errors import LimitError
+        from .. import settings
+        from ..errors import LimitError
 
         p = Path(source)
         try:

@@ -26,10 +26,9 @@ from typing import Any, Final
 
 import geopandas as gpd
 
-from . import i18n
-from ._io import write_bytes_atomic
-from .errors import InputError
-from .render import NO_EVIDENCE, UNKNOWN_FIGURE, check_metric, classify, prepare_units
+from .._io import write_bytes_atomic
+from ..errors import InputError
+from . import NO_EVIDENCE, UNKNOWN_FIGURE, check_metric, classify, i18n, prepare_units
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +106,8 @@ def camera_credit(cameras: Any, lang: str = "en", *, most: int = 3) -> str | Non
     src = cameras["source"].astype("string").fillna("?")
     docs = (cameras["document"].astype("string") if "document" in cameras
             else pd.Series(pd.NA, index=cameras.index, dtype="string"))
-    from .render import kind_text
-    from .table import is_located
+    from ..table import is_located
+    from . import kind_text
 
     # located cameras are counted; count rows are figures, which are never added up (a
     # contracted total and an installed count describe the same cameras)

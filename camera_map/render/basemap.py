@@ -32,9 +32,9 @@ from typing import Any, Final
 import numpy as np
 import shapely
 
+from ..errors import InputError
+from ..names import to_latin
 from . import i18n
-from .errors import InputError
-from .names import to_latin
 
 logger = logging.getLogger(__name__)
 

@@ -45,21 +45,11 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from . import coords
-from ._io import write_with_atomic
-from ._tabular import (
-    DELIMITER_NAMES,
-    ENCODING_LABELS,
-    Cell,
-    Sheet,
-    Table,
-    is_blank,
-    read_table,
-)
-from .errors import InputError, Problem
-from .layers import UnitNames
-from .names import fold
-from .table import (
+from .._io import write_with_atomic
+from ..errors import InputError, Problem
+from ..layers import UnitNames
+from ..names import fold
+from ..table import (
     COLUMNS,
     COUNTS_VALUES,
     PREMISES,
@@ -68,6 +58,16 @@ from .table import (
     STATUS_VALUES,
     cameras_from_records,
     validate_cameras,
+)
+from . import coords
+from .tabular import (
+    DELIMITER_NAMES,
+    ENCODING_LABELS,
+    Cell,
+    Sheet,
+    Table,
+    is_blank,
+    read_table,
 )
 
 log = logging.getLogger(__name__)
@@ -1585,10 +1585,10 @@ def register_from_table(
     repair: bool = True,
     row_shift: int = 0,
 ) -> RegisterResult:
-    """Read the rows of a :class:`~camera_map._tabular.Table` as :func:`read_register` does.
+    """Read the rows of a :class:`~camera_map.sources.tabular.Table` as :func:`read_register` does.
 
     Used for registers and for point layers turned into a table
-    (:mod:`camera_map.points`); ``mapping`` is folded header → target
+    (:mod:`camera_map.sources.points`); ``mapping`` is folded header → target
     (:func:`load_mapping`).
     """
     p = Path(file)
@@ -1796,7 +1796,7 @@ def write_rejected(results: RegisterResult | Iterable[RegisterResult],
     for f in frames:
         header.extend(c for c in f.columns if c not in header)
 
-    from .text import safe_cell
+    from ..text import safe_cell
 
     def write(fh: Any) -> None:  # text cells: no control characters, formulas neutralised
         w = csv.writer(fh, lineterminator="\n")

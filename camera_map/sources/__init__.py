@@ -1,9 +1,9 @@
 """Read camera evidence from any supported file, detecting its kind from the content.
 
-FOI registers (CSV/TSV, XLSX, ODS) go to :mod:`camera_map.foi`; OpenStreetMap files
+FOI registers (CSV/TSV, XLSX, ODS) go to :mod:`camera_map.sources.foi`; OpenStreetMap files
 (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``) and Overpass JSON go to
-:mod:`camera_map.osm`; point layers (GeoJSON, KML/KMZ, GeoPackage, Shapefile, FlatGeobuf,
-GeoParquet, GPX) go to :mod:`camera_map.points`. This is the one entry every command
+:mod:`camera_map.sources.osm`; point layers (GeoJSON, KML/KMZ, GeoPackage, Shapefile, FlatGeobuf,
+GeoParquet, GPX) go to :mod:`camera_map.sources.points`. This is the one entry every command
 (``check``, ``build``, ``geocode``, ``town``) reads through. A folder is read file by file,
 in name order. Every reader returns the camera table plus its problems and rejected rows,
 gathered here in one :class:`SourceResult`.
@@ -21,10 +21,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ._tabular import MAGIC, looks_binary, zip_kind
-from .errors import InputError, Problem, UnknownFormatError
+from ..errors import InputError, Problem, UnknownFormatError
 from .points import POINT_KINDS, sniff_point_layer
 from .points import SUFFIXES as POINT_SUFFIXES
+from .tabular import MAGIC, looks_binary, zip_kind
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
 
     One of ``"osm-xml"``, ``"osm-pbf"``, ``"osm-bz2"``, ``"osm-gz"``, ``"overpass-json"``,
     ``"xlsx"``, ``"ods"``, ``"csv"`` (any delimited text) or a point layer kind of
-    :data:`camera_map.points.POINT_KINDS` (``"geojson"``, ``"kmz"``, ``"gpkg"``, …).
+    :data:`camera_map.sources.points.POINT_KINDS` (``"geojson"``, ``"kmz"``, ``"gpkg"``, …).
 
     Raises
     ------
@@ -119,7 +119,7 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
 def read_source(path: str | os.PathLike[str], **options: Any) -> list[SourceResult]:
     """Read one file (or every camera file in a folder) into camera tables.
 
-    ``options`` go to the FOI register reader (:func:`camera_map.foi.read_register`:
+    ``options`` go to the FOI register reader (:func:`camera_map.sources.foi.read_register`:
     ``sheet``, ``encoding``, ``delimiter``, ``crs``, ``mapping``, ``units``,
     ``default_municipality``, ``document``); OSM readers take none.
     """
@@ -191,7 +191,7 @@ def read_sources(paths: Sequence[str | os.PathLike[str]], **options: Any) -> lis
 def check_source(path: str | os.PathLike[str], **options: Any) -> Any:
     """Read one file as :func:`read_source` would and report on it (``camera-map check``).
 
-    Registers and point layers give a :class:`camera_map.foi.CheckReport` (columns, what
+    Registers and point layers give a :class:`camera_map.sources.foi.CheckReport` (columns, what
     was inferred and why, problems, rejected rows); OpenStreetMap files a short one.
     """
     from .foi import CheckReport

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .names import fold, to_latin
+from ..names import fold, to_latin
 
 __all__ = [
     "AddressQuery",

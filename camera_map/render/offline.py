@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 from typing import Final
 
-from .errors import CameraMapError
+from ..errors import CameraMapError
 
 logger = logging.getLogger(__name__)
 

@@ -20,18 +20,18 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from . import i18n
-from ._io import write_text_atomic
-from .errors import UnknownPlaceError
-from .layers import UnitNames
-from .names import fold, slug, to_cyrillic
-from .render import (
+from .._io import write_text_atomic
+from ..errors import UnknownPlaceError
+from ..layers import UnitNames
+from ..names import fold, slug, to_cyrillic
+from . import (
     AUTO,
     MapOptions,
     build_map,
     camera_payload,
     document_html,
     how_to_ask_html,
+    i18n,
     kind_text,
     link_html,
     linkify,
@@ -108,7 +108,7 @@ def find_unit(units: pd.DataFrame, name: str) -> int:
 
 def _unknowns(row: Any, lang: str) -> list[str]:
     """What is not known about the place, each with how to find out."""
-    from .render import fr_text, row_figures, status_text
+    from . import fr_text, row_figures, status_text
 
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     out = []
@@ -142,7 +142,7 @@ def _unknowns(row: Any, lang: str) -> list[str]:
 
 def _town_facts(row: Any, lang: str) -> list[tuple[str, str]]:
     """Every line of the summary as (label, plain text)."""
-    from .render import fr_text
+    from . import fr_text
 
     t = lambda key: i18n.text(key, lang)  # noqa: E731
     facts = unit_facts(row, lang)
@@ -175,7 +175,7 @@ def _town_facts(row: Any, lang: str) -> list[tuple[str, str]]:
 def evidence_rows(row: Any, lang: str) -> list[dict[str, str]]:
     """One row per figure for the evidence table: date, figure, status, kind, where,
     document (title and URL), note; the figure the estimate uses first."""
-    from .render import figure_text, row_figures, split_document, status_text
+    from . import figure_text, row_figures, split_document, status_text
 
     out = []
     for f in row_figures(row):
@@ -317,7 +317,7 @@ def _summary_text(units: gpd.GeoDataFrame, cameras: Any, place: _Place, lang: st
 
 def _how_to_ask_lines(row: Any, lang: str) -> list[str]:
     """For a unit with no data: how to ask for it (the command and what it asks)."""
-    from .request.howto import can_ask, how_to_ask
+    from ..request.howto import can_ask, how_to_ask
 
     if str(row["evidence"]) != "none" or not can_ask(str(row["name"])):
         return []

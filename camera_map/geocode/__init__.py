@@ -2,9 +2,9 @@
 
 The chain, tried in order for every distinct (address, municipality) of the table:
 
-1. the **offline gazetteer** of an OSM extract (:mod:`camera_map.gazetteer`): precision
+1. the **offline gazetteer** of an OSM extract (:mod:`camera_map.geocode.gazetteer`): precision
    ``address``, ``intersection``, ``street`` or ``settlement``, geocoder ``"gazetteer"``;
-2. **Nominatim** when ``online`` (:mod:`camera_map._nominatim`): precision from the
+2. **Nominatim** when ``online`` (:mod:`camera_map.geocode.nominatim`): precision from the
    result's class/type, geocoder ``"nominatim"``; a result outside the municipality the row
    names, or with coordinates that are not a latitude and longitude, is not taken (the
    latter is a problem). When Nominatim is offline or keeps failing, one warning says so
@@ -34,15 +34,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._io import write_with_atomic
+from .._io import write_with_atomic
+from ..errors import ColumnError, InputError, NetworkError, Problem
+from ..layers import UnitNames
+from ..table import is_located
 from .addresses import AddressQuery, parse_address, place_key
-from .errors import ColumnError, InputError, NetworkError, Problem
 from .gazetteer import Gazetteer, build_gazetteer
-from .layers import UnitNames
-from .table import is_located
 
 if TYPE_CHECKING:
-    from ._nominatim import NominatimClient
+    from .nominatim import NominatimClient
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ class _Chain:
 
     def _nominatim(self, query: AddressQuery, unit_scope: frozenset[str] | None,
                    address: str) -> _Placed | str:
-        from ._nominatim import query_for
+        from .nominatim import query_for
 
         assert self.nominatim is not None
         q = query_for(query)
@@ -260,8 +260,8 @@ def geocode_cameras(
         ``address`` are geocoded; count-only rows are left alone.
     extract
         An OSM extract (``.osm.pbf``) for the offline gazetteer, built once and reused
-        (:func:`camera_map.gazetteer.build_gazetteer`), or an open
-        :class:`~camera_map.gazetteer.Gazetteer`.
+        (:func:`camera_map.geocode.gazetteer.build_gazetteer`), or an open
+        :class:`~camera_map.geocode.gazetteer.Gazetteer`.
     online
         Ask Nominatim for what the gazetteer cannot place (1 request/s, cached on disk).
     nominatim_url
@@ -316,7 +316,7 @@ def geocode_cameras(
         gaz = None
     client: NominatimClient | None = None
     if online:
-        from ._nominatim import NominatimClient
+        from .nominatim import NominatimClient
 
         client = NominatimClient(nominatim_url, country_codes=country_codes)
     chain = _Chain(gaz, client, UnitScope(units) if units is not None else None)
@@ -408,14 +408,14 @@ def geocode_file(
     address_column, municipality_column
         Column names when they are not among the recognised headers.
     read_options
-        As for :func:`camera_map.foi.read_register` (``encoding``, ``sheet``, ``crs``, …).
+        As for :func:`camera_map.sources.foi.read_register` (``encoding``, ``sheet``, ``crs``, …).
     """
-    from .sources import read_source
+    from ..sources import read_source
 
     src = Path(path)
     if not src.exists():
         raise InputError(f"register {src} does not exist")
-    from .foi import header_key, load_mapping
+    from ..sources.foi import header_key, load_mapping
 
     mapping = load_mapping(read_options.pop("mapping", None))
     if address_column:
@@ -477,7 +477,7 @@ def _cell_text(value: Any) -> str:
 def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells and headers without control characters, formulas neutralised
     (:func:`camera_map.text.safe_cell`); numbers as they are."""
-    from .text import safe_cell
+    from ..text import safe_cell
 
     out = frame.rename(columns=lambda c: safe_cell(str(c)))
     for col in out.columns:

@@ -6,12 +6,12 @@ call, newline-delimited GeoJSON, uMap exports), KML and KMZ (Google My Maps), Ge
 Shapefile (also zipped), FlatGeobuf and GPX through pyogrio (GDAL), and GeoParquet through
 pyarrow. Each layer becomes a table whose columns are the feature's longitude and latitude
 (EPSG:4326) and its properties, read by the FOI register reader
-(:func:`camera_map.foi.register_from_table`): property names go through the same alias
+(:func:`camera_map.sources.foi.register_from_table`): property names go through the same alias
 table as register headers (``camera_map/data/foi_aliases.toml``), columns whose names say
 nothing are read by their values, and every feature is accounted for as accepted or
 rejected. Properties that are OpenStreetMap tags (``man_made=surveillance``,
 ``surveillance:type``, ``camera:direction``, …) are read the way
-:func:`camera_map.osm.normalise_tags` reads OSM data.
+:func:`camera_map.sources.osm.normalise_tags` reads OSM data.
 
 Features are numbered from 1 in ``source_ref`` and in messages (``cams.geojson#row 3`` is
 the third feature); a file with several layers names the layer as the sheet.
@@ -34,8 +34,8 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ._tabular import Cell, Sheet, Table, check_zip, decode_bytes
-from .errors import InputError, Problem, UnknownFormatError
+from ..errors import InputError, Problem, UnknownFormatError
+from .tabular import Cell, Sheet, Table, check_zip, decode_bytes
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,8 @@ _FROM_OSM: Final = ("surveillance", "surveillance_type", "zone", "camera_type", 
                     "direction", "height", "operator", "manufacturer", "model", "name",
                     "description", "installed", "address", "facial_recognition", "status")
 _GPX_LAYERS: Final = ("waypoints",)
-#: Plain keys :func:`camera_map.osm.normalise_tags` reads too (kept in tags, not read twice).
+#: Plain keys :func:`camera_map.sources.osm.normalise_tags` reads too (kept in tags, not read
+#: twice).
 _READ_FROM_TAGS: Final = frozenset({"name", "description", "operator", "manufacturer", "model",
                                     "height", "start_date", "direction", "disused",
                                     "removed", "construction"})
@@ -134,12 +135,12 @@ def read_point_layer(path: str | Path, *, kind: str | None = None,
         Extra property name → column mapping, as for registers.
     options
         ``units``, ``default_municipality``, ``document``, ``crs``, ``repair``: as for
-        :func:`camera_map.foi.read_register`. ``crs`` is for coordinates held in
+        :func:`camera_map.sources.foi.read_register`. ``crs`` is for coordinates held in
         properties; the geometry's own CRS is read from the file.
 
     Returns
     -------
-    camera_map.foi.RegisterResult
+    camera_map.sources.foi.RegisterResult
     """
     from .foi import header_key, load_mapping, register_from_table
 

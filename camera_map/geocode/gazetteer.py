@@ -14,7 +14,7 @@ once with pyosmium, filtering on the C++ side, and stores in one SQLite file:
 
 When a municipal layer is given, every entry stores the id of the unit containing it, so a
 lookup can be scoped to the municipality a register row names. Names are matched under the
-keys of :mod:`camera_map.addresses` (script, diacritics, case, abbreviations and đ → dj/d
+keys of :mod:`camera_map.geocode.addresses` (script, diacritics, case, abbreviations and đ → dj/d
 do not matter); ``name:sr``, ``name:sr-Latn``, ``alt_name`` and ``old_name`` are indexed too.
 
 :class:`Gazetteer` loads the index into memory (dicts keyed on folded names) for fast
@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from . import settings
+from .. import settings
+from ..errors import InputError, UnknownFormatError
 from .addresses import (
     AddressQuery,
     housenumber_key,
@@ -48,7 +49,6 @@ from .addresses import (
     street_key,
     street_key_loose,
 )
-from .errors import InputError, UnknownFormatError
 
 if TYPE_CHECKING:
     import geopandas as gpd

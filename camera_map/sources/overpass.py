@@ -7,7 +7,7 @@ to ``settings.overpass_max_age``, a day by default), sends the User-Agent, retri
 429/5xx/timeouts and gives up at ``settings.deadline``. An answer is checked before it is
 cached (JSON with an ``elements`` list, no runtime error); a single malformed element is
 reported and skipped by the reader, never a crash. :func:`save_overpass` writes an answer
-to a file that :func:`camera_map.osm.read_osm` reads back offline; :func:`read_overpass` and
+to a file that :func:`camera_map.sources.osm.read_osm` reads back offline; :func:`read_overpass` and
 :func:`cameras_from_overpass` go straight to the camera table.
 
 The endpoint is ``settings.overpass_url`` unless a call passes ``url``. The data are
@@ -27,10 +27,10 @@ from typing import Any, Final
 
 import geopandas as gpd
 
-from . import _http, settings
-from ._io import write_text_atomic
-from .errors import InputError, UnknownPlaceError
-from .names import to_cyrillic, to_latin
+from .. import _http, settings
+from .._io import write_text_atomic
+from ..errors import InputError, UnknownPlaceError
+from ..names import to_cyrillic, to_latin
 from .osm import OsmReadResult, read_overpass_json
 
 __all__ = [
@@ -311,7 +311,7 @@ def save_overpass(result: Mapping[str, Any], path: str | os.PathLike[str]) -> Pa
     """Write an Overpass answer to ``path`` as JSON, atomically; return the path.
 
     The file keeps the answer as received (including the ODbL notice in ``osm3s``) and is
-    read back by :func:`camera_map.osm.read_osm`.
+    read back by :func:`camera_map.sources.osm.read_osm`.
     """
     text = json.dumps(result, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
     return write_text_atomic(path, text)

@@ -7,7 +7,7 @@ recognition, ALPR, vendor and source, and popups that cite every fact's source.
 
 Data reach the page in one JSON object inside a ``<script>`` element (with ``<``, ``>``,
 ``&`` and line separators escaped, so no value can end the element); the document around it
-is written by :mod:`camera_map.page` without a template engine, so no value is ever read as
+is written by :mod:`camera_map.render.page` without a template engine, so no value is ever read as
 a template (``{{ 7*7 }}`` in a cell shows as itself). Text shown as HTML
 (tooltips, unit popups, attribution) is escaped in Python with :func:`html.escape`; camera
 popups are built in the browser with ``textContent``. Links are made only from ``http(s)``
@@ -15,7 +15,7 @@ URLs. Cameras scale through that compact JSON (repeated values stored once, coor
 integers): 50,000 cameras make a page of a few MB, not tens.
 
 With ``self_contained=True`` (the default) every script and stylesheet is inlined from
-installed packages (:mod:`camera_map._offline`) and no tiled base map is drawn, because
+installed packages (:mod:`camera_map.render.offline`) and no tiled base map is drawn, because
 tiles are images from another host; pass ``tiles=`` explicitly to have both (tiles then
 load online).
 """
@@ -39,15 +39,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._io import write_text_atomic
+from ..directions import parse_direction
+from ..errors import ColumnError, InputError
+from ..names import slug
+from ..table import camera_id_for, is_located
 from . import i18n
-from ._io import write_text_atomic
 from .classes import fisher_jenks_bins
-from .directions import parse_direction
-from .errors import ColumnError, InputError
-from .names import slug
 from .navigation import group_navigation, unit_navigation
 from .page import Page, page_document
-from .table import camera_id_for, is_located
 
 logger = logging.getLogger(__name__)
 
@@ -716,7 +716,7 @@ def how_to_ask_html(row: Any, lang: str, *, full: bool = False) -> str:
 
     ``full`` gives the town page's version, with a heading and the whole list of questions.
     """
-    from .request.howto import can_ask, how_to_ask
+    from ..request.howto import can_ask, how_to_ask
 
     if str(row.get("evidence")) != "none" or not can_ask(str(row["name"])):
         return ""
@@ -980,7 +980,7 @@ class MapOptions:
     cone_length_m: float = 30.0
     #: ids of the units a town page is about: drawn emphasised, their neighbours faded
     focus: list[str] | None = None
-    #: OSM extract the offline base map is made from (see :mod:`camera_map.basemap`)
+    #: OSM extract the offline base map is made from (see :mod:`camera_map.render.basemap`)
     basemap: str | Path | None = None
     #: figures about the whole country that belong to no unit (:func:`context_payload`)
     context: list[dict[str, str]] | None = None
@@ -1097,7 +1097,7 @@ def build_map(
 
     ``all_units``, when given, is the frame classes are computed over (a town page shows
     one unit but colours it by the country's classes). Every value reaches the page as JSON
-    (see :mod:`camera_map.page`): nothing from the data is ever read as a template.
+    (see :mod:`camera_map.render.page`): nothing from the data is ever read as a template.
     """
     config = map_config(units, cameras, options, all_units=all_units)
     return Page(
@@ -1165,10 +1165,11 @@ def render_map(
     lang
         ``en``, ``sr-Latn`` or ``sr-Cyrl``.
     town_links
-        Link each unit's popup to ``towns/<slug>.html`` (see :func:`camera_map.town.render_town`).
+        Link each unit's popup to ``towns/<slug>.html``
+        (see :func:`camera_map.render.town.render_town`).
     basemap
         An OSM extract to draw an offline base map from (roads, railways, water, place
-        names around the drawn cameras; see :mod:`camera_map.basemap`), or None.
+        names around the drawn cameras; see :mod:`camera_map.render.basemap`), or None.
     context
         Figures about the whole country that belong to no unit
         (:class:`camera_map.claims.ContextFact`), shown in the title box with their

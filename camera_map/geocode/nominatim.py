@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import _http, settings
+from .. import _http, settings
+from ..errors import InputError
 from .addresses import AddressQuery
-from .errors import InputError
 
 log = logging.getLogger(__name__)
 

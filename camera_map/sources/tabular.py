@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from . import settings
-from .errors import InputError, LimitError, UnknownFormatError
+from .. import settings
+from ..errors import InputError, LimitError, UnknownFormatError
 
 log = logging.getLogger(__name__)
 
