@@ -18,7 +18,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import hostile_files as hf
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from camera_map import settings as cm_settings
@@ -79,6 +79,8 @@ prefixes = st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"PK\x03\x04", b"
 @FUZZ
 @given(prefixes, st.binary(max_size=3000), st.sampled_from(["r.csv", "r.xlsx", "r.osm",
                                                               "r.json", "r.ods"]))
+# a gzip header over a damaged deflate stream (zlib.error is no OSError): found by fuzzing
+@example(b"\x1f\x8b\x08", b"\x00\x00\x00\x00\x00\x00\x00\x06", "r.csv")
 def test_random_bytes_give_a_result_or_one_input_error(prefix: bytes, body: bytes,
                                                       name: str) -> None:
     tmp, path = _tmp(name, prefix + body)
@@ -167,7 +169,7 @@ def _expected(rows: list[list[str]], encoding: str) -> list[list[str]]:
        dialects, encodings)
 def test_csv_round_trip_in_any_dialect(rows: list[list[str]], dialect: dict[str, object],
                                        encoding: str) -> None:
-    assume(any(any(c for c in r) for r in rows))
+    assume(any(c.strip() for r in rows for c in r))  # else: "the file is empty"
     tmp, path = _tmp("r.csv", _csv(rows, dialect, encoding))
     with tmp:
         # the encoding is given: detection on a few random letters is a guess (tested below)

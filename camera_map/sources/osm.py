@@ -47,6 +47,7 @@ import math
 import os
 import re
 import sys
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -147,7 +148,7 @@ def sniff_osm(path: str | os.PathLike[str]) -> str | None:
         if head.startswith(b"\x1f\x8b"):
             with gzip.open(path, "rb") as zh:
                 return "osm-gz" if _looks_like_xml(zh.read(4096)) else None
-    except (OSError, EOFError, ValueError):
+    except (OSError, EOFError, ValueError, zlib.error):
         return None
     # A PBF file starts with the length of a BlobHeader whose type is "OSMHeader".
     if b"OSMHeader" in head[:64]:
@@ -668,7 +669,7 @@ def check_decompressed_size(path: str | os.PathLike[str], kind: str) -> int:
         with opener(p, "rb") as fh:
             while total <= allowed and (chunk := fh.read(1 << 20)):
                 total += len(chunk)
-    except (OSError, EOFError, ValueError) as exc:  # damaged or truncated stream
+    except (OSError, EOFError, ValueError, zlib.error) as exc:  # damaged or truncated stream
         raise InputError(
             f"{p.name}: the compressed data are damaged after {total:,} bytes ({exc}); "
             "is the download complete?"
