@@ -328,9 +328,18 @@ def _csv_value(v: Any, decimals: int) -> str:
     return text
 
 
+#: CSV columns that hold WGS84 degrees: written with the coordinates' decimals (7, about
+#: 1 cm), not the figures' (4 decimals of a degree would move a camera by up to 11 m).
+COORDINATE_COLUMNS: frozenset[str] = frozenset({"longitude", "latitude"})
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] | None = None,
-              figure_decimals: int = FIGURE_DECIMALS) -> Path:
-    """Write ``frame`` (without geometry) as UTF-8 CSV with ``\\n`` line ends; empty = unknown."""
+              figure_decimals: int = FIGURE_DECIMALS, coordinate_decimals: int = 7) -> Path:
+    """Write ``frame`` (without geometry) as UTF-8 CSV with ``\\n`` line ends; empty = unknown.
+
+    Numbers are rounded to ``figure_decimals``, except the columns named in
+    :data:`COORDINATE_COLUMNS`, which keep ``coordinate_decimals`` as the GeoJSON does.
+    """
     cols = list(columns) if columns is not None else [
         c for c in frame.columns if not isinstance(frame[c].dtype, gpd.array.GeometryDtype)]
     text = {c: _is_text(frame[c]) for c in cols}
@@ -339,7 +348,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] |
         if text[col]:  # cleaned of control characters, formulas neutralised
             out = _arrow_text(values, "", "", csv=True)
         elif _is_number(values):
-            out = _arrow_numbers(values, figure_decimals)
+            out = _arrow_numbers(values, coordinate_decimals if col in COORDINATE_COLUMNS
+                                 else figure_decimals)
         else:
             out = _arrow_values(values, lambda v: _csv_value(v, figure_decimals), "")
         if len(cols) == 1:  # an empty one-field row would read as a blank line: quote it

@@ -113,3 +113,15 @@ def test_geopackage_and_flatgeobuf_round_trip(result, name: str) -> None:  # typ
         assert {"municipalities", "cameras", "conflicts", "rejected"} <= layers
         conflicts = pyogrio.read_dataframe(path, layer="conflicts")
         assert len(conflicts) == 1
+
+
+def test_cameras_csv_keeps_coordinates_as_precise_as_the_geojson(tmp_path: Path) -> None:
+    register = tmp_path / "r.csv"
+    register.write_text("municipality,latitude,longitude\nOsečina,44.3731234,19.6012345\n",
+                        encoding="utf-8")
+    out = tmp_path / "o"
+    camera_map.build([register], out_dir=out, formats=["csv", "geojson"], png=False)
+    row = pd.read_csv(out / "cameras.csv", dtype=str).iloc[0]
+    assert (row["longitude"], row["latitude"]) == ("19.6012345", "44.3731234")
+    (feature,) = json.loads((out / "cameras.geojson").read_text("utf-8"))["features"]
+    assert feature["geometry"]["coordinates"] == [19.6012345, 44.3731234]
