@@ -331,6 +331,22 @@ def polite_turn(host: str, min_interval: float, *, until: float | None = None
                 handle.close()  # releases the flock
 
 
+def json_answer(body: bytes, what: str) -> object:
+    """The JSON of the answer ``body`` (``what``: "a Nominatim answer", …); ValueError
+    (retried, never cached) when it is not JSON.
+
+    Used by the services' ``validate`` callables, so that every client says the same of an
+    answer that is not JSON or is nested past the parser's depth.
+    """
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        start = body[:60].decode("utf-8", errors="replace")
+        raise ValueError(f"not valid JSON ({exc}; it starts with {start!r})") from None
+    except RecursionError:
+        raise ValueError(f"JSON nested too deeply to be {what}") from None
+
+
 # --------------------------------------------------------------------------------- cache
 
 

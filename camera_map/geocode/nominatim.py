@@ -200,13 +200,7 @@ def cache_key(query: Query, *, url: str, country_codes: str | None) -> str:
 
 def _check_answer(body: bytes) -> None:
     """Raise ValueError when an answer is not a Nominatim result list (retried, not cached)."""
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        start = body[:60].decode("utf-8", errors="replace")
-        raise ValueError(f"not valid JSON ({exc}; it starts with {start!r})") from None
-    except RecursionError:
-        raise ValueError("JSON nested too deeply to be a Nominatim answer") from None
+    data = _http.json_answer(body, "a Nominatim answer")
     if isinstance(data, Mapping) and "error" in data:
         raise ValueError(f"Nominatim reported an error: {str(data['error'])[:200]}")
     if not isinstance(data, list):

@@ -183,13 +183,7 @@ def overpass_query(
 
 def _check_answer(body: bytes) -> None:
     """Raise ValueError when an answer cannot be used (so that it is retried, not cached)."""
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        start = body[:60].decode("utf-8", errors="replace")
-        raise ValueError(f"not valid JSON ({exc}; it starts with {start!r})") from None
-    except RecursionError:
-        raise ValueError("JSON nested too deeply to be an Overpass answer") from None
+    data = _http.json_answer(body, "an Overpass answer")
     if not isinstance(data, Mapping) or not isinstance(data.get("elements"), list):
         raise ValueError('JSON without an "elements" list')
     remark = data.get("remark")
