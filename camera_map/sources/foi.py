@@ -35,13 +35,14 @@ import math
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, overload
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
@@ -64,6 +65,7 @@ from .tabular import (
     DELIMITER_NAMES,
     ENCODING_LABELS,
     Cell,
+    ColumnRows,
     Sheet,
     Table,
     is_blank,
@@ -277,8 +279,8 @@ class RegisterResult:
     municipality_from: str | None = None
     #: Every row read, as ``(sheet, row, {header: value as read})``, in the file's order:
     #: what a command that writes the register back (``geocode``) starts from.
-    originals: list[tuple[str | None, int, dict[str, Any]]] = field(default_factory=list,
-                                                                    repr=False)
+    originals: Sequence[tuple[str | None, int, dict[str, Any]]] = field(
+        default_factory=list, repr=False)
 
     @property
     def accepted(self) -> int:
@@ -598,6 +600,7 @@ class _Options:
     user: dict[str, str]
     repair: bool = True
     row_shift: int = 0  # -1 for point layers: feature 1 is "row 1" under the header row
+    columnar: bool = True  # read a sheet kept as columns column-wise (False: row by row)
 
 
 def _col_letter(i: int) -> str:
@@ -613,7 +616,7 @@ def _row_targets(row: Sequence[Cell], user: Mapping[str, str]) -> set[str]:
     return {t for t in (match_header(c, user) for c in row) if t}
 
 
-def _find_header(rows: list[list[Cell]], user: Mapping[str, str]) -> int | None:
+def _find_header(rows: Sequence[list[Cell]], user: Mapping[str, str]) -> int | None:
     """First row (0-based) where two or more cells map to different known targets."""
     first_filled: int | None = None
     for i, row in enumerate(rows[:_HEADER_SCAN]):
@@ -638,7 +641,8 @@ def _build_columns(sheet: Sheet, h: int, user: Mapping[str, str],
     Returns the columns, the number of header rows (1 or 2) and notes about the mapping.
     """
     rows = sheet.rows
-    width = max((len(r) for r in rows), default=0)
+    width = (rows.width if isinstance(rows, ColumnRows)
+             else max((len(r) for r in rows), default=0))
     head = list(rows[h]) + [None] * (width - len(rows[h]))
     sub: list[Cell] | None = None
     if h + 1 < len(rows):
@@ -710,12 +714,26 @@ class _Rows:
         self.projected: list[tuple[int, float, float]] = []
         # per accepted record: what the within-register repeat check needs
         self.meta: list[dict[str, Any]] = []
-        self.originals: list[tuple[str | None, int, dict[str, Any]]] = []
+        # rows read: (sheet, row, {header: value}) tuples, or a sheet's rows made when read
+        self.originals: list[Any] = []
+        # rows accepted column-wise (camera_map.sources.foi_columns), one part per sheet
+        self.column_records: list[Any] = []
 
     def warn(self, message: str, sheet: str | None, row: int | None,
              column: str | None = None, value: object = None, code: str | None = None) -> None:
         self.problems.append(Problem(message, file=self.opts.file, sheet=sheet, row=row,
                                      column=column, value=_jsonable(value), code=code))
+
+    def keep(self, rec: dict[str, Any], meta: dict[str, Any], *, counted: bool = True) -> None:
+        """Accept a record; ``meta`` says what the within-register repeat check needs."""
+        kind = meta["kind"]
+        self.kinds[kind] += 1
+        if kind == "count" and counted:
+            self.count_cameras += int(rec["count"])
+        if kind != "point" and not rec.get("municipality"):
+            self.unplaced_rows += 1
+        self.records.append(rec)
+        self.meta.append(meta)
 
     def reject(self, sheet: str | None, row: int, reason: str,
                original: dict[str, Any]) -> None:
@@ -984,6 +1002,7 @@ def _read_sheet(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows,
 
 def _read_sheet_rows(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows,
                      *, generic: bool) -> bool:
+    """Map the header, describe the sheet, then read its rows (column-wise when it can)."""
     opts = acc.opts
     cols, n_head, notes = _build_columns(sheet, h, opts.user, table.kind)
     first = h + n_head
@@ -991,6 +1010,25 @@ def _read_sheet_rows(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _
     if generic and not any(c.target in _USEFUL for c in cols):
         info.inferred = []
         return False
+    _describe_sheet(sheet, info, h, n_head, cols)
+    for note in notes:
+        acc.warn(note, sheet.name, h + 1)
+    by_target: dict[str, list[_Col]] = {}
+    for c in cols:
+        if c.target:
+            by_target.setdefault(c.target, []).append(c)
+    _sheet_municipality(sheet, info, first, by_target, acc)
+    if not _read_columns(sheet, first, cols, by_target, info, acc):
+        for r in range(first, len(sheet.rows)):
+            _read_one(sheet, r, cols, by_target, info, acc)
+    if info.rows_read == 0:
+        acc.warn(f"the {'sheet' if sheet.name else 'file'} has a header row (row {h + 1}) but "
+                 "no data rows: 0 rows read", sheet.name, None)
+    return True
+
+
+def _describe_sheet(sheet: Sheet, info: SheetInfo, h: int, n_head: int,
+                    cols: list[_Col]) -> None:
     info.header_row = h + 1
     info.header_rows = n_head
     info.title = [
@@ -999,42 +1037,128 @@ def _read_sheet_rows(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _
         for r, row in enumerate(sheet.rows[:h]) if any(not is_blank(v) for v in row)
     ]
     info.columns = {c.header: (c.target or KEPT) for c in cols}
-    sname = sheet.name
-    for note in notes:
-        acc.warn(note, sname, h + 1)
-    by_target: dict[str, list[_Col]] = {}
-    for c in cols:
-        if c.target:
-            by_target.setdefault(c.target, []).append(c)
-    has_count_col = "count" in by_target
+
+
+def _sheet_municipality(sheet: Sheet, info: SheetInfo, first: int,
+                        by_target: dict[str, list[_Col]], acc: _Rows) -> None:
+    """The unit a title row (or the file name) names, for rows that name none."""
+    opts = acc.opts
     acc.sheet_municipality = None
-    if opts.default_municipality is None and opts.units is not None:
-        named = _unit_named_in(opts.units, info.title, opts.file)
-        if named is not None and _rows_lack(sheet.rows[first:], by_target.get("municipality")):
-            unit, said_in = named
-            acc.sheet_municipality = unit
-            acc.municipality_from = unit
-            info.inferred.append(f"municipality {unit!r} for rows that name none, from {said_in}")
-            acc.warn(f"rows that name no municipality are taken to be in {unit} (from "
-                     f"{said_in}); pass --municipality to say otherwise", sname, None)
-    for r in range(first, len(sheet.rows)):
-        cells = list(sheet.rows[r]) + [None] * (len(cols) - len(sheet.rows[r]))
-        rownum = r + 1 + opts.row_shift
-        filled = [c for c in cols if not is_blank(cells[c.index])]
-        if not filled or all(c.target == "ordinal" for c in filled):
-            info.blank_rows += 1
-            continue
-        info.rows_read += 1
-        original = {c.header: cells[c.index] for c in cols}
-        acc.originals.append((sname, rownum, original))
-        _read_row(cells, cols, by_target, has_count_col, sheet, r, rownum, original, acc)
-    if info.rows_read == 0:
-        acc.warn(f"the {'sheet' if sname else 'file'} has a header row (row {h + 1}) but no "
-                 "data rows: 0 rows read", sname, None)
+    if opts.default_municipality is not None or opts.units is None:
+        return
+    named = _unit_named_in(opts.units, info.title, opts.file)
+    if named is not None and _rows_lack(sheet.rows[first:], by_target.get("municipality")):
+        unit, said_in = named
+        acc.sheet_municipality = unit
+        acc.municipality_from = unit
+        info.inferred.append(f"municipality {unit!r} for rows that name none, from {said_in}")
+        acc.warn(f"rows that name no municipality are taken to be in {unit} (from "
+                 f"{said_in}); pass --municipality to say otherwise", sheet.name, None)
+
+
+def _read_one(sheet: Sheet, r: int, cols: list[_Col], by_target: dict[str, list[_Col]],
+              info: SheetInfo, acc: _Rows, *, originals: bool = True) -> None:
+    """Read row ``r`` (0-based) on the careful path; blank rows are only counted."""
+    cells = list(sheet.rows[r]) + [None] * (len(cols) - len(sheet.rows[r]))
+    rownum = r + 1 + acc.opts.row_shift
+    filled = [c for c in cols if not is_blank(cells[c.index])]
+    if not filled or all(c.target == "ordinal" for c in filled):
+        info.blank_rows += 1
+        return
+    info.rows_read += 1
+    original = {c.header: cells[c.index] for c in cols}
+    if originals:
+        acc.originals.append((sheet.name, rownum, original))
+    _read_row(cells, cols, by_target, "count" in by_target, sheet, r, rownum, original, acc)
+
+
+def _read_columns(sheet: Sheet, first: int, cols: list[_Col],
+                  by_target: dict[str, list[_Col]], info: SheetInfo, acc: _Rows) -> bool:
+    """Read a CSV sheet kept as columns column-wise (:mod:`.foi_columns`), if it can be.
+
+    Rows that need the careful path take it; afterwards the problems of the sheet's rows
+    and the records are put back in row order, as the careful path alone gives them.
+    """
+    rows = sheet.rows
+    if not isinstance(rows, ColumnRows) or not acc.opts.columnar:
+        return False
+    from .foi_columns import read_columns
+
+    start = len(acc.problems)
+    done = read_columns(rows, first, cols, by_target, sheet.name, acc,
+                        lambda r: _read_one(sheet, r, cols, by_target, info, acc,
+                                            originals=False))
+    if done is None:
+        return False
+    info.rows_read += done[0]
+    info.blank_rows += done[1]
+    acc.problems[start:] = sorted(acc.problems[start:], key=lambda p: p.row or 0)
+    order = sorted(range(len(acc.records)), key=lambda i: acc.meta[i]["row"])
+    acc.records = [acc.records[i] for i in order]
+    acc.meta = [acc.meta[i] for i in order]
+    acc.originals.append(_SheetOriginals(rows, first, cols, sheet.name, acc.opts.row_shift))
     return True
 
 
-def _rows_lack(rows: list[list[Cell]], mcols: list[_Col] | None) -> bool:
+class _SheetOriginals:
+    """The non-blank rows of a sheet kept as columns, as ``(sheet, row, {header: value})``,
+    made when iterated (a million rows would hold a million dicts)."""
+
+    def __init__(self, rows: ColumnRows, first: int, cols: list[_Col], sheet: str | None,
+                 row_shift: int) -> None:
+        self.rows, self.first, self.cols = rows, first, cols
+        self.sheet, self.row_shift = sheet, row_shift
+
+    def __iter__(self) -> Iterator[tuple[str | None, int, dict[str, Any]]]:
+        for r, cells in enumerate(self.rows[self.first:], start=self.first):
+            cells = cells + [None] * (len(self.cols) - len(cells))
+            filled = [c for c in self.cols if not is_blank(cells[c.index])]
+            if filled and not all(c.target == "ordinal" for c in filled):
+                yield self.sheet, r + 1 + self.row_shift, {c.header: cells[c.index]
+                                                           for c in self.cols}
+
+
+class Originals(Sequence[tuple[str | None, int, dict[str, Any]]]):
+    """Every row read, as ``(sheet, row, {header: value as read})``, in the file's order."""
+
+    def __init__(self, parts: Iterable[Any]) -> None:
+        self._parts = list(parts)
+        self._list: list[tuple[str | None, int, dict[str, Any]]] | None = None
+
+    def _all(self) -> list[tuple[str | None, int, dict[str, Any]]]:
+        if self._list is None:
+            out: list[tuple[str | None, int, dict[str, Any]]] = []
+            for part in self._parts:
+                out.extend(part if isinstance(part, _SheetOriginals) else [part])
+            self._list = out
+        return self._list
+
+    def __iter__(self) -> Iterator[tuple[str | None, int, dict[str, Any]]]:
+        for part in self._parts:
+            if isinstance(part, _SheetOriginals):
+                yield from part
+            else:
+                yield part
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[str | None, int, dict[str, Any]]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[str | None, int, dict[str, Any]]]: ...
+
+    def __getitem__(self, i: int | slice) -> Any:
+        return self._all()[i]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _rows_lack(rows: Sequence[list[Cell]], mcols: list[_Col] | None) -> bool:
     """Whether no data row names a municipality in ``mcols``."""
     if not mcols:
         return True
@@ -1114,7 +1238,7 @@ def _col_label(cols: list[_Col]) -> str:
     return f"columns {nums[0]}–{nums[-1]} ({names})" if len(cols) > 1 else f"column {names}"
 
 
-def infer_columns(rows: list[list[Cell]], cols: list[Any], units: _Units | None, *,
+def infer_columns(rows: Sequence[list[Cell]], cols: list[Any], units: _Units | None, *,
                   user: Mapping[str, str] | None = None) -> list[str]:
     """Give columns whose header says nothing a target from their values; say what was done.
 
@@ -1126,7 +1250,7 @@ def infer_columns(rows: list[list[Cell]], cols: list[Any], units: _Units | None,
     degrees, a column of the boundaries' unit names and a column of camera counts.
     """
     user = user or {}
-    sample = rows[:_SAMPLE]
+    sample = list(rows[:_SAMPLE])
 
     def values(c: _Col) -> list[Cell]:
         return [r[c.index] if c.index < len(r) else None for r in sample]
@@ -1260,28 +1384,87 @@ def _degree_columns(cols: list[_Col], values: Callable[[_Col], list[Cell]],
 def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Col]],
               has_count_col: bool, sheet: Sheet, r: int, rownum: int,
               original: dict[str, Any], acc: _Rows) -> None:
+    """Turn one row into an accepted record, or a rejected row saying why (the careful path).
+
+    Steps: rows that are no camera at all (a repeated header, part of a merged count) →
+    the row's value per target → its point → its number of cameras → its kind (located
+    camera, address, count) → the other columns parsed → the record kept.
+    """
     opts = acc.opts
     sname = sheet.name
 
     def reject(reason: str) -> None:
         acc.reject(sname, rownum, reason, original)
 
+    reason = _not_a_camera(cells, cols, by_target, sheet, r)
+    if reason:
+        return reject(reason)
+    values = _row_values(cells, by_target, sheet, r)
+    tags = _kept_cells(cells, cols)
+    municipality = (_text(values.get("municipality")) or opts.default_municipality
+                    or acc.sheet_municipality)
+    projected: list[tuple[float, float]] = []
+    point, errors, warns = _located(values, opts, municipality, projected)
+    if point is None and not errors:
+        reason = _total_row(values, [cells[c.index] for c in cols])
+        if reason:
+            return reject(reason)
+    count, count_unknown = _row_count(values, errors)
+    if errors:
+        if projected:
+            acc.projected.append((len(acc.rejected), *projected[0]))
+        return reject("; ".join(errors))
+    address = _row_address(values)
+    rec: dict[str, Any] = {"source": "foi", "source_ref": _source_ref(opts.file, sname, rownum),
+                           "municipality": municipality, "address": address}
+    inside: set[int] = set()
+    if point is not None:
+        point, inside = _check_place(point, municipality, opts, warns)
+    _check_unit_name(municipality, opts, warns)
+    notes: list[str] = []
+    kind = _row_kind(rec, point, inside, count, count_unknown, has_count_col, opts, notes,
+                     warns)
+    if kind not in _KINDS:
+        return reject(kind)
+    if kind == "address":
+        acc.needs_geocoding += 1
+    _parse_values(values, rec, tags, by_target, acc, sname, rownum)
+    _text_values(values, rec, opts)
+    if notes:
+        rec["note"] = "; ".join([*([rec["note"]] if rec.get("note") else []), *notes])
+    rec["tags"] = tags or None
+    for w in warns:
+        acc.warn(w, sname, rownum, value=getattr(w, "value", None),
+                 code=getattr(w, "code", None))
+    acc.keep(rec, {"kind": kind, "sheet": sname, "row": rownum, "original": original,
+                   "ref": _text(values.get("ref")), "digits": _digits(values)},
+             counted=not count_unknown)
+
+
+_KINDS: Final = ("point", "address", "count")
+
+
+def _not_a_camera(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Col]],
+                  sheet: Sheet, r: int) -> str | None:
+    """Why a row is no camera at all (a repeated header, part of a merged count), or None."""
     # a header repeated below (page breaks in a printed register)
     repeats = sum(1 for c in cols if c.key and not is_blank(cells[c.index])
                   and header_key(cells[c.index]) == c.key)
     if repeats >= 2:
-        return reject("repeats the header row: not a camera")
-
+        return "repeats the header row: not a camera"
     for c in by_target.get("count", []):
         src = sheet.merged_from.get((r, c.index))
         if src is not None and src[0] != r and not is_blank(cells[c.index]):
             last = max(rr for (rr, cc), s in sheet.merged_from.items() if s == src)
-            return reject(
-                f"part of the merged {c.header!r} cell of rows {src[0] + 1}-{last + 1} "
-                f"({cells[c.index]} cameras, counted once on row {src[0] + 1}): give each row "
-                "its own number of cameras to keep this row"
-            )
+            return (f"part of the merged {c.header!r} cell of rows {src[0] + 1}-{last + 1} "
+                    f"({cells[c.index]} cameras, counted once on row {src[0] + 1}): give each "
+                    "row its own number of cameras to keep this row")
+    return None
 
+
+def _row_values(cells: list[Cell], by_target: dict[str, list[_Col]], sheet: Sheet,
+                r: int) -> dict[str, Cell]:
+    """The row's value for each target: the first filled column, or the columns joined."""
     values: dict[str, Cell] = {}
     for target, tcols in by_target.items():
         parts = []
@@ -1299,39 +1482,45 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
             values[target] = _JOINED[target].join(texts) if texts else None
         else:
             values[target] = parts[0]
+    return values
 
-    tags: dict[str, Any] = {}
-    for c in cols:
-        if c.target in (None, "ordinal", "ref") and not is_blank(cells[c.index]):
-            tags[c.header] = _jsonable(cells[c.index])
 
-    municipality = (_text(values.get("municipality")) or opts.default_municipality
-                    or acc.sheet_municipality)
-    projected: list[tuple[float, float]] = []
-    point, errors, warns = _located(values, opts, municipality, projected)
-    if point is None and not errors:
-        lead = next((v for v in (values.get("municipality"), values.get("address"),
-                                 values.get("name"), *(cells[c.index] for c in cols))
-                     if not is_blank(v)), None)
-        if isinstance(lead, str) and fold(lead, drop_unit_words=False).startswith(_TOTAL_WORDS):
-            return reject(f"looks like a total row ({lead.strip()!r}): a total is not a "
-                          "camera and would count the rows above twice")
+def _kept_cells(cells: list[Cell], cols: list[_Col]) -> dict[str, Any]:
+    """The cells kept in ``tags`` as they are: unmapped columns, running number, own id."""
+    return {c.header: _jsonable(cells[c.index]) for c in cols
+            if c.target in (None, "ordinal", "ref") and not is_blank(cells[c.index])}
 
-    count: int | None = None
-    count_unknown = False
-    if (not is_blank(values.get("count")) and isinstance(values["count"], str)
-            and fold(values["count"], drop_unit_words=False) in _COUNT_UNKNOWN):
-        count_unknown = True  # cameras exist; a source names them without a number
-    elif not is_blank(values.get("count")):
-        try:
-            count = _count(values["count"])
-        except ValueError as exc:
-            errors.append(str(exc))
-    if errors:
-        if projected:
-            acc.projected.append((len(acc.rejected), *projected[0]))
-        return reject("; ".join(errors))
 
+def _source_ref(file: str, sheet: str | None, row: int) -> str:
+    return f"{file}#{sheet}!row {row}" if sheet is not None else f"{file}#row {row}"
+
+
+def _total_row(values: dict[str, Cell], cells: list[Cell]) -> str | None:
+    """The reason to reject a row without location that reads as a total ("Ukupno"), or None."""
+    lead = next((v for v in (values.get("municipality"), values.get("address"),
+                             values.get("name"), *cells) if not is_blank(v)), None)
+    if isinstance(lead, str) and fold(lead, drop_unit_words=False).startswith(_TOTAL_WORDS):
+        return (f"looks like a total row ({lead.strip()!r}): a total is not a camera and "
+                "would count the rows above twice")
+    return None
+
+
+def _row_count(values: dict[str, Cell], errors: list[str]) -> tuple[int | None, bool]:
+    """``(number of cameras or None, whether a source names cameras without a number)``."""
+    v = values.get("count")
+    if is_blank(v):
+        return None, False
+    if isinstance(v, str) and fold(v, drop_unit_words=False) in _COUNT_UNKNOWN:
+        return None, True  # cameras exist; a source names them without a number
+    try:
+        return _count(v), False
+    except ValueError as exc:
+        errors.append(str(exc))
+        return None, False
+
+
+def _row_address(values: dict[str, Cell]) -> str | None:
+    """The address to geocode: address, street and house number, settlement, joined."""
     street = _text(values.get("street"))
     number = _text(values.get("house_number"))
     settlement = _text(values.get("settlement"))
@@ -1339,36 +1528,37 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
                                  " ".join(p for p in (street, number) if p) or None) if p]
     if settlement and not any(fold(settlement) in fold(p) for p in address_parts):
         address_parts.append(settlement)
-    address = ", ".join(address_parts) or None
+    return ", ".join(address_parts) or None
 
-    rec: dict[str, Any] = {
-        "source": "foi",
-        "source_ref": (f"{opts.file}#{sname}!row {rownum}" if sname is not None
-                       else f"{opts.file}#row {rownum}"),
-        "municipality": municipality,
-        "address": address,
-    }
-    notes: list[str] = []
-    inside: set[int] = set()
-    if point is not None:
-        point, inside = _check_place(point, municipality, opts, warns)
+
+def _check_unit_name(municipality: str | None, opts: _Options, warns: list[str]) -> None:
     units = opts.units
     if units is not None and municipality and units.lookup(municipality) is None:
-        close = units.close_names(municipality)
-        hint = f" (closest: {', '.join(close)})" if close else ""
-        warns.append(_coded("unknown-unit", f"municipality {municipality!r} is not a unit of "
-                            f"the boundary layer{hint}: check the spelling"))
+        warns.append(_unknown_unit(units, municipality))
 
+
+def _unknown_unit(units: _Units, municipality: str) -> _Coded:
+    close = units.close_names(municipality)
+    hint = f" (closest: {', '.join(close)})" if close else ""
+    return _coded("unknown-unit", f"municipality {municipality!r} is not a unit of the "
+                  f"boundary layer{hint}: check the spelling")
+
+
+def _row_kind(rec: dict[str, Any], point: tuple[float, float] | None, inside: set[int],
+              count: int | None, count_unknown: bool, has_count_col: bool, opts: _Options,
+              notes: list[str], warns: list[str]) -> str:
+    """Say what the row is ("point", "address", "count") and fill ``rec`` for it.
+
+    Returns the reason to reject the row instead when it is none of them.
+    """
+    municipality, address, units = rec["municipality"], rec["address"], opts.units
     if count == 0 and (point is not None or address):
-        return reject("the number of cameras is 0 on a row with a location: a reported zero "
-                      "is a count for a municipality (give the municipality, no location)")
+        return ("the number of cameras is 0 on a row with a location: a reported zero is a "
+                "count for a municipality (give the municipality, no location)")
     if point is not None and (count is None or count == 1):
-        kind = "point"
-        rec["geometry"] = Point(*point)
-        rec["count"] = 1
-        rec["geocode_precision"] = "exact"
-    elif point is not None:
-        kind = "count"
+        rec.update(geometry=Point(*point), count=1, geocode_precision="exact")
+        return "point"
+    if point is not None:
         assert count is not None
         lon, lat = point
         rec["count"] = count
@@ -1378,31 +1568,44 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
         if not rec["municipality"]:
             warns.append(f"{count} cameras at one point without a municipality: they cannot "
                          "be counted in a municipality; add a municipality column")
-    elif address:
-        kind = "address"
+        return "count"
+    if address:
         rec["count"] = count or 1
-        acc.needs_geocoding += 1
-    elif municipality and count_unknown:
-        kind = "count"  # evidence of cameras without a number: not zero, not "no data"
-        rec["count"] = pd.NA
-    elif municipality and (count is not None or not has_count_col):
-        kind = "count"  # a reported 0 is evidence of no cameras, not "no data"
-        rec["count"] = 1 if count is None else count
-    elif municipality:
-        return reject(f"the number of cameras is empty: the row names municipality "
-                      f"{municipality!r} but no coordinates, address or number of cameras; "
-                      "fill in the number of cameras, or give coordinates or an address")
-    else:
-        return reject("no location: give latitude and longitude (or x/y with --crs), an "
-                      "address, or a municipality with a number of cameras")
+        return "address"
+    if municipality and count_unknown:
+        rec["count"] = pd.NA  # evidence of cameras without a number: not zero, not "no data"
+        return "count"
+    if municipality and (count is not None or not has_count_col):
+        rec["count"] = 1 if count is None else count  # a reported 0 is evidence of none
+        return "count"
+    if municipality:
+        return (f"the number of cameras is empty: the row names municipality "
+                f"{municipality!r} but no coordinates, address or number of cameras; fill "
+                "in the number of cameras, or give coordinates or an address")
+    return ("no location: give latitude and longitude (or x/y with --crs), an address, or a "
+            "municipality with a number of cameras")
 
-    parsers: tuple[tuple[str, Callable[[Cell], Any]], ...] = (
-        ("facial_recognition", parse_facial_recognition), ("status", parse_status),
-        ("installed", parse_date), ("as_of", parse_date), ("counts", parse_counts),
-        ("scope", parse_scope), ("source", parse_source_kind),
-        ("facial_recognition_software", parse_facial_recognition_software))
-    for target, parser in parsers:
-        v = values.get("facial_recognition" if target.endswith("_software") else target)
+
+#: Columns read by a parser, each with the target its value comes from.
+_PARSERS: Final[tuple[tuple[str, str, Callable[[Cell], Any]], ...]] = (
+    ("facial_recognition", "facial_recognition", parse_facial_recognition),
+    ("status", "status", parse_status), ("installed", "installed", parse_date),
+    ("as_of", "as_of", parse_date), ("counts", "counts", parse_counts),
+    ("scope", "scope", parse_scope), ("source", "source", parse_source_kind),
+    ("facial_recognition_software", "facial_recognition", parse_facial_recognition_software))
+#: Text columns taken as they are (spaces tidied).
+_TEXT_TARGETS: Final = ("document", "name", "description", "surveillance_type", "camera_type",
+                        "mount", "direction", "zone", "operator", "manufacturer", "model",
+                        "supplier", "note", "source_version", "source_date", "surveillance")
+
+
+def _parse_values(values: dict[str, Cell], rec: dict[str, Any], tags: dict[str, Any],
+                  by_target: dict[str, list[_Col]], acc: _Rows, sname: str | None,
+                  rownum: int) -> None:
+    """Fill ``rec`` from the columns read by a parser, amounts and heights; a value not
+    understood is recorded as unknown, kept in tags and reported."""
+    for target, source, parser in _PARSERS:
+        v = values.get(source)
         if target == "source" and is_blank(v):
             continue  # a register is an FOI reply unless it says otherwise
         try:
@@ -1434,28 +1637,15 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
             tags[col] = _jsonable(values["height"])
             acc.warn("height is not a number of metres; kept in tags", sname, rownum, col,
                      values["height"])
-    for target in ("document", "name", "description", "surveillance_type", "camera_type",
-                   "mount", "direction", "zone", "operator", "manufacturer", "model",
-                   "supplier", "note", "source_version", "source_date", "surveillance"):
+
+
+def _text_values(values: dict[str, Cell], rec: dict[str, Any], opts: _Options) -> None:
+    for target in _TEXT_TARGETS:
         text = _text(values.get(target))
         if text is not None:
             rec[target] = text
     if not rec.get("document") and opts.document:
         rec["document"] = opts.document
-    if notes:
-        rec["note"] = "; ".join([*([rec["note"]] if rec.get("note") else []), *notes])
-    rec["tags"] = tags or None
-    for w in warns:
-        acc.warn(w, sname, rownum, value=getattr(w, "value", None),
-                 code=getattr(w, "code", None))
-    acc.kinds[kind] += 1
-    if kind == "count" and not count_unknown:
-        acc.count_cameras += int(rec["count"])
-    if kind != "point" and not rec.get("municipality"):
-        acc.unplaced_rows += 1
-    acc.records.append(rec)
-    acc.meta.append({"kind": kind, "sheet": sname, "row": rownum, "original": original,
-                     "ref": _text(values.get("ref")), "digits": _digits(values)})
 
 
 def _digits(values: dict[str, Cell]) -> int:
@@ -1522,8 +1712,9 @@ def read_register(
     default_municipality: str | None = None,
     document: str | None = None,
     repair: bool = True,
+    columnar: bool = True,
 ) -> RegisterResult:
-    """Read an FOI register (CSV/TSV, XLSX or ODS) into the camera table, row by row.
+    """Read an FOI register (CSV/TSV, XLSX or ODS) into the camera table.
 
     Parameters
     ----------
@@ -1551,6 +1742,10 @@ def read_register(
         Put back decimal points a spreadsheet dropped (``461.993.881`` → 46.1993881)
         when exactly one placement lands inside the ``units`` (and the row's
         municipality); every repair is reported. False rejects such rows instead.
+    columnar
+        Read a clean CSV register a column at a time (Arrow's parser, each distinct value
+        parsed once, one spatial query); rows that need it are still read one by one.
+        False reads every row one by one; both give the same result.
 
     Returns
     -------
@@ -1566,10 +1761,11 @@ def read_register(
     if crs is not None:
         coords.crs_from_user(crs)  # fail early, before reading rows
     table = read_table(p, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                       header_score=lambda row: len(_row_targets(row, user) - {"ordinal"}))
+                       header_score=lambda row: len(_row_targets(row, user) - {"ordinal"}),
+                       columnar=columnar)
     return register_from_table(table, p.name, sheet=sheet, crs=crs, mapping=user,
                                units=units, default_municipality=default_municipality,
-                               document=document, repair=repair)
+                               document=document, repair=repair, columnar=columnar)
 
 
 def register_from_table(
@@ -1584,6 +1780,7 @@ def register_from_table(
     document: str | None = None,
     repair: bool = True,
     row_shift: int = 0,
+    columnar: bool = True,
 ) -> RegisterResult:
     """Read the rows of a :class:`~camera_map.sources.tabular.Table` as :func:`read_register` does.
 
@@ -1596,7 +1793,7 @@ def register_from_table(
     opts = _Options(
         file=p.name, crs=crs, units=_Units(units) if units is not None else None,
         default_municipality=default_municipality, document=document, user=user,
-        repair=repair, row_shift=row_shift,
+        repair=repair, row_shift=row_shift, columnar=columnar,
     )
     if not any(any(not is_blank(c) for c in row) for s in table.sheets for row in s.rows):
         raise InputError(
@@ -1644,7 +1841,7 @@ def register_from_table(
             acc.warn(message, s.name, r + 1 + opts.row_shift)
     _suggest_crs(acc)
     _drop_repeats(acc)
-    cameras = validate_cameras(cameras_from_records(acc.records), where=p.name)
+    cameras = validate_cameras(_camera_table(acc), where=p.name)
     originals: list[str] = []
     for rec in acc.rejected:
         originals.extend(k for k in rec if k not in _REJECT_HEADERS and k not in originals)
@@ -1666,11 +1863,24 @@ def register_from_table(
         sheets=[i.name for i in infos if i.header_row is not None and i.name is not None],
         sheet_info=infos, kinds={k: acc.kinds.get(k, 0) for k in ("point", "address", "count")},
         count_cameras=acc.count_cameras, unplaced_rows=acc.unplaced_rows,
-        municipality_from=acc.municipality_from, originals=acc.originals,
+        municipality_from=acc.municipality_from, originals=Originals(acc.originals),
     )
 
 
-def _generic_header(rows: list[list[Cell]]) -> int | None:
+def _camera_table(acc: _Rows) -> gpd.GeoDataFrame:
+    """The accepted records as a camera table, in row order (careful and column-wise ones)."""
+    table = cameras_from_records(acc.records)
+    if not acc.column_records:
+        return table
+    parts = [(np.array([m["row"] for m in acc.meta], dtype=np.int64), table),
+             *((c.rows, c.cameras) for c in acc.column_records)]
+    parts = [(rows, frame) for rows, frame in parts if len(frame)] or parts[:1]
+    merged = pd.concat([frame for _, frame in parts], ignore_index=True)
+    order = np.argsort(np.concatenate([rows for rows, _ in parts]), kind="stable")
+    return merged.iloc[order].reset_index(drop=True)
+
+
+def _generic_header(rows: Sequence[list[Cell]]) -> int | None:
     """The first filled row when it looks like a header of names nobody knows.
 
     Two or more text cells that are not numbers, with a row below it; whether the
