@@ -33,6 +33,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipeline import clustered_points, print_table  # benchmarks/pipeline.py, beside this script
+
 CHILD = r"""
 import json, resource, sys, time
 what, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -81,20 +83,12 @@ def generate(path: Path, n: int, *, seed: int = 11) -> Path:
         return path
     rng = np.random.default_rng(seed)
     units = load_layer("serbia").units
-    centres = units.geometry.representative_point()
-    weights = units["population"].fillna(0).to_numpy(float)
-    weights /= weights.sum()
-    n_uniform = n // 20
-    pick = rng.choice(len(units), size=n - n_uniform, p=weights)
-    lon = centres.x.to_numpy()[pick] + rng.normal(0, 0.04, size=pick.size)
-    lat = centres.y.to_numpy()[pick] + rng.normal(0, 0.027, size=pick.size)
-    minx, miny, maxx, maxy = units.total_bounds
-    lon = np.concatenate([lon, rng.uniform(minx, maxx, n_uniform)])
-    lat = np.concatenate([lat, rng.uniform(miny, maxy, n_uniform)])
+    lon, lat, pick = clustered_points(units, n, rng)
+    # the points anywhere get a municipality at random (some then lie elsewhere)
+    pick = np.where(pick < 0, rng.integers(0, len(units), n), pick)
     order = rng.permutation(n)
-    lon, lat = lon[order], lat[order]
+    lon, lat, owner = lon[order], lat[order], pick[order]
     names = units["name"].astype(str).to_numpy()
-    owner = np.concatenate([pick, rng.integers(0, len(units), n_uniform)])[order]
     tmp = path.with_suffix(".part")
     odd = 1000  # one odd row in 1,000
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
@@ -169,11 +163,7 @@ def main() -> None:
                          f"{best['wall'] / anchor['wall']:.1f}",
                          f"{best['cpu'] / anchor['cpu']:.1f}"))
     print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    print("-|-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    print_table(header, rows)
 
 
 if __name__ == "__main__":

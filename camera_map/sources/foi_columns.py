@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from hashlib import sha1
 from typing import Any, Final
 
 import geopandas as gpd
@@ -124,20 +125,6 @@ def _distinct(arr: pa.Array, fn: Callable[[str], Any],
     return out, enc.indices.to_numpy(zero_copy_only=False)
 
 
-def _per_value(arr: pa.Array, fn: Callable[[str], Any],
-               simple: Callable[[pa.Array], tuple[np.ndarray, Any]] | None = None
-               ) -> np.ndarray:
-    """``fn`` of every cell, called once per distinct value (see :func:`_distinct`)."""
-    out, index = _distinct(arr, fn, simple)
-    return out[index]
-
-
-def _tidy(values: pa.Array) -> tuple[np.ndarray, Any]:
-    """Values that are their own :func:`foi._text`: tidy spaces and a letter or digit."""
-    done = ~_mask(values, _UNTIDY) & _mask(values, _ALNUM)
-    return done, values.to_numpy(zero_copy_only=False)
-
-
 class _Read:
     """The column-wise reading of one sheet, a step at a time (each a mask over its rows)."""
 
@@ -157,8 +144,8 @@ class _Read:
             if c.target != "ordinal":
                 self.filled |= ~self.blank[c.index]
         self.problems: list[tuple[int, Problem]] = []
-        self.values: dict[str, np.ndarray] = {}
-        self.lat = self.lon = np.zeros(0)
+        self.values: dict[str, pa.Array] = {}
+        self.lat = self.lon = self.points = np.zeros(0)
 
     def column(self, target: str) -> pa.Array | None:
         tcols = self.by_target.get(target)
@@ -213,13 +200,14 @@ class _Read:
 
     def parsed(self) -> np.ndarray:
         """Rows whose every parsed column (status, dates, face recognition, …) is understood;
-        fills :attr:`values` with the parsed and tidied value of each target."""
+        fills :attr:`values` with the value of each target as an Arrow array."""
         ok = np.ones(self.n, dtype=bool)
         for target, source, parser in _PARSERS:
             arr = self.column(source)
+            kind = pa.bool_() if target == "facial_recognition" else pa.string()
             if arr is None:  # a register is an FOI reply unless it says otherwise
-                self.values[target] = np.full(self.n, "foi" if target == "source" else None,
-                                              dtype=object)
+                self.values[target] = (pa.repeat("foi", self.n) if target == "source"
+                                       else pa.nulls(self.n, kind))
                 continue
 
             def parse(v: str, parser: Callable[[Any], Any] = parser,
@@ -235,18 +223,15 @@ class _Read:
             bad = np.array([v is _BAD for v in got], dtype=bool)
             got[bad] = None
             ok &= ~bad[index]
-            self.values[target] = got[index]
+            self.values[target] = pa.array(got, kind).take(pa.array(index))
         for target in ("municipality", "address", "ref", *_TEXT_TARGETS):
             arr = self.column(target)
-            self.values[target] = (np.full(self.n, None, dtype=object) if arr is None
-                                   else _per_value(arr, _text, _tidy))
-        muni = self.values["municipality"]
+            self.values[target] = pa.nulls(self.n, pa.string()) if arr is None else _texts(arr)
         default = self.opts.default_municipality or self.acc.sheet_municipality
-        if default:
-            muni[pd.isna(muni)] = default  # a register of one municipality, or its title
+        if default:  # a register of one municipality, or one its title names
+            self.values["municipality"] = pc.fill_null(self.values["municipality"], default)
         if self.opts.document:
-            doc = self.values["document"]
-            doc[pd.isna(doc)] = self.opts.document
+            self.values["document"] = pc.fill_null(self.values["document"], self.opts.document)
         return ok
 
     def placed(self, rows: np.ndarray) -> np.ndarray:
@@ -255,66 +240,74 @@ class _Read:
         Returns the rows whose point stays as given (a point that lands in its unit only
         when swapped is fixed on the careful path); their warnings go to :attr:`problems`.
         """
+        at = np.flatnonzero(rows)
+        self.points = np.empty(self.n, dtype=object)
+        self.points[at] = shapely.points(self.lon[at], self.lat[at])
         units = self.opts.units
         keep = rows.copy()
         if units is None:
             return keep
-        at = np.flatnonzero(rows)
         lon, lat = self.lon[at], self.lat[at]
-        muni = self.values["municipality"][at]
-        codes, names = pd.factorize(pd.Series(muni, dtype=object), use_na_sentinel=True)
+        enc = pc.dictionary_encode(self.values["municipality"].take(pa.array(at)))
+        names = enc.dictionary.to_pylist()
+        codes = pc.fill_null(enc.indices, len(names)).to_numpy(zero_copy_only=False)
         stated_sets = [units.lookup(m) if m else None for m in names]
         stated = np.zeros((len(names) + 1, len(units.names)), dtype=bool)
         for i, s in enumerate(stated_sets):
             stated[i, list(s or ())] = True
         has_stated = np.array([s is not None for s in stated_sets] + [False])
-        codes = np.where(codes < 0, len(names), codes)  # the last row of the matrix: none
+        polygons = units.gdf.geometry.to_numpy()
 
-        def query(x: np.ndarray, y: np.ndarray, which: np.ndarray) -> tuple[Any, Any, Any]:
-            pairs = units.gdf.sindex.query(shapely.points(x, y), predicate="intersects")
-            count = np.bincount(pairs[0], minlength=len(x))
+        def query(points: np.ndarray, which: np.ndarray) -> tuple[Any, Any, Any]:
+            """(point, unit) pairs sorted by point; units per point; a stated unit among them."""
+            found = shapely.STRtree(points).query(polygons, predicate="intersects")
+            pairs = found[::-1, np.lexsort((found[0], found[1]))]
+            count = np.bincount(pairs[0], minlength=len(points))
             fits = stated[codes[which][pairs[0]], pairs[1]]
-            return pairs, count, np.bincount(pairs[0][fits], minlength=len(x)) > 0
+            return pairs, count, np.bincount(pairs[0][fits], minlength=len(points)) > 0
 
-        every = np.arange(len(at))
-        pairs, count, fits = query(lon, lat, every)
+        def units_of(pairs: np.ndarray, count: np.ndarray, i: int) -> str:
+            lo = int(np.searchsorted(pairs[0], i))
+            if count[i] == 1:
+                return units.names[pairs[1][lo]]
+            return units.label(pairs[1][lo:lo + count[i]].tolist())
+
+        def muni(i: int) -> str | None:
+            return names[codes[i]] if codes[i] < len(names) else None
+
+        pairs, count, fits = query(self.points[at], np.arange(len(at)))
         outside = np.flatnonzero(count == 0)
-        sw_pairs, sw_count, sw_fits = query(lat[outside], lon[outside], outside)
+        sw_pairs, sw_count, sw_fits = query(shapely.points(lat[outside], lon[outside]), outside)
         swap = (sw_count > 0) & (~has_stated[codes[outside]] | sw_fits)
         keep[at[outside[swap]]] = False
         messages: dict[int, tuple[str, str]] = {}
-        for j in np.flatnonzero(~swap):
-            i = outside[j]
+        for j in np.flatnonzero(~swap).tolist():
+            i = int(outside[j])
             la, lo = lat[i], lon[i]
             if sw_count[j]:
-                where = units.label(sw_pairs[1][sw_pairs[0] == j].tolist())
+                there = units_of(sw_pairs, sw_count, j)
                 messages[i] = ("outside", f"point {la:.6f}, {lo:.6f} (lat, lon) is outside "
-                               f"every unit; swapped it would be in {where}, not in the stated "
-                               f"municipality {muni[i]!r}: left as given, check the "
+                               f"every unit; swapped it would be in {there}, not in the "
+                               f"stated municipality {muni(i)!r}: left as given, check the "
                                "coordinates")
             else:
                 messages[i] = ("outside", f"point {la:.6f}, {lo:.6f} (lat, lon) is outside "
                                "every unit of the boundary layer: check the coordinates")
-        elsewhere = np.flatnonzero((count > 0) & has_stated[codes] & ~fits)
-        if len(elsewhere):
-            order = np.argsort(pairs[0], kind="stable")
-            bounds = np.searchsorted(pairs[0][order], [elsewhere, elsewhere + 1])
-            for i, lo_b, hi_b in zip(elsewhere, *bounds, strict=True):
-                where = units.label(pairs[1][order[lo_b:hi_b]].tolist())
-                messages[i] = ("elsewhere", f"point {lat[i]:.6f}, {lon[i]:.6f} (lat, lon) is "
-                               f"in {where}, not in the stated municipality {muni[i]!r}: "
-                               "check the coordinates or the municipality")
-        unknown = {m: _unknown_unit(units, m) for m, s in zip(names, stated_sets, strict=True)
-                   if s is None and m}
-        named = pd.Series(muni, dtype=object).isin(list(unknown)).to_numpy()
+        for i in np.flatnonzero((count > 0) & has_stated[codes] & ~fits).tolist():
+            messages[i] = ("elsewhere", f"point {lat[i]:.6f}, {lon[i]:.6f} (lat, lon) is in "
+                           f"{units_of(pairs, count, i)}, not in the stated municipality "
+                           f"{muni(i)!r}: check the coordinates or the municipality")
+        unknown = {k: _unknown_unit(units, m) for k, (m, s) in enumerate(
+            zip(names, stated_sets, strict=True)) if s is None and m}
+        named = np.isin(codes, list(unknown))
         for i in sorted({*messages, *np.flatnonzero(named).tolist()}):
             if not keep[at[i]]:
                 continue
             if i in messages:
                 code, text = messages[i]
                 self._warn(int(at[i]), text, code)
-            if muni[i] in unknown:
-                self._warn(int(at[i]), str(unknown[muni[i]]), "unknown-unit")
+            if codes[i] in unknown:
+                self._warn(int(at[i]), str(unknown[codes[i]]), "unknown-unit")
         return keep
 
     def _warn(self, i: int, message: str, code: str | None) -> None:
@@ -330,15 +323,15 @@ class _Read:
         row without id at the same point as another): the careful path reads them, so that
         :func:`foi._drop_repeats` sees every row of such a pair."""
         acc = self.acc
-        refs = self.values["ref"]
         out = np.zeros(self.n, dtype=bool)
         at = np.flatnonzero(rows)
-        mine = pd.Series(refs[at], dtype=object)
-        theirs = pd.Series([m["ref"] for m in acc.meta], dtype=object)
+        refs = self.values["ref"].take(pa.array(at))
+        mine = pd.Series(pd.arrays.ArrowStringArray(refs))
+        theirs = pd.Series([m["ref"] for m in acc.meta], dtype="string")
         both = pd.concat([mine, theirs], ignore_index=True)
         twice = (both.duplicated(keep=False) & both.notna()).to_numpy()[:len(at)]
         out[at[twice]] = True
-        bare = at[pd.isna(refs[at])]
+        bare = at[refs.is_null().to_numpy(zero_copy_only=False)]
         if len(bare):
             here = [(round(x, 7), round(y, 7))
                     for x, y in zip(self.lon[bare].tolist(), self.lat[bare].tolist(),
@@ -354,25 +347,25 @@ class _Read:
         """The camera-table part of ``rows``, as :func:`table.cameras_from_records` builds it."""
         at = np.flatnonzero(rows)
         n = len(at)
+        take = pa.array(at)
         opts = self.opts
-        data: dict[str, Any] = {col: np.full(n, None, dtype=object) for col in COLUMNS}
+        data: dict[str, Any] = {}
         for target, values in self.values.items():
-            if target in data:
-                data[target] = values[at]
-        rownums = (self.records[at] + 1 + opts.row_shift).tolist()
-        refs = [_source_ref(opts.file, self.sheet, r) for r in rownums]
-        data["source_ref"] = np.array(refs, dtype=object)
-        data["camera_id"] = np.array([camera_id_for(str(s), r) for s, r in zip(
-            data["source"], refs, strict=True)], dtype=object)
-        data["count"] = np.ones(n, dtype=np.int64)
-        data["geocode_precision"] = np.full(n, "exact", dtype=object)
-        data["tags"] = self._tags(at)
-        frame = pd.DataFrame(data, columns=list(COLUMNS))
-        points = shapely.points(self.lon[at], self.lat[at])
-        gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(points, crs=CRS), crs=CRS)
+            if target in COLUMNS:
+                data[target] = _pandas(values.take(take))
+        rownums = self.records[at] + 1 + opts.row_shift
+        prefix = _source_ref(opts.file, self.sheet, 0)[:-1]
+        refs = pc.binary_join_element_wise(prefix, pc.cast(pa.array(rownums), pa.string()), "")
+        data["source_ref"] = _pandas(refs)
+        data["camera_id"] = _pandas(_camera_ids(self.values["source"].take(take), refs))
+        data["count"] = pd.array(np.ones(n, dtype=np.int64), dtype="Int64")
+        data["geocode_precision"] = _pandas(pa.repeat("exact", n))
+        data["tags"] = _pandas(self._tags(at))
+        gdf = gpd.GeoDataFrame(pd.DataFrame(data), geometry=gpd.GeoSeries(self.points[at],
+                                                                          crs=CRS), crs=CRS)
         return ColumnRecords(np.asarray(rownums, dtype=np.int64), conform(gdf))
 
-    def _tags(self, at: np.ndarray) -> np.ndarray:
+    def _tags(self, at: np.ndarray) -> pa.Array:
         """The ``tags`` JSON of ``at`` as :func:`table.tags_json` writes it (sorted keys)."""
         kept = sorted((c for c in self.cols if c.target in (None, "ordinal", "ref")),
                       key=lambda c: clean_text(c.header))
@@ -384,21 +377,60 @@ class _Read:
             def dumps(v: str, key: str = key) -> str:
                 return key + json.dumps(clean_text(v.strip()), ensure_ascii=False)
 
-            def plain(values: pa.Array, key: str = key) -> tuple[np.ndarray, Any]:
-                done = ~_mask(values, _JSON_ESCAPED)
-                texts = pc.binary_join_element_wise(key + '"', values, '"', "")
-                return done, texts.to_numpy(zero_copy_only=False)
+            def plain(values: pa.Array, key: str = key) -> pa.Array:
+                return pc.binary_join_element_wise(key + '"', values, '"', "")
 
-            pieces, index = _distinct(arr, dumps, plain)
-            piece = pa.array(pieces, pa.string()).take(pa.array(index))
             parts.append(pc.if_else(pa.array(self.blank[c.index][at]),
-                                    pa.scalar(None, pa.string()), piece))
+                                    pa.scalar(None, pa.string()),
+                                    _each(arr, _JSON_ESCAPED, plain, dumps)))
         if not parts:
-            return np.full(len(at), None, dtype=object)
-        joined = pc.binary_join_element_wise(*parts, ", ", null_handling="skip")
-        out = pc.binary_join_element_wise("{", joined, "}", "").to_numpy(zero_copy_only=False)
-        out[pc.equal(joined, "").to_numpy(zero_copy_only=False)] = None
+            return pa.nulls(len(at), pa.string())
+        # joined by a character JSON never leaves raw, then tidied ("skip" mishandles a row
+        # of nulls in some Arrow versions)
+        joined = pc.binary_join_element_wise(*parts, "\x01", null_handling="replace",
+                                             null_replacement="")
+        joined = pc.replace_substring(pc.utf8_trim(pc.replace_substring_regex(
+            joined, "\x01+", "\x01"), "\x01"), "\x01", ", ")
+        out = pc.binary_join_element_wise("{", joined, "}", "")
+        return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), out)
+
+
+def _each(arr: pa.Array, odd: str | Callable[[pa.Array], np.ndarray],
+          plain: Callable[[pa.Array], pa.Array], fn: Callable[[str], Any]) -> pa.Array:
+    """``plain(arr)`` (Arrow kernels), but ``fn(value)`` for the values ``odd`` marks
+    (a pattern, or a function giving a mask), called once per distinct such value."""
+    marked = _mask(arr, odd) if isinstance(odd, str) else odd(arr)
+    out = plain(arr)
+    if not marked.any():
         return out
+    enc = pc.dictionary_encode(arr.filter(pa.array(marked)))
+    fixed = pa.array([fn(v) for v in enc.dictionary.to_pylist()], out.type)
+    return pc.replace_with_mask(out, pa.array(marked), fixed.take(enc.indices))
+
+
+def _texts(arr: pa.Array) -> pa.Array:
+    """:func:`foi._text` of every cell (None for a placeholder such as "-"), as Arrow strings;
+    only the distinct values whose spaces need tidying, or that hold no letter or digit, are
+    given to it."""
+    return _each(arr, lambda a: _mask(a, _UNTIDY) | ~_mask(a, _ALNUM), lambda a: a, _text)
+
+
+def _camera_ids(sources: pa.Array, refs: pa.Array) -> pa.Array:
+    """:func:`table.camera_id_for` of each (source, source_ref) pair."""
+    if pc.all(pc.equal(sources, "foi")).as_py():
+        head = "foi-"  # inlined: a million calls cost as much as the hashes
+        return pa.array([head + sha1(f"foi\x1f{r}".encode()).hexdigest()[:12]
+                         for r in refs.to_pylist()], pa.string())
+    return pa.array([camera_id_for(s, r) for s, r in zip(
+        sources.to_pylist(), refs.to_pylist(), strict=True)], pa.string())
+
+
+def _pandas(arr: pa.Array) -> Any:
+    """An Arrow array as the pandas array the camera table holds (no Python objects)."""
+    if pa.types.is_boolean(arr.type):
+        return pd.arrays.BooleanArray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False),
+                                      arr.is_null().to_numpy(zero_copy_only=False))
+    return pd.arrays.ArrowStringArray(arr)
 
 
 _BAD: Final = object()  # a value a parser did not understand
