@@ -167,7 +167,13 @@ class InputOptions:
     strict: bool = False
 
     def population_count(self) -> int | None:
-        """``--population N``: a number of residents rather than a CSV (``town --online``)."""
+        """``--population N``: a number of residents rather than a CSV (``town --online``).
+
+        >>> InputOptions(population=Path("110_979")).population_count()
+        110979
+        >>> InputOptions(population=Path("population.csv")).population_count() is None
+        True
+        """
         text = str(self.population or "").replace("_", "").replace(",", "")
         if self.population is None or not text.isdigit() or Path(self.population).exists():
             return None
@@ -253,7 +259,13 @@ class MapOptions:
 
     def render_options(self, *, title: bool = True) -> dict[str, Any]:
         """Keywords for :func:`camera_map.render.render_map` (``title=False``: for
-        :func:`camera_map.render.town.render_town`, which titles the page by its town)."""
+        :func:`camera_map.render.town.render_town`, which titles the page by its town).
+
+        Only what was given goes in, and ``none`` turns tiles or the base map off:
+
+        >>> MapOptions(tiles="none", k=7, title="Kamere").render_options(title=False)
+        {'lang': 'en', 'self_contained': True, 'k': 7, 'tiles': None}
+        """
         options: dict[str, Any] = {"lang": self.lang, "self_contained": self.self_contained}
         for key in ("title", "scheme", "k", "metric") if title else ("scheme", "k", "metric"):
             value = getattr(self, key)

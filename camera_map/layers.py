@@ -47,6 +47,14 @@ class UnitNames:
     "opština" do not matter), with a looser second key in which ``dj`` equals ``d``. Columns
     ``id``, ``name``, ``name_cyr`` and, where present, ``group_id`` and ``group_name`` are
     indexed, so a city's name gives all of its units. Results are row positions.
+
+    >>> units = pd.DataFrame({"id": ["70882", "80055"], "name": ["Osečina", "Beočin"],
+    ...                       "name_cyr": ["Осечина", "Беочин"]})
+    >>> names = UnitNames(units)
+    >>> names.positions("OPŠTINA OSECINA"), names.positions("Беочин"), names.positions("Ub")
+    ({0}, {1}, set())
+    >>> names.close("Beocn")
+    ['Beočin']
     """
 
     COLUMNS: tuple[str, ...] = ("id", "name", "name_cyr", "group_id", "group_name")
@@ -138,10 +146,15 @@ class Layer:
             add(row.alias, str(row.id), level, f"alias: {row.note}")
         return {"exact": exact, "loose": loose}
 
+    @cached_property
+    def _names(self) -> dict[str, dict[str, str]]:
+        """Level ("unit", "group") -> id -> name (the first row of an id)."""
+        return {level: {str(i): str(n) for i, n in reversed(list(zip(
+                    table["id"].tolist(), table["name"].tolist(), strict=True)))}
+                for level, table in (("unit", self.units), ("group", self.groups))}
+
     def _name_of(self, target: str, level: str) -> str:
-        table = self.groups if level == "group" else self.units
-        hit = table.loc[table["id"].astype(str) == target, "name"]
-        return str(hit.iloc[0]) if len(hit) else target
+        return self._names["group" if level == "group" else "unit"].get(target, target)
 
     def match(self, text: object) -> Match | None:
         """Return what ``text`` names, or ``None``; raise on an ambiguous name.
@@ -176,7 +189,18 @@ class Layer:
         return [names[c] for c in close]
 
     def resolve(self, text: object) -> Match:
-        """Like :meth:`match`, but raise :class:`UnknownPlaceError` naming close matches."""
+        """Like :meth:`match`, but raise :class:`UnknownPlaceError` naming close matches.
+
+        >>> serbia = load_layer("serbia")
+        >>> serbia.resolve("Осечина")
+        Match(id='70882', level='unit', name='Osečina', via='name')
+        >>> serbia.resolve("Grad Beograd").level
+        'group'
+        >>> serbia.resolve("Osecna")  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        camera_map.errors.UnknownPlaceError: municipality 'Osecna' is not in layer 'serbia'; did
+        you mean Osečina, Senta, Sečanj, Sjenica? ...
+        """
         found = self.match(text)
         if found is None:
             close = self.suggestions(text)
@@ -210,7 +234,14 @@ def equal_area_crs_for(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
 
 
 def area_km2(gdf: gpd.GeoDataFrame, crs: pyproj.CRS | None = None) -> pd.Series:
-    """Area of each geometry in km², computed in an equal-area CRS (never in degrees)."""
+    """Area of each geometry in km², computed in an equal-area CRS (never in degrees).
+
+    One degree by one degree at 44–45° N (central Serbia):
+
+    >>> square = gpd.GeoDataFrame(geometry=[shapely.box(20, 44, 21, 45)], crs="EPSG:4326")
+    >>> round(float(area_km2(square).iloc[0]))
+    8837
+    """
     return gdf.to_crs(crs or equal_area_crs_for(gdf)).area / 1e6
 
 

@@ -179,7 +179,13 @@ def _keep_latin_cyrillic(text: str) -> str:
 
 
 def headers(lang: str) -> list[str]:
-    """The template's column headers in ``lang`` (each one the FOI reader recognises)."""
+    """The template's column headers in ``lang`` (each one the FOI reader recognises).
+
+    >>> headers("en")[:4]
+    ['No', 'camera id', 'city/municipality', 'address']
+    >>> headers("sr-Cyrl")[:4]
+    ['редни број', 'ознака камере', 'град/општина', 'адреса']
+    """
     return [_lang_text(c.header, lang) for c in COLUMNS]
 
 
