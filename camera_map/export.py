@@ -14,6 +14,7 @@ Text from the inputs is written without control characters (NUL, ESC, ...; see
 
 from __future__ import annotations
 
+import csv
 import json
 import json.encoder
 import math
@@ -398,8 +399,6 @@ def write_rejected(rows: RejectedRows, path: str | Path) -> Path:
     so that Excel shows Cyrillic correctly when a clerk opens it; text that Excel would run
     as a formula gets a leading ``'`` (:func:`camera_map.text.safe_cell`).
     """
-    import csv
-
     def write(fh: Any) -> None:  # text cells: no control characters, formulas neutralised
         w = csv.writer(fh, lineterminator="\n")
         w.writerow([safe_cell(str(c)) for c in rows.header()])
@@ -464,8 +463,6 @@ def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
     """
     import pyogrio
 
-    from ._io import atomic_path
-
     with atomic_path(path) as tmp:
         for name, frame in layers.items():
             data = _ogr_ready(frame)
@@ -488,8 +485,6 @@ def write_flatgeobuf(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     """Write one layer as FlatGeobuf, atomically (no spatial index when a geometry is missing)."""
     import pyogrio
 
-    from ._io import atomic_path
-
     data = _ogr_ready(gdf)
     data = _conformant(data, _geometry_type(data))
     has_null = bool((data.geometry.isna() | data.geometry.is_empty).any())
@@ -506,8 +501,6 @@ def write_geoparquet(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     half a minute and 0.5 GB as GeoJSON. QGIS (GDAL 3.5 or later), geopandas, DuckDB and
     R's sfarrow read it.
     """
-    from ._io import atomic_path
-
     with atomic_path(path) as tmp:
         gdf.to_parquet(tmp, index=False, compression="zstd", schema_version="1.0.0")
     return Path(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -82,7 +83,7 @@ class Analysis:
 
     def _figure_lines(self) -> list[str]:
         """Ranked places with what their figure is, then places with evidence but no number."""
-        from .render import figure_caveats, figure_text, row_figures
+        from .render import figure_caveats, row_figures
 
         units, groups = self.metrics.units, self.metrics.groups
         cols = ["name", "rank", "cameras", "cameras_per_1000", "residents_per_camera",
@@ -93,24 +94,8 @@ class Analysis:
                 name=lambda d: d["name"] + " (city)"),
         ])
         ranked = places[places["rank"].notna()].sort_values(["rank", "name"])
-        lines = []
-        for row in ranked.head(10).to_dict("records"):
-            figs = row_figures(row)
-            best = next((f for f in figs if f.get("best")), None)
-            what = figure_text(row["cameras"], row["estimate_counts"], "en")
-            caveat = f" — {figure_caveats(best, 'en')}" if best else ""
-            one_per = ("" if pd.isna(row["residents_per_camera"])
-                       else f" (one per {row['residents_per_camera']:,.0f})")
-            rng = ""
-            if not pd.isna(row["cameras_low"]) and row["cameras_low"] != row["cameras_high"]:
-                rng = (f"; figures reported {int(row['cameras_low']):,}–"
-                       f"{int(row['cameras_high']):,}, not added")
-            bound = "at least " if row["estimate_counts"] == "locations" else ""
-            lines.append(f"  {int(row['rank']):>3}. {row['name']}: {what}{caveat}; "
-                         f"{bound}{row['cameras_per_1000']:.2f} per 1,000 residents"
-                         f"{one_per}{rng}")
-            if best and best.get("note"):
-                lines.append(f"         note: {best['note']}")
+        lines = [line for row in ranked.head(10).to_dict("records")
+                 for line in _ranked_lines(row)]
         unnumbered = places[places["cameras"].isna()]
         for row in unnumbered.sort_values("name").to_dict("records"):
             best = next(iter(row_figures(row)), {})
@@ -122,47 +107,83 @@ class Analysis:
 
     def summary(self) -> str:
         """A plain-text summary for the terminal and for the record."""
-        units = self.metrics.units
-        lines = []
+        return "\n".join([*self._input_lines(), *self._count_lines(), *self._figure_lines(),
+                          *self._evidence_lines(), *self._warning_lines()])
+
+    def _input_lines(self) -> list[str]:
+        """What was read: rows accepted, rejected and geocoded; where live data came from."""
         n_rej = len(self.rejected)
         n_acc = sum(len(s.cameras) for s in self.sources)
         needs = sum(int(s.details.get("needs_geocoding", 0)) for s in self.sources)
-        lines.append(f"Read {len(self.sources)} input(s): {self.rows_read:,} rows/objects, "
-                     f"{n_acc:,} accepted, {n_rej:,} rejected"
-                     + (" (see rejected.csv)" if n_rej else "")
-                     + f", {needs:,} needed geocoding")
-        lines += [f"{s.path}: {s.details['provenance']}" for s in self.sources
-                  if s.details.get("provenance")]
+        return [f"Read {len(self.sources)} input(s): {self.rows_read:,} rows/objects, "
+                f"{n_acc:,} accepted, {n_rej:,} rejected"
+                + (" (see rejected.csv)" if n_rej else "")
+                + f", {needs:,} needed geocoding",
+                *(f"{s.path}: {s.details['provenance']}" for s in self.sources
+                  if s.details.get("provenance"))]
+
+    def _count_lines(self) -> list[str]:
+        """The cameras in all, and how many units have a figure of their own."""
+        units = self.metrics.units
         best = int(units["cameras"].sum()) + int(self.metrics.groups["cameras"].sum())
         n_figures = len(self.metrics.figures)
         own = int((units["evidence"] == "unit").sum())
         grp = int((units["evidence"] == "group").sum())
         none = int((units["evidence"] == "none").sum())
-        lines.append(f"Cameras: {best:,} (best estimates of units and cities, from "
-                     f"{n_figures:,} figure(s) in the evidence: figures for one place and "
-                     "located cameras are not added; cameras on premises are not counted)")
-        lines.append(f"Units with their own figure: {own}, with a city-level figure only: "
-                     f"{grp}, no data: {none} (of {len(units)}; no data is not zero)")
-        lines += self._figure_lines()
+        return [f"Cameras: {best:,} (best estimates of units and cities, from "
+                f"{n_figures:,} figure(s) in the evidence: figures for one place and "
+                "located cameras are not added; cameras on premises are not counted)",
+                f"Units with their own figure: {own}, with a city-level figure only: "
+                f"{grp}, no data: {none} (of {len(units)}; no data is not zero)"]
+
+    def _evidence_lines(self) -> list[str]:
+        """Whether the bundled evidence was read, the national context, the claims."""
+        from .render import kind_text
+
+        lines = []
         if self.bundled_evidence is not None and self.sources:
             lines.append(
                 f"Bundled evidence of layer {self.layer.name!r} (public reporting): "
                 + ("included" if self.bundled_evidence else
                    "NOT included; add it to your files with --with-bundled-evidence"))
-        from .render import kind_text
+        lines += [f"Context (assigned to no unit): {fact.statement} "
+                  f"[{kind_text(fact.source, 'en')}, {fact.as_of}: {fact.document}]"
+                  for fact in self.context]
+        lines += [("✓ " if check.ok else "✗ ") + check.text for check in self.claims]
+        return lines
 
-        for fact in self.context:
-            lines.append(f"Context (assigned to no unit): {fact.statement} "
-                         f"[{kind_text(fact.source, 'en')}, {fact.as_of}: {fact.document}]")
-        for check in self.claims:
-            lines.append(("✓ " if check.ok else "✗ ") + check.text)
+    def _warning_lines(self) -> list[str]:
+        """Rows that count nowhere and warnings, pointing to problems.csv."""
+        lines = []
         nowhere = int(self.cameras["municipality_id"].isna().sum())
         if nowhere:
             lines.append(f"{nowhere:,} of {len(self.cameras):,} rows count nowhere: see "
                          "problems.csv")
         if self.problems:
             lines.append(f"{len(self.problems)} warning(s) (see problems.csv)")
-        return "\n".join(lines)
+        return lines
+
+
+def _ranked_lines(row: dict[str, Any]) -> list[str]:
+    """A ranked place: rank, figure and what it is, per 1,000 residents, the range of the
+    figures not added; then the best figure's note."""
+    from .render import figure_caveats, figure_text, row_figures
+
+    best = next((f for f in row_figures(row) if f.get("best")), None)
+    what = figure_text(row["cameras"], row["estimate_counts"], "en")
+    caveat = f" — {figure_caveats(best, 'en')}" if best else ""
+    one_per = ("" if pd.isna(row["residents_per_camera"])
+               else f" (one per {row['residents_per_camera']:,.0f})")
+    rng = ""
+    if not pd.isna(row["cameras_low"]) and row["cameras_low"] != row["cameras_high"]:
+        rng = (f"; figures reported {int(row['cameras_low']):,}–"
+               f"{int(row['cameras_high']):,}, not added")
+    bound = "at least " if row["estimate_counts"] == "locations" else ""
+    lines = [f"  {int(row['rank']):>3}. {row['name']}: {what}{caveat}; "
+             f"{bound}{row['cameras_per_1000']:.2f} per 1,000 residents{one_per}{rng}"]
+    if best and best.get("note"):
+        lines.append(f"         note: {best['note']}")
+    return lines
 
 
 @dataclass
@@ -271,7 +292,7 @@ def analyse(
                                   max_direction_difference=max_direction_difference)
     with stages("join"):
         joined = join_cameras(table, the_layer)
-        problems.add_once(joined.problems)
+        problems.add_once(_in_osm_files(_per_source_row(joined.problems), sources))
     with stages("metrics"):
         metrics = compute_metrics(joined.cameras, the_layer,
                                   osm_in_build=any(_is_osm(s) for s in sources))
@@ -362,6 +383,41 @@ class _Problems:
         rows = {replace(p, code=code).key() for p in problems
                 for code in self.COVERED_BY_NOT_PLACED}
         self.found = [p for p in self.found if p.key() not in rows] + problems
+
+
+def _per_source_row(problems: list[Problem]) -> list[Problem]:
+    """A problem about a camera that several sources describe (merged: its ``source_ref``
+    is theirs ``"; "``-joined) becomes one problem at each source's row, located as every
+    other problem of that row."""
+    out = []
+    for p in problems:
+        refs = (p.file or "").split("; ") if p.row is None else []
+        if len(refs) < 2:
+            out.append(p)
+            continue
+        out += [Problem.at_ref(p.message, ref, column=p.column, value=p.value, code=p.code)
+                for ref in refs]
+    return out
+
+
+_OSM_REF = re.compile(r"^(?:node|way|relation)/\d+$")
+
+
+def _in_osm_files(problems: list[Problem], sources: list[SourceResult]) -> list[Problem]:
+    """Problems about an OpenStreetMap element (located by its ``source_ref``, e.g.
+    ``node/123``) located as the OSM readers locate theirs: the file, then the element
+    at the start of the message."""
+    wanted = {p.file for p in problems if p.file and p.row is None and _OSM_REF.match(p.file)}
+    if not wanted:
+        return problems
+    files: dict[str, str] = {}
+    for s in sources:
+        if _is_osm(s) and len(s.cameras):
+            refs = s.cameras["source_ref"].astype("string")
+            files.update(dict.fromkeys(refs[refs.isin(wanted)].tolist(), s.path.name))
+    return [replace(p, file=files[p.file], message=f"{p.file}: {p.message}")
+            if p.file in files and p.row is None and _OSM_REF.match(p.file) else p
+            for p in problems]
 
 
 def _geocode(table: gpd.GeoDataFrame, layer: Layer, problems: _Problems, *,

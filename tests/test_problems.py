@@ -19,8 +19,8 @@ import pytest
 
 DATA = Path(__file__).resolve().parent / "data"
 
-#: ``file``, ``file#sheet``, then ``, row N`` and ``, column 'C'`` where known; an
-#: OpenStreetMap element is named as ``node/123``.
+#: ``file``, ``file#sheet``, then ``, row N`` and ``, column 'C'`` where known (an
+#: OpenStreetMap element is named at the start of the message: ``node/123: ...``).
 WHERE = re.compile(r"^[^#,]+(#[^,!]+)?(, row \d+)?(, column '[^']*')?$")
 
 REGISTER = ("Opština,Latitude,Longitude,Adresa\n"
@@ -35,14 +35,26 @@ REGISTER = ("Opština,Latitude,Longitude,Adresa\n"
             ",,,Nepoznata 5\n")            # 10: no municipality, address not placed
 
 
+#: OpenStreetMap cameras: one in Osečina, one in Croatia (outside every unit) where row 3 of
+#: the register puts one too: the two are merged into one camera, whose problem is reported
+#: once at each source's row (the register's by its reader, the node's by the join).
+OSM = ("<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n"
+       '<node id="900007" version="1" lat="44.3731" lon="19.6012">'
+       '<tag k="man_made" v="surveillance"/></node>\n'
+       '<node id="900008" version="1" lat="45.9" lon="15.0">'
+       '<tag k="man_made" v="surveillance"/><tag k="height" v="tall"/></node>\n</osm>\n')
+
+
 @pytest.fixture(scope="module")
 def problems(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
     folder = tmp_path_factory.mktemp("problems")
     (folder / "mix.csv").write_text(REGISTER, "utf-8")
+    (folder / "far.osm").write_text(OSM, "utf-8")
     res = subprocess.run(
         [sys.executable, "-m", "camera_map", "build", "--cameras", "mix.csv",
          "--cameras", str(DATA / "foi" / "two_sheets.xlsx"),
-         "--cameras", str(DATA / "osm" / "cameras.osm"), "--out", "o", "--no-png",
+         "--cameras", str(DATA / "osm" / "cameras.osm"), "--cameras", "far.osm",
+         "--out", "o", "--no-png",
          "--format", "csv"], cwd=folder, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
     with (folder / "o" / "problems.csv").open(encoding="utf-8", newline="") as fh:
@@ -82,3 +94,12 @@ def test_each_fact_of_a_row_is_reported_once(problems: list[dict[str, str]]) -> 
 def test_rows_with_nothing_to_place_are_not_reported_as_unplaced(
         problems: list[dict[str, str]]) -> None:
     assert not [p for p in problems if "no coordinates and no address" in p["message"]]
+
+
+def test_an_osm_element_is_located_as_the_osm_reader_locates_it(
+        problems: list[dict[str, str]]) -> None:
+    far = [(p["where"], p["message"]) for p in problems if p["where"].startswith("far.osm")]
+    assert [where for where, _ in far] == ["far.osm, column 'height'", "far.osm"]
+    assert far[0][1].startswith("node/900008: height is not a number of metres")
+    assert far[1][1].startswith("node/900008: the point lies outside every unit of the layer")
+    assert not [p for p in problems if p["where"].startswith(("node/", "way/"))]
