@@ -20,7 +20,6 @@ so it could not follow the rules above (the tests compare our choice with osmnx'
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Mapping
@@ -34,7 +33,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import _http, settings
 from .errors import InputError, UnknownPlaceError
-from .geocode.nominatim import _check_answer
+from .geocode.nominatim import parse_answer
 from .layers import OSM_ATTRIBUTION, Layer, _conform_units, area_km2
 
 __all__ = ["OsmPlace", "layer_from_place", "place_from_answer", "place_from_osm",
@@ -217,10 +216,10 @@ def place_from_osm(
     base = (url or settings.nominatim_url).rstrip("/")
     response = _http.request(
         f"{base}/search", params=place_params(name, country_codes=country_codes),
-        validate=_check_answer, max_age=settings.nominatim_max_age,
+        validate=parse_answer, max_age=settings.nominatim_max_age,
         min_interval=settings.nominatim_min_delay, service="Nominatim",
         hint="Give the boundary with --boundaries to work offline.")
-    place = place_from_answer(json.loads(response.body.decode("utf-8")), name)
+    place = place_from_answer(response.parsed, name)
     log.info("%s: %s (%s)", name, place.display_name, response.provenance())
     return replace(place, provenance=response.provenance())
 

@@ -125,6 +125,29 @@ def test_fetch_posts_the_query_with_a_user_agent(
     assert req.headers["user-agent"].startswith("camera-map/")
 
 
+def test_an_answer_is_parsed_once_whether_fresh_or_cached(
+    http_server: LocalServer, fast: list[float], answer: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the check before caching parses the answer; the reader gets that object, and the
+    # cameras are read from it without parsing the body again
+    parsed: list[int] = []
+    real_loads = json.loads
+
+    def loads(text: str | bytes, **kw: object) -> object:
+        if len(text) == len(answer.decode("utf-8")):
+            parsed.append(1)
+        return real_loads(text, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(json, "loads", loads)
+    http_server.reply(200, answer)
+    fresh = read_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert len(parsed) == 1
+    cached = read_overpass(bbox=BBOX, url=_endpoint(http_server))
+    assert len(parsed) == 2 and len(http_server.requests) == 1
+    assert len(fresh.cameras) == len(cached.cameras) == 4
+
+
 def test_second_identical_fetch_is_answered_from_the_cache(
     http_server: LocalServer, fast: list[float], answer: bytes
 ) -> None:
