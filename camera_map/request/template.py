@@ -150,12 +150,29 @@ def write_csv_template(template: Template, path: str | os.PathLike[str]) -> Path
 def write_xlsx_template(template: Template, path: str | os.PathLike[str]) -> Path:
     """Write the template as XLSX with its guide sheet, atomically; return the path."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
 
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = template.sheet
+    _fill_register_sheet(ws, template)
+    _fill_guide_sheet(wb.create_sheet(template.guide_sheet), template)
+    for sheet in wb.worksheets:  # text is text: openpyxl makes "=..." a formula
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = clean_text(cell.value)
+                    cell.data_type = "s"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return write_bytes_atomic(path, buffer.getvalue())
+
+
+def _fill_register_sheet(ws: Any, template: Template) -> None:
+    """The sheet to fill in: title, labelled lines (values highlighted), the header row
+    (bold, wrapped, frozen above the rows)."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="FFF2CC")
     for row in template.rows_above_header():
@@ -172,23 +189,19 @@ def write_xlsx_template(template: Template, path: str | os.PathLike[str]) -> Pat
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[cell.column_letter].width = max(12, len(str(cell.value)) + 4)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    guide = wb.create_sheet(template.guide_sheet)
+
+
+def _fill_guide_sheet(guide: Any, template: Template) -> None:
+    """The guide: one row per column with what to write, the allowed values, an example."""
+    from openpyxl.styles import Alignment, Font
+
     for row in template.guide:
         guide.append(row)
     guide.cell(row=1, column=1).font = Font(bold=True, size=13)
     for c in range(1, 5):
-        guide.cell(row=4, column=c).font = bold
+        guide.cell(row=4, column=c).font = Font(bold=True)
     for letter, width in zip("ABCD", (22, 70, 40, 30), strict=True):
         guide.column_dimensions[letter].width = width
     for row in guide.iter_rows(min_row=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for sheet in wb.worksheets:  # text is text: openpyxl makes "=..." a formula
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.value = clean_text(cell.value)
-                    cell.data_type = "s"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return write_bytes_atomic(path, buffer.getvalue())
