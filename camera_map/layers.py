@@ -146,10 +146,15 @@ class Layer:
             add(row.alias, str(row.id), level, f"alias: {row.note}")
         return {"exact": exact, "loose": loose}
 
+    @cached_property
+    def _names(self) -> dict[str, dict[str, str]]:
+        """Level ("unit", "group") -> id -> name (the first row of an id)."""
+        return {level: {str(i): str(n) for i, n in reversed(list(zip(
+                    table["id"].tolist(), table["name"].tolist(), strict=True)))}
+                for level, table in (("unit", self.units), ("group", self.groups))}
+
     def _name_of(self, target: str, level: str) -> str:
-        table = self.groups if level == "group" else self.units
-        hit = table.loc[table["id"].astype(str) == target, "name"]
-        return str(hit.iloc[0]) if len(hit) else target
+        return self._names["group" if level == "group" else "unit"].get(target, target)
 
     def match(self, text: object) -> Match | None:
         """Return what ``text`` names, or ``None``; raise on an ambiguous name.
