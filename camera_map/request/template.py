@@ -107,7 +107,19 @@ class Template:
 
 
 def template_for(authority: Authority) -> Template:
-    """Return the register template for ``authority`` in the authority's language."""
+    """Return the register template for ``authority`` in the authority's language.
+
+    The authority and the document are filled in on labelled lines above the header, which
+    the FOI reader applies to every row that names none; in Cyrillic, product names and
+    abbreviations stay in Latin:
+
+    >>> from camera_map.request.authority import authority_for
+    >>> template = template_for(authority_for("Osečina", "sr-Cyrl"))
+    >>> template.labelled[0], template.sheet, template.guide_sheet
+    (('град/општина', 'Осечина'), 'камере', 'упутство')
+    >>> [row[2] for row in template.guide if row and row[0] == "врста надзора"]
+    ['камера, ALPR']
+    """
     lang = authority.lang
     texts = _TEXTS["en" if lang == "en" else "sr-Latn"]
 
