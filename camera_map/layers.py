@@ -19,7 +19,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 
 UNIT_COLUMNS = ["id", "name", "name_cyr", "kind", "group_id", "group_name", "population",
                 "population_method", "area_km2"]
-OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
+#: Attribution every output containing OpenStreetMap data must carry (the one definition:
+#: the OSM readers, the map and the build's attribution lines use it).
+OSM_ATTRIBUTION: Final = ("© OpenStreetMap contributors, ODbL 1.0 "
+                          "(https://www.openstreetmap.org/copyright)")
 
 
 class UnitNames:

@@ -42,6 +42,7 @@ import shapely
 from .._io import write_text_atomic
 from ..directions import parse_direction
 from ..errors import ColumnError, InputError
+from ..layers import OSM_ATTRIBUTION
 from ..names import slug
 from ..table import camera_id_for, is_located
 from . import i18n
@@ -60,7 +61,6 @@ SCHEMES: Final = (
 )  # fmt: skip
 AUTO: Final = "auto"
 DEFAULT_TILES: Final = "OpenStreetMap.Mapnik"
-OSM_ATTRIBUTION: Final = "© OpenStreetMap contributors, ODbL 1.0"
 #: Positions this coarse say where a camera is counted, not where it stands.
 APPROXIMATE: Final = frozenset({"settlement", "municipality"})
 #: Camera types drawn as a circle: they turn, so any direction is possible.

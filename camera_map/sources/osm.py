@@ -62,6 +62,7 @@ from shapely.geometry import LineString, Polygon
 
 from ..directions import direction_from_tags
 from ..errors import InputError, Problem, UnknownFormatError
+from ..layers import OSM_ATTRIBUTION
 from ..table import COLUMNS, CRS, tags_json
 
 __all__ = [
@@ -78,8 +79,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Attribution every output containing OpenStreetMap data must carry.
-OSM_ATTRIBUTION: Final = "© OpenStreetMap contributors, ODbL 1.0"
 
 #: Formats :func:`sniff_osm` recognises, with the libosmium format name used to read them.
 _OSMIUM_FORMAT: Final = {
