@@ -149,7 +149,8 @@ def test_table_has_the_canonical_columns_and_attribution(osm_xml: Path) -> None:
     checked = validate_cameras(result.cameras, where="osm reader")
     pd.testing.assert_frame_equal(pd.DataFrame(checked), pd.DataFrame(result.cameras))
     assert result.cameras.crs.to_epsg() == 4326
-    assert result.attribution == OSM_ATTRIBUTION == "© OpenStreetMap contributors, ODbL 1.0"
+    assert result.attribution == OSM_ATTRIBUTION == ("© OpenStreetMap contributors, ODbL 1.0 "
+                                                     "(https://www.openstreetmap.org/copyright)")
 
 
 def test_cameras_from_osm_logs_the_problems(
