@@ -42,6 +42,7 @@ import shapely
 from .._io import write_text_atomic
 from ..directions import parse_direction
 from ..errors import ColumnError, InputError
+from ..layers import OSM_ATTRIBUTION
 from ..names import slug
 from ..table import camera_id_for, is_located
 from . import i18n
@@ -60,7 +61,6 @@ SCHEMES: Final = (
 )  # fmt: skip
 AUTO: Final = "auto"
 DEFAULT_TILES: Final = "OpenStreetMap.Mapnik"
-OSM_ATTRIBUTION: Final = "© OpenStreetMap contributors, ODbL 1.0"
 #: Positions this coarse say where a camera is counted, not where it stands.
 APPROXIMATE: Final = frozenset({"settlement", "municipality"})
 #: Camera types drawn as a circle: they turn, so any direction is possible.
@@ -691,16 +691,24 @@ def _table(rows: list[tuple[str, str, bool]]) -> str:
     )
 
 
-def unit_tooltip_html(row: Any, lang: str) -> str:
-    """Return the escaped HTML of a unit's tooltip."""
+def unit_tooltip_html(row: Any, lang: str, *,
+                      facts: list[tuple[str, str]] | None = None) -> str:
+    """Return the escaped HTML of a unit's tooltip (``facts``: its :func:`unit_facts`,
+    when already made)."""
     name = html.escape(i18n.unit_name(row, lang))
-    return f"<h3>{name}</h3>" + _table([(k, v, False) for k, v in unit_facts(row, lang)])
+    if facts is None:
+        facts = unit_facts(row, lang)
+    return f"<h3>{name}</h3>" + _table([(k, v, False) for k, v in facts])
 
 
-def unit_popup_html(row: Any, lang: str, *, town_link: bool = False) -> str:
-    """Return the escaped HTML of a unit's popup: every figure, sources and documents."""
+def unit_popup_html(row: Any, lang: str, *, town_link: bool = False,
+                    facts: list[tuple[str, str]] | None = None) -> str:
+    """Return the escaped HTML of a unit's popup: every figure, sources and documents
+    (``facts``: its :func:`unit_facts`, when already made)."""
     name = html.escape(i18n.unit_name(row, lang))
-    rows = [(k, v, False) for k, v in unit_facts(row, lang)] + _extra_facts(row, lang)
+    if facts is None:
+        facts = unit_facts(row, lang)
+    rows = [(k, v, False) for k, v in facts] + _extra_facts(row, lang)
     body = f'<div class="cm-popup cm-unit-facts"><h3>{name}</h3>{_table(rows)}'
     body += how_to_ask_html(row, lang)
     if town_link:
@@ -741,10 +749,13 @@ def unit_features(
     """Return the GeoJSON FeatureCollection the page draws (escaped HTML in properties)."""
     geoms = units.geometry.map(_round_geometry)
     features = []
-    for i, (_, row) in enumerate(units.iterrows()):
+    # rows as dicts: a pandas row costs microseconds per value asked for, and each unit's
+    # text asks for hundreds
+    for i, row in enumerate(units.drop(columns=units.geometry.name).to_dict("records")):
         geom = geoms.iloc[i]
         if geom is None or geom.is_empty:
             continue
+        facts = unit_facts(row, lang)
         features.append({
             "type": "Feature",
             "geometry": shapely.geometry.mapping(geom),
@@ -752,8 +763,8 @@ def unit_features(
                 "id": str(row["id"]),
                 "c": [int(c.klass[i]) for c in classes],
                 "g": bool(row["evidence"] == "group"),
-                "t": f'<div class="cm-tip-body">{unit_tooltip_html(row, lang)}</div>',
-                "p": unit_popup_html(row, lang, town_link=town_links),
+                "t": f'<div class="cm-tip-body">{unit_tooltip_html(row, lang, facts=facts)}</div>',
+                "p": unit_popup_html(row, lang, town_link=town_links, facts=facts),
             },
         })  # fmt: skip
     return {"type": "FeatureCollection", "features": features}
