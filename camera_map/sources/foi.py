@@ -68,6 +68,7 @@ from .tabular import (
     ColumnRows,
     Sheet,
     Table,
+    column_letter,
     is_blank,
     read_table,
 )
@@ -403,37 +404,39 @@ def parse_status(value: Cell) -> str | None:
 
     Raises :class:`ValueError` for text that is not empty and not understood.
     """
-    if is_blank(value):
-        return None
-    raw = str(value).strip()
-    key = fold(raw, drop_unit_words=False)
-    if key in STATUS_VALUES:
-        return key
-    if not key:
-        return None
-    for status, stems in _STATUS_WORDS.items():
-        if any(key.startswith(s) or f" {s}" in f" {key}" for s in stems):
-            if key.startswith(("ne ", "nije ", "not ")):
-                break  # "nije instalirano" must not read as installed
-            return status
-    raise ValueError(
-        f"status {raw!r} is not understood: write instalirano (installed), ugovoreno "
-        "(contracted), planirano (planned) or uklonjeno (removed); it is recorded as unknown"
-    )
+    return _vocabulary(
+        value, _STATUS_WORDS, "status", STATUS_VALUES, placeholder=True,
+        negations=("ne ", "nije ", "not "),  # "nije instalirano" must not read as installed
+        hint="write instalirano (installed), ugovoreno (contracted), planirano (planned) or "
+             "uklonjeno (removed); it is recorded as unknown")
+
+
+def _stemmed(key: str, words: Mapping[str, tuple[str, ...]]) -> str | None:
+    """The first target one of whose stems starts a word of the folded ``key``."""
+    for target, stems in words.items():
+        if any(key.startswith(st) or f" {st}" in f" {key}" for st in stems):
+            return target
+    return None
 
 
 def _vocabulary(value: Cell, words: Mapping[str, tuple[str, ...]], what: str,
-                allowed: Sequence[str]) -> str | None:
+                allowed: Sequence[str], *, placeholder: bool = False,
+                negations: tuple[str, ...] = (), hint: str | None = None) -> str | None:
+    """The value of ``allowed`` a cell names, by its words' stems; None for an empty cell
+    (and, with ``placeholder``, for one without letters or digits, such as "-")."""
     if is_blank(value):
         return None
     raw = str(value).strip()
     key = fold(raw, drop_unit_words=False)
     if key in allowed:
         return key
-    for target, stems in words.items():
-        if any(key.startswith(st) or f" {st}" in f" {key}" for st in stems):
-            return target
-    raise ValueError(f"{what} {raw!r} is not understood: write one of {', '.join(allowed)}")
+    if placeholder and not key:
+        return None
+    target = _stemmed(key, words)
+    if target is not None and not key.startswith(negations):
+        return target
+    hint = hint or f"write one of {', '.join(allowed)}"
+    raise ValueError(f"{what} {raw!r} is not understood: {hint}")
 
 
 def parse_source_kind(value: Cell) -> str | None:
@@ -609,15 +612,6 @@ class _Options:
     columnar: bool = True  # read a sheet kept as columns column-wise (False: row by row)
 
 
-def _col_letter(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def _row_targets(row: Sequence[Cell], user: Mapping[str, str]) -> set[str]:
     return {t for t in (match_header(c, user) for c in row) if t}
 
@@ -679,10 +673,10 @@ def _build_columns(sheet: Sheet, h: int, user: Mapping[str, str],
             display = top or low or ""
             target = match_header(display, user) if display else None
         if not display:
-            display = f"column {_col_letter(c) if kind != 'csv' else c + 1}"
+            display = f"column {column_letter(c) if kind != 'csv' else c + 1}"
         seen[display] += 1
         if seen[display] > 1:
-            display = f"{display} (column {_col_letter(c) if kind != 'csv' else c + 1})"
+            display = f"{display} (column {column_letter(c) if kind != 'csv' else c + 1})"
         if target == "tags":
             target = None
         if target and target in used and target not in _JOINED:
@@ -748,83 +742,107 @@ class _Rows:
             original={k: _jsonable(v) for k, v in original.items()}))
 
 
+#: A row's point: ``((lon, lat) or None, errors, warnings)``.
+_Located = tuple[tuple[float, float] | None, list[str], list[str]]
+#: What a kind of coordinates gave: ``(point, projected (x, y) needing a CRS, errors)``.
+_Found = tuple[tuple[float, float] | None, tuple[float, float] | None, list[str]]
+
+
 def _located(values: dict[str, Cell], opts: _Options, municipality: str | None = None,
-             projected_out: list[tuple[float, float]] | None = None,
-             ) -> tuple[tuple[float, float] | None, list[str], list[str]]:
+             projected_out: list[tuple[float, float]] | None = None) -> _Located:
     """Find the row's point. Returns ``((lon, lat) or None, errors, warnings)``.
 
-    ``projected_out`` receives the (x, y) of projected coordinates given without a CRS.
+    Latitude/longitude come first, then x/y, then one cell holding both; projected numbers
+    are transformed with the CRS given. ``projected_out`` receives the (x, y) of projected
+    coordinates given without a CRS.
     """
-    errors: list[str] = []
     warns: list[str] = []
     lat_v, lon_v = values.get("latitude"), values.get("longitude")
     x_v, y_v = values.get("x"), values.get("y")
-    pair_v = values.get("coordinates")
-    projected: tuple[float, float] | None = None  # (x, y) numbers needing a CRS
-
     if not is_blank(lat_v) or not is_blank(lon_v):
-        if is_blank(lat_v) or is_blank(lon_v):
-            given, missing = ("latitude", "longitude") if is_blank(lon_v) else ("longitude",
-                                                                                  "latitude")
-            return None, [f"{given} is given but {missing} is empty: give both, or neither "
-                          "and an address"], warns
-        try:
-            lat, lat_axis = coords.parse_degrees(lat_v, axis="lat")
-        except ValueError as exc:
-            errors.append(str(exc))
-        try:
-            lon, lon_axis = coords.parse_degrees(lon_v, axis="lon")
-        except ValueError as exc:
-            errors.append(str(exc))
-        if errors:
-            return None, errors, warns
-        repaired = _repair(lat_v, lon_v, lat, lon, municipality, opts, errors, warns)
-        if repaired is not None or errors:
-            return repaired, errors, warns
-        if not coords.looks_like_degrees(lat, lon):
-            projected = (lon, lat)
-        else:
-            if lat_axis == "lon" and lon_axis == "lat":
-                lat, lon = lon, lat
-                warns.append("the latitude and longitude columns hold each other's values "
-                             "(by their N/E letters): swapped")
-            if abs(lat) > 90 and abs(lon) <= 90:
-                lat, lon = lon, lat
-                warns.append("latitude is beyond ±90°, so latitude and longitude were "
-                             "swapped")
-            return (lon, lat), errors, warns
+        point, projected, errors = _from_degrees(lat_v, lon_v, municipality, opts, warns)
     elif not is_blank(x_v) or not is_blank(y_v):
-        if is_blank(x_v) or is_blank(y_v):
-            return None, ["only one of the x/y coordinates is given: give both, or neither "
-                          "and an address"], warns
-        try:
-            x = coords.parse_number(x_v)
-            y = coords.parse_number(y_v)
-        except ValueError:
-            return None, [f"coordinates x={x_v!r}, y={y_v!r} are not numbers: write them "
-                          "like 7457291.66 (easting) and 4962972.43 (northing)"], warns
-        if coords.looks_like_degrees(y, x) and opts.crs is None:
-            if abs(y) > 90 and abs(x) <= 90:
-                x, y = y, x
-                warns.append("y is beyond ±90°, so x and y were read as latitude, longitude")
-            return (x, y), errors, warns
-        projected = (x, y)
-    elif not is_blank(pair_v):
-        try:
-            lat, lon = coords.parse_pair(pair_v)
-        except ValueError as exc:
-            return None, [str(exc)], warns
-        if coords.looks_like_degrees(lat, lon):
-            if abs(lat) > 90 and abs(lon) <= 90:
-                lat, lon = lon, lat
-                warns.append("latitude is beyond ±90°, so the pair was read as longitude, "
-                             "latitude")
-            return (lon, lat), errors, warns
-        projected = (lon, lat)
+        point, projected, errors = _from_xy(x_v, y_v, opts, warns)
+    elif not is_blank(values.get("coordinates")):
+        point, projected, errors = _from_pair(values["coordinates"], warns)
     else:
-        return None, errors, warns
+        return None, [], warns
+    if projected is None:
+        return point, errors, warns
+    return _from_projected(projected, opts, projected_out, warns)
 
-    assert projected is not None
+
+def _from_degrees(lat_v: Cell, lon_v: Cell, municipality: str | None, opts: _Options,
+                  warns: list[str]) -> _Found:
+    """Latitude and longitude columns: decimal degrees or DMS, repaired or swapped if need be."""
+    if is_blank(lat_v) or is_blank(lon_v):
+        given, missing = (("latitude", "longitude") if is_blank(lon_v)
+                          else ("longitude", "latitude"))
+        return None, None, [f"{given} is given but {missing} is empty: give both, or neither "
+                            "and an address"]
+    errors: list[str] = []
+    try:
+        lat, lat_axis = coords.parse_degrees(lat_v, axis="lat")
+    except ValueError as exc:
+        errors.append(str(exc))
+    try:
+        lon, lon_axis = coords.parse_degrees(lon_v, axis="lon")
+    except ValueError as exc:
+        errors.append(str(exc))
+    if errors:
+        return None, None, errors
+    repaired = _repair(lat_v, lon_v, lat, lon, municipality, opts, errors, warns)
+    if repaired is not None or errors:
+        return repaired, None, errors
+    if not coords.looks_like_degrees(lat, lon):
+        return None, (lon, lat), errors
+    if lat_axis == "lon" and lon_axis == "lat":
+        lat, lon = lon, lat
+        warns.append("the latitude and longitude columns hold each other's values "
+                     "(by their N/E letters): swapped")
+    if abs(lat) > 90 and abs(lon) <= 90:
+        lat, lon = lon, lat
+        warns.append("latitude is beyond ±90°, so latitude and longitude were swapped")
+    return (lon, lat), None, errors
+
+
+def _from_xy(x_v: Cell, y_v: Cell, opts: _Options, warns: list[str]) -> _Found:
+    """x/y columns: projected metres, or longitude/latitude degrees when no CRS is given."""
+    if is_blank(x_v) or is_blank(y_v):
+        return None, None, ["only one of the x/y coordinates is given: give both, or neither "
+                            "and an address"]
+    try:
+        x = coords.parse_number(x_v)
+        y = coords.parse_number(y_v)
+    except ValueError:
+        return None, None, [f"coordinates x={x_v!r}, y={y_v!r} are not numbers: write them "
+                            "like 7457291.66 (easting) and 4962972.43 (northing)"]
+    if coords.looks_like_degrees(y, x) and opts.crs is None:
+        if abs(y) > 90 and abs(x) <= 90:
+            x, y = y, x
+            warns.append("y is beyond ±90°, so x and y were read as latitude, longitude")
+        return (x, y), None, []
+    return None, (x, y), []
+
+
+def _from_pair(pair_v: Cell, warns: list[str]) -> _Found:
+    """One cell holding both coordinates ("44.27, 19.89", a map link, WKT)."""
+    try:
+        lat, lon = coords.parse_pair(pair_v)
+    except ValueError as exc:
+        return None, None, [str(exc)]
+    if not coords.looks_like_degrees(lat, lon):
+        return None, (lon, lat), []
+    if abs(lat) > 90 and abs(lon) <= 90:
+        lat, lon = lon, lat
+        warns.append("latitude is beyond ±90°, so the pair was read as longitude, latitude")
+    return (lon, lat), None, []
+
+
+def _from_projected(projected: tuple[float, float], opts: _Options,
+                    projected_out: list[tuple[float, float]] | None,
+                    warns: list[str]) -> _Located:
+    """Projected easting/northing turned into degrees with the CRS given (rejected without)."""
     px, py = projected
     if opts.crs is None:
         if projected_out is not None:
@@ -839,7 +857,7 @@ def _located(values: dict[str, Cell], opts: _Options, municipality: str | None =
     if swapped:
         warns.append(f"x and y were swapped (in Gauss-Krüger notation X is the northing): "
                      f"read easting {_num(py)}, northing {_num(px)}")
-    return (lon, lat), errors, warns
+    return (lon, lat), [], warns
 
 
 def _projected_reason(px: float, py: float) -> str:
@@ -1794,11 +1812,10 @@ def register_from_table(
     (:func:`load_mapping`).
     """
     p = Path(file)
-    user = dict(mapping or {})
     opts = _Options(
         file=p.name, crs=crs, units=_Units(units) if units is not None else None,
-        default_municipality=default_municipality, document=document, user=user,
-        repair=repair, row_shift=row_shift, columnar=columnar,
+        default_municipality=default_municipality, document=document,
+        user=dict(mapping or {}), repair=repair, row_shift=row_shift, columnar=columnar,
     )
     if not any(any(not is_blank(c) for c in row) for s in table.sheets for row in s.rows):
         raise InputError(
@@ -1806,12 +1823,26 @@ def register_from_table(
             "row and one row per camera or per municipality; check that the export finished"
         )
     acc = _Rows(opts)
+    infos = _read_sheets(table, acc, sheet)
+    _report_file(table, infos, acc)
+    _suggest_crs(acc)
+    _drop_repeats(acc)
+    return _result(table, infos, acc)
+
+
+def _read_sheets(table: Table, acc: _Rows, sheet: str | int | None) -> list[SheetInfo]:
+    """Find each sheet's header row and read the sheets that have one; say why not the others.
+
+    Raises :class:`InputError` naming the closest known column names when no sheet (or not
+    the one asked for) has a header camera-map recognises.
+    """
+    file = acc.opts.file
     infos: list[SheetInfo] = []
-    readable: list[tuple[Sheet, int, bool]] = []
+    readable: list[tuple[Sheet, SheetInfo, int, bool]] = []
     for s in table.sheets:
         info = SheetInfo(s.name, None)
         infos.append(info)
-        h = _find_header(s.rows, opts.user)
+        h = _find_header(s.rows, acc.opts.user)
         if _is_guide(s.rows):
             info.skipped = "the guide of camera-map's register template"
             continue
@@ -1819,23 +1850,28 @@ def register_from_table(
         if h is None:
             h = _generic_header(s.rows)
         if h is None:
-            filled = sum(1 for row in s.rows if any(not is_blank(c) for c in row))
+            filled = _filled_rows(s)
             info.skipped = ("empty" if not filled else
                             f"no recognisable header row ({filled} filled rows not read)")
         else:
-            readable.append((s, h, generic))
+            readable.append((s, info, h, generic))
     read_any = False
-    for s, h, generic in readable:
-        info = next(i for i in infos if i.name == s.name)
+    for s, info, h, generic in readable:
         if _read_sheet(s, table, info, h, acc, generic=generic):
             read_any = True
         else:
-            filled = sum(1 for row in s.rows if any(not is_blank(c) for c in row))
-            info.skipped = f"no recognisable header row ({filled} filled rows not read)"
-    if not read_any:
-        raise _no_header_error(p.name, table.sheets)
-    if sheet is not None and table.kind != "csv" and infos[0].skipped:
-        raise _no_header_error(p.name, table.sheets)
+            info.skipped = f"no recognisable header row ({_filled_rows(s)} filled rows not read)"
+    if not read_any or (sheet is not None and table.kind != "csv" and infos[0].skipped):
+        raise _no_header_error(file, table.sheets)
+    return infos
+
+
+def _filled_rows(sheet: Sheet) -> int:
+    return sum(1 for row in sheet.rows if any(not is_blank(c) for c in row))
+
+
+def _report_file(table: Table, infos: list[SheetInfo], acc: _Rows) -> None:
+    """Problems of the file rather than of a row: sheets not read, encodings, stray quotes."""
     for info in infos:
         if info.skipped and not info.skipped.startswith("the guide"):
             acc.warn(f"sheet {info.name!r} not read: {info.skipped}", None, None)
@@ -1843,10 +1879,13 @@ def register_from_table(
         acc.warn(message, None, None)
     for s in table.sheets:
         for r, message in sorted(s.row_problems.items()):
-            acc.warn(message, s.name, r + 1 + opts.row_shift)
-    _suggest_crs(acc)
-    _drop_repeats(acc)
-    cameras = validate_cameras(_camera_table(acc), where=p.name)
+            acc.warn(message, s.name, r + 1 + acc.opts.row_shift)
+
+
+def _result(table: Table, infos: list[SheetInfo], acc: _Rows) -> RegisterResult:
+    """What was read, as a :class:`RegisterResult`: every row read is accepted or rejected."""
+    file = acc.opts.file
+    cameras = validate_cameras(_camera_table(acc), where=file)
     rejected = RejectedRows(tuple(acc.rejected))
     columns: dict[str, str] = {}
     for info in infos:
@@ -1855,10 +1894,10 @@ def register_from_table(
     rows_read = sum(i.rows_read for i in infos)
     blank = sum(i.blank_rows for i in infos)
     assert len(cameras) + len(rejected) == rows_read
-    log.info("%s: %d rows read, %d accepted, %d rejected, %d blank", p.name, rows_read,
+    log.info("%s: %d rows read, %d accepted, %d rejected, %d blank", file, rows_read,
              len(cameras), len(rejected), blank)
     return RegisterResult(
-        file=p.name, kind=table.kind, cameras=cameras, rejected_rows=rejected,
+        file=file, kind=table.kind, cameras=cameras, rejected_rows=rejected,
         rows_read=rows_read,
         blank_rows=blank, needs_geocoding=acc.needs_geocoding, columns=columns,
         problems=acc.problems, encoding=table.encoding, delimiter=table.delimiter,

@@ -296,16 +296,22 @@ def decode_bytes(data: bytes, *, name: str, encoding: str | None = None) -> tupl
         return _strict(data, "utf-16", name), "utf-16"
     if data.isascii():
         return data.decode("ascii"), "utf-8"
+    text, _ = _as_utf8(data)
+    return (text, "utf-8") if text is not None else _best_decoding(data, name)
+
+
+def _as_utf8(data: bytes) -> tuple[str | None, bool]:
+    """``data`` read as UTF-8 when that reading looks right (else None), and whether
+    ``data`` is valid UTF-8 at all.
+
+    A few legacy byte pairs are also valid UTF-8 ("ĆŠ" in Windows-1250 reads as UTF-8 "Ɗ");
+    only a UTF-8 reading that looks wrong is compared with the others.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    else:
-        # A few legacy byte pairs are also valid UTF-8 ("ĆŠ" in Windows-1250 reads as
-        # UTF-8 "Ɗ"); only a UTF-8 reading that looks wrong is compared with the others.
-        if _plausible_utf8(text) or _serbian_score(text) >= 0:
-            return text, "utf-8"
-    return _best_decoding(data, name)
+        return None, False
+    return (text if _plausible_utf8(text) or _serbian_score(text) >= 0 else None), True
 
 
 def _best_decoding(data: bytes, name: str) -> tuple[str, str]:
@@ -353,15 +359,11 @@ def decode_text(data: bytes, *, name: str,
     """
     if encoding or data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or data.isascii():
         return (*decode_bytes(data, name=name, encoding=encoding), None)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        if _plausible_utf8(text) or _serbian_score(text) >= 0:
-            return text, "utf-8", None
-        text, codec = _best_decoding(data, name)
-        return text, codec, None
+    text, valid = _as_utf8(data)
+    if text is not None:
+        return text, "utf-8", None
+    if valid:
+        return (*_best_decoding(data, name), None)
     lines = data.split(b"\n")
     utf8: list[int] = []
     legacy: list[int] = []
@@ -893,7 +895,7 @@ class _Grid:
         self.budget = budget  # cells left for the whole workbook (shared between sheets)
 
     def where(self, row: int, col: int | None = None) -> str:
-        cell = f", cell {_col_letter(col)}{row + 1}" if col is not None else f", row {row + 1}"
+        cell = f", cell {column_letter(col)}{row + 1}" if col is not None else f", row {row + 1}"
         return f"sheet {self.sheet!r}{cell}"
 
     def check(self, row: int, col: int, cells: int) -> None:
@@ -928,7 +930,8 @@ class _Grid:
         return max(map(len, self.rows), default=0)
 
 
-def _col_letter(col: int) -> str:
+def column_letter(col: int) -> str:
+    """The spreadsheet letters of a 0-based column: 0 → A, 26 → AA."""
     letters = ""
     col += 1
     while col:
