@@ -1272,78 +1272,109 @@ def infer_columns(rows: Sequence[list[Cell]], cols: list[Any], units: _Units | N
     (``public``, ``outdoor``), one column holding both coordinates, two columns of
     degrees, a column of the boundaries' unit names and a column of camera counts.
     """
-    user = user or {}
-    sample = list(rows[:_SAMPLE])
+    inf = _Inference(rows, cols, units, user or {})
+    inf.osm_style_addresses()
+    if not inf.used & _LOCATION:
+        inf.pair_column()
+    if not inf.used & _LOCATION:
+        inf.degree_columns()
+    if "municipality" not in inf.used and units is not None:
+        inf.unit_names()
+    if "count" not in inf.used and "municipality" in inf.used and not inf.used & _LOCATION:
+        inf.count_column()
+    return inf.said
 
-    def values(c: _Col) -> list[Cell]:
-        return [r[c.index] if c.index < len(r) else None for r in sample]
 
-    def few(c: _Col) -> list[Cell]:  # point-in-polygon tests are dearer: fewer rows
-        return values(c)[:_SAMPLE_POINTS]
+class _Inference:
+    """The steps of :func:`infer_columns`, over the first rows of a sheet."""
 
-    def free(c: _Col) -> bool:
-        return c.target is None and header_key(c.header) not in user
+    def __init__(self, rows: Sequence[list[Cell]], cols: list[_Col], units: _Units | None,
+                 user: Mapping[str, str]) -> None:
+        self.sample = list(rows[:_SAMPLE])
+        self.cols, self.units, self.user = cols, units, user
+        self.used = {c.target for c in cols if c.target}
+        self.said: list[str] = []
 
-    used = {c.target for c in cols if c.target}
-    said: list[str] = []
-    for c in cols:
-        if c.target != "address" or header_key(c.header) in user:
-            continue
-        words = [fold(v, drop_unit_words=False) for v in values(c) if not is_blank(v)]
-        if not words:
-            continue
-        surv = sum(1 for w in words if w in _SURVEILLANCE_WORDS)
-        zone = sum(1 for w in words if w in _ZONE_WORDS)
-        if surv + zone >= 0.8 * len(words):
-            target = "surveillance" if surv >= zone else "zone"
-            c.target = target if target not in used else None
-            used.discard("address")
-            used.add(target)
-            kinds = ", ".join(sorted(set(words))[:4])
-            said.append(f"{c.header!r}: OSM-style values ({kinds}), not addresses: read as "
-                        f"{c.target or KEPT}")
-    if not used & _LOCATION:
-        for c in cols:
-            if not (free(c) or c.target in ("address", "name", "description", "note")):
+    def values(self, c: _Col) -> list[Cell]:
+        return [r[c.index] if c.index < len(r) else None for r in self.sample]
+
+    def few(self, c: _Col) -> list[Cell]:  # point-in-polygon tests are dearer: fewer rows
+        return self.values(c)[:_SAMPLE_POINTS]
+
+    def free(self, c: _Col) -> bool:
+        return c.target is None and header_key(c.header) not in self.user
+
+    def osm_style_addresses(self) -> None:
+        """An "address" column of OSM-style values (public, outdoor) is surveillance or zone."""
+        for c in self.cols:
+            if c.target != "address" or header_key(c.header) in self.user:
                 continue
-            ok, n = _share(values(c), _is_degree_pair)
+            words = [fold(v, drop_unit_words=False) for v in self.values(c) if not is_blank(v)]
+            if not words:
+                continue
+            surv = sum(1 for w in words if w in _SURVEILLANCE_WORDS)
+            zone = sum(1 for w in words if w in _ZONE_WORDS)
+            if surv + zone >= 0.8 * len(words):
+                target = "surveillance" if surv >= zone else "zone"
+                c.target = target if target not in self.used else None
+                self.used.discard("address")
+                self.used.add(target)
+                kinds = ", ".join(sorted(set(words))[:4])
+                self.said.append(f"{c.header!r}: OSM-style values ({kinds}), not addresses: "
+                                 f"read as {c.target or KEPT}")
+
+    def pair_column(self) -> None:
+        """One column whose cells hold latitude and longitude together."""
+        for c in self.cols:
+            if not (self.free(c) or c.target in ("address", "name", "description", "note")):
+                continue
+            ok, n = _share(self.values(c), _is_degree_pair)
             if n and ok >= 0.8 * n:
                 if c.target:
-                    used.discard(c.target)
+                    self.used.discard(c.target)
                 c.target = "coordinates"
-                used.add("coordinates")
-                said.append(f"column {c.header!r}: latitude and longitude in one cell by its "
-                            f"values, {ok} of {n} rows")
-                break
-    if not used & _LOCATION:
-        found = _degree_columns(cols, few, units, free)
-        if found is not None:
-            lat_c, lon_c, ok, n = found
-            lat_c.target, lon_c.target = "latitude", "longitude"
-            used |= {"latitude", "longitude"}
-            pair = sorted((lat_c, lon_c), key=lambda c: c.index)
-            order = "/".join("latitude" if c is lat_c else "longitude" for c in pair)
-            where = "inside the boundaries" if units is not None else "plausible degrees"
-            said.append(f"{_col_label(pair)}: {order} by their values, {ok} of {n} rows {where}")
-    if "municipality" not in used and units is not None:
-        for c in cols:
-            if not free(c):
+                self.used.add("coordinates")
+                self.said.append(f"column {c.header!r}: latitude and longitude in one cell by "
+                                 f"its values, {ok} of {n} rows")
+                return
+
+    def degree_columns(self) -> None:
+        """Two columns of degrees that put the rows inside the boundaries."""
+        found = _degree_columns(self.cols, self.few, self.units, self.free)
+        if found is None:
+            return
+        lat_c, lon_c, ok, n = found
+        lat_c.target, lon_c.target = "latitude", "longitude"
+        self.used |= {"latitude", "longitude"}
+        pair = sorted((lat_c, lon_c), key=lambda c: c.index)
+        order = "/".join("latitude" if c is lat_c else "longitude" for c in pair)
+        where = "inside the boundaries" if self.units is not None else "plausible degrees"
+        self.said.append(f"{_col_label(pair)}: {order} by their values, {ok} of {n} rows "
+                         f"{where}")
+
+    def unit_names(self) -> None:
+        """A column whose values are the names of the boundaries' units."""
+        assert self.units is not None
+        for c in self.cols:
+            if not self.free(c):
                 continue
-            names = {str(v).strip() for v in values(c) if isinstance(v, str) and v.strip()}
+            names = {str(v).strip() for v in self.values(c) if isinstance(v, str) and v.strip()}
             if not names or all(fold(v).isdigit() or not fold(v) for v in names):
                 continue
-            hits = sum(1 for v in names if units.lookup(v))
+            hits = sum(1 for v in names if self.units.lookup(v))
             if hits >= 0.8 * len(names):
                 c.target = "municipality"
-                used.add("municipality")
-                said.append(f"{c.header!r}: unit names, {hits} of {len(names)} match")
-                break
-    if "count" not in used and "municipality" in used and not used & _LOCATION:
+                self.used.add("municipality")
+                self.said.append(f"{c.header!r}: unit names, {hits} of {len(names)} match")
+                return
+
+    def count_column(self) -> None:
+        """The one column of whole numbers (or the one whose name says count) beside names."""
         counts = []
-        for c in cols:
-            if not free(c):
+        for c in self.cols:
+            if not self.free(c):
                 continue
-            ok, n = _share(values(c), _is_count)
+            ok, n = _share(self.values(c), _is_count)
             if n and ok == n:
                 counts.append(c)
         hinted = [c for c in counts if any(h in header_key(c.header).replace(" ", "")
@@ -1351,9 +1382,8 @@ def infer_columns(rows: Sequence[list[Cell]], cols: list[Any], units: _Units | N
         pick = hinted[0] if len(hinted) == 1 else counts[0] if len(counts) == 1 else None
         if pick is not None:
             pick.target = "count"
-            said.append(f"{pick.header!r}: count (whole numbers"
-                        + (", and its name says so)" if pick in hinted else ")"))
-    return said
+            self.said.append(f"{pick.header!r}: count (whole numbers"
+                             + (", and its name says so)" if pick in hinted else ")"))
 
 
 def _is_count(v: Cell) -> bool:
