@@ -22,9 +22,10 @@ fix the register.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ from .addresses import AddressQuery, parse_address, place_key
 from .gazetteer import Gazetteer, build_gazetteer
 
 if TYPE_CHECKING:
+    from ..sources.foi import RegisterResult
     from .nominatim import NominatimClient
 
 log = logging.getLogger(__name__)
@@ -283,6 +285,27 @@ def geocode_cameras(
     run: one warning is logged and recorded in :attr:`GeocodeResult.problems`, and the rows
     go on to the next step. Answers received so far are cached for the next run.
     """
+    table, located = _prepared_table(cameras)
+    addresses, munis, todo, no_address = _rows_to_place(table, located)
+    points = _Points.of(table)
+    unplaced: list[tuple[int, str]] = [
+        (int(i), "no coordinates and no address: add either (the row still counts toward "
+                 "the municipality it names)") for i in no_address
+    ]
+    with _chain_for(extract, online=online, nominatim_url=nominatim_url, units=units,
+                    country_codes=country_codes) as chain:
+        unplaced += _place_rows(chain, todo.tolist(), addresses, munis, points, progress)
+    table = points.written_into(table)
+    report = _unplaced_report(table, unplaced, addresses, munis)
+    log.info("geocoded %d rows; %d placed, %d unplaced", len(todo), points.placed(),
+             len(unplaced))
+    return GeocodeResult(table, report, problems=chain.problems)
+
+
+def _prepared_table(cameras: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """A copy of the table with the geocoding columns, located rows marked ``exact`` /
+    ``"source"`` where not set, and which rows are located; ColumnError for a table that
+    is not a camera table."""
     table = cameras.copy()
     for col in ("geocode_precision", "geocoder", "address", "municipality"):
         if col not in table.columns:
@@ -298,77 +321,124 @@ def geocode_cameras(
                                            & prec.isna(), "exact")
     table["geocoder"] = geocoder.mask(pd.Series(located, index=table.index)
                                       & geocoder.isna(), "source")
+    return table, located
 
+
+def _rows_to_place(
+    table: gpd.GeoDataFrame, located: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The addresses and municipalities of the rows, the positions of the one-camera rows
+    without a point that have an address, and of those that have none."""
     count = pd.to_numeric(table["count"], errors="coerce").to_numpy(dtype=float, na_value=1.0)
     addr = table["address"].astype("string")
     has_addr = (addr.notna() & (addr.str.strip() != "")).to_numpy(dtype=bool, na_value=False)
     todo = np.flatnonzero(~located & (count == 1) & has_addr)
     no_address = np.flatnonzero(~located & (count == 1) & ~has_addr)
-
-    gaz: Gazetteer | None
-    own_gaz = False
-    if isinstance(extract, Gazetteer):
-        gaz = extract
-    elif extract is not None:
-        gaz = Gazetteer(build_gazetteer(extract, units=units))
-        own_gaz = True
-    else:
-        gaz = None
-    client: NominatimClient | None = None
-    if online:
-        from .nominatim import NominatimClient
-
-        client = NominatimClient(nominatim_url, country_codes=country_codes)
-    chain = _Chain(gaz, client, UnitScope(units) if units is not None else None)
-
     addresses = addr.to_numpy(dtype=object, na_value=None)
     munis = table["municipality"].astype("string").to_numpy(dtype=object, na_value=None)
-    lon = np.full(len(table), np.nan)
-    lat = np.full(len(table), np.nan)
-    out_prec = table["geocode_precision"].to_numpy(dtype=object, na_value=None)
-    out_geocoder = table["geocoder"].to_numpy(dtype=object, na_value=None)
+    return addresses, munis, todo, no_address
+
+
+@contextlib.contextmanager
+def _chain_for(
+    extract: str | os.PathLike[str] | Gazetteer | None,
+    *,
+    online: bool,
+    nominatim_url: str | None,
+    units: gpd.GeoDataFrame | None,
+    country_codes: str | None,
+) -> Iterator[_Chain]:
+    """The chain of steps for a run; closes what it opened (a gazetteer it built, the
+    Nominatim client) when the run ends."""
+    with contextlib.ExitStack() as stack:
+        gaz: Gazetteer | None = None
+        if isinstance(extract, Gazetteer):
+            gaz = extract
+        elif extract is not None:
+            gaz = stack.enter_context(Gazetteer(build_gazetteer(extract, units=units)))
+        client: NominatimClient | None = None
+        if online:
+            from .nominatim import NominatimClient
+
+            client = stack.enter_context(NominatimClient(nominatim_url,
+                                                         country_codes=country_codes))
+        yield _Chain(gaz, client, UnitScope(units) if units is not None else None)
+
+
+@dataclass
+class _Points:
+    """The point, precision and geocoder found for each row (NaN where none)."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    precision: np.ndarray
+    geocoder: np.ndarray
+
+    @classmethod
+    def of(cls, table: gpd.GeoDataFrame) -> _Points:
+        return cls(np.full(len(table), np.nan), np.full(len(table), np.nan),
+                   table["geocode_precision"].to_numpy(dtype=object, na_value=None),
+                   table["geocoder"].to_numpy(dtype=object, na_value=None))
+
+    def set(self, i: int, found: _Placed) -> None:
+        self.lon[i], self.lat[i] = found.lon, found.lat
+        self.precision[i], self.geocoder[i] = found.precision, found.geocoder
+
+    def placed(self) -> int:
+        return int(np.count_nonzero(~np.isnan(self.lon)))
+
+    def written_into(self, table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``table`` with the points found as geometry (EPSG:4326), and the precisions and
+        geocoders."""
+        placed = np.flatnonzero(~np.isnan(self.lon))
+        if len(placed):
+            geoms = np.asarray(table.geometry.values, dtype=object)
+            geoms[placed] = shapely.points(self.lon[placed], self.lat[placed])
+            table = table.set_geometry(gpd.GeoSeries(geoms, index=table.index,
+                                                     crs="EPSG:4326"))
+        table["geocode_precision"] = pd.array(self.precision, dtype="string")
+        table["geocoder"] = pd.array(self.geocoder, dtype="string")
+        return table
+
+
+def _place_rows(
+    chain: _Chain,
+    todo: list[int],
+    addresses: np.ndarray,
+    munis: np.ndarray,
+    points: _Points,
+    progress: Callable[[int, int], None] | None,
+) -> list[tuple[int, str]]:
+    """Run the chain on the rows ``todo``, each distinct (address, municipality) once;
+    return the rows it could not place, with the reason."""
     memo: dict[tuple[str, str | None], _Placed | str] = {}
-    unplaced: list[tuple[int, str]] = [
-        (int(i), "no coordinates and no address: add either (the row still counts toward "
-                 "the municipality it names)") for i in no_address
-    ]
+    unplaced: list[tuple[int, str]] = []
     total = len(todo)
     step = max(1, total // 200)
-    try:
-        for done, i in enumerate(todo.tolist(), start=1):
-            a = str(addresses[i]).strip()
-            m = munis[i].strip() if munis[i] is not None and str(munis[i]).strip() else None
-            key = (a, m)
-            res = memo.get(key)
-            if res is None:
-                res = memo[key] = chain.place(a, m)
-            if isinstance(res, _Placed):
-                lon[i], lat[i] = res.lon, res.lat
-                out_prec[i], out_geocoder[i] = res.precision, res.geocoder
-            else:
-                unplaced.append((i, res))
-            if progress is not None and (done % step == 0 or done == total):
-                progress(done, total)
-    finally:
-        if client is not None:
-            client.close()
-        if own_gaz and gaz is not None:
-            gaz.close()
+    for done, i in enumerate(todo, start=1):
+        a = str(addresses[i]).strip()
+        m = munis[i].strip() if munis[i] is not None and str(munis[i]).strip() else None
+        key = (a, m)
+        res = memo.get(key)
+        if res is None:
+            res = memo[key] = chain.place(a, m)
+        if isinstance(res, _Placed):
+            points.set(i, res)
+        else:
+            unplaced.append((i, res))
+        if progress is not None and (done % step == 0 or done == total):
+            progress(done, total)
+    return unplaced
 
-    placed = np.flatnonzero(~np.isnan(lon))
-    if len(placed):
-        geoms = np.asarray(table.geometry.values, dtype=object)
-        geoms[placed] = shapely.points(lon[placed], lat[placed])
-        table = table.set_geometry(gpd.GeoSeries(geoms, index=table.index, crs="EPSG:4326"))
-    table["geocode_precision"] = pd.array(out_prec, dtype="string")
-    table["geocoder"] = pd.array(out_geocoder, dtype="string")
+
+def _unplaced_report(table: gpd.GeoDataFrame, unplaced: list[tuple[int, str]],
+                     addresses: np.ndarray, munis: np.ndarray) -> pd.DataFrame:
+    """One row per unplaced camera, in table order, with the reason."""
     rows = [
         (table["camera_id"].iat[i], table["source_ref"].iat[i], addresses[i], munis[i], why)
         for i, why in sorted(unplaced)
     ]
-    report = pd.DataFrame(rows, columns=list(UNPLACED_COLUMNS)).astype("string")
-    log.info("geocoded %d rows; %d placed, %d unplaced", total, len(placed), len(unplaced))
-    return GeocodeResult(table, report, problems=chain.problems)
+    return pd.DataFrame(rows, columns=list(UNPLACED_COLUMNS)).astype("string")
 
 
 # --------------------------------------------------------------------------- files
@@ -410,9 +480,21 @@ def geocode_file(
     read_options
         As for :func:`camera_map.sources.foi.read_register` (``encoding``, ``sheet``, ``crs``, …).
     """
+    reg = _register_of(Path(path), units=units, address_column=address_column,
+                       municipality_column=municipality_column, read_options=read_options)
+    result = geocode_cameras(reg.cameras, extract=extract, online=online,
+                             nominatim_url=nominatim_url, units=units, progress=progress)
+    written = _register_with_points(reg, result.cameras)
+    return _write_outputs(written, result, Path(out), reg.rejected)
+
+
+def _register_of(src: Path, *, units: gpd.GeoDataFrame | None, address_column: str | None,
+                 municipality_column: str | None, read_options: dict[str, Any]) -> RegisterResult:
+    """The register read from ``src`` (as ``build`` reads it), with the column names given
+    mapped to ``address`` and ``municipality``; InputError or ColumnError for a file that
+    is no register with an address column."""
     from ..sources import read_source
 
-    src = Path(path)
     if not src.exists():
         raise InputError(f"register {src} does not exist")
     from ..sources.foi import header_key, load_mapping
@@ -434,9 +516,13 @@ def geocode_file(
         raise ColumnError(f"{src.name}: no address column; found columns {found}. Name it "
                           "'address' (or 'adresa', 'lokacija'), or pass address_column= "
                           "(a --mapping file on the command line)")
-    result = geocode_cameras(reg.cameras, extract=extract, online=online,
-                             nominatim_url=nominatim_url, units=units, progress=progress)
-    cams = result.cameras
+    return reg
+
+
+def _register_with_points(reg: RegisterResult, cams: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The register's rows as read (``sheet`` first when several sheets were read), with
+    ``latitude``, ``longitude`` (7 decimals), ``geocode_precision`` and ``geocoder`` of the
+    camera each row became; empty where none."""
     geoms = np.asarray(cams.geometry.values, dtype=object)
     lat, lon = shapely.get_y(geoms), shapely.get_x(geoms)  # NaN where there is no point
     placed = {ref: (la, lo, prec, how) for ref, la, lo, prec, how in zip(
@@ -459,8 +545,7 @@ def geocode_file(
         rows.append(rec)
     extra = [c for c in ("latitude", "longitude", "geocode_precision", "geocoder")
              if c not in header]
-    written = pd.DataFrame(rows, columns=[*header, *extra]).fillna("")
-    return _write_outputs(written, result, Path(out), reg.rejected)
+    return pd.DataFrame(rows, columns=[*header, *extra]).fillna("")
 
 
 def _cell_text(value: Any) -> str:

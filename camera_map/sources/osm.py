@@ -1037,6 +1037,16 @@ def read_overpass_json(
     data, default_label = _load_json(source)
     label = source_name or default_label
     problems: list[Problem] = []
+    usable = _usable_elements(_overpass_elements(data, label, problems), label, problems)
+    chosen = _latest_surveillance(usable, label)
+    records = _overpass_records(chosen, _node_positions(usable), label, problems)
+    logger.info("%s: %d camera(s) read, %d problem(s)", label, len(records), len(problems))
+    return OsmReadResult(_table(records), problems)
+
+
+def _overpass_elements(data: Any, label: str, problems: list[Problem]) -> list[Any]:
+    """The element list of an answer, a bare list or a single element; Overpass's remark
+    becomes a problem. UnknownFormatError for JSON that is none of these."""
     if isinstance(data, Mapping) and "elements" in data:
         elements = data["elements"]
         remark = data.get("remark")
@@ -1052,7 +1062,13 @@ def read_overpass_json(
         raise UnknownFormatError(f"{label}: JSON, but not Overpass JSON; expected {_EXPECTED}")
     if not isinstance(elements, list):
         raise UnknownFormatError(f'{label}: "elements" is not a list; expected {_EXPECTED}')
+    return elements
 
+
+def _usable_elements(elements: list[Any], label: str,
+                     problems: list[Problem]) -> list[Mapping[str, Any]]:
+    """The nodes, ways and relations that are well formed; the others are problems (the
+    ``count`` and ``area`` elements of an area query are skipped silently)."""
     usable: list[Mapping[str, Any]] = []
     for i, el in enumerate(elements):
         if not isinstance(el, Mapping) or el.get("type") not in _KIND_ORDER or "id" not in el:
@@ -1067,12 +1083,22 @@ def read_overpass_json(
                                     file=label, value=str(el)[:80]))
             continue
         usable.append(el)
+    return usable
 
+
+def _node_positions(usable: list[Mapping[str, Any]]) -> dict[int, tuple[float, float]]:
+    """Where each node of the answer is (lon, lat), to place ways by their member nodes."""
     node_at: dict[int, tuple[float, float]] = {}
     for el in usable:
         if el["type"] == "node" and _has_latlon(el):
             node_at[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
+    return node_at
 
+
+def _latest_surveillance(usable: list[Mapping[str, Any]],
+                         label: str) -> dict[str, Mapping[str, Any]]:
+    """The ``man_made=surveillance`` objects by ref ("node/1"), the highest version of an
+    object that comes more than once."""
     chosen: dict[str, Mapping[str, Any]] = {}
     skipped = 0
     for el in usable:
@@ -1086,7 +1112,14 @@ def read_overpass_json(
             chosen[ref] = el
     if skipped:
         logger.debug("%s: %d element(s) without man_made=surveillance skipped", label, skipped)
+    return chosen
 
+
+def _overpass_records(chosen: dict[str, Mapping[str, Any]],
+                      node_at: Mapping[int, tuple[float, float]], label: str,
+                      problems: list[Problem]) -> list[_Camera]:
+    """One camera record per object that has a position in longitude/latitude; the others
+    are problems."""
     records: list[_Camera] = []
     for ref, el in chosen.items():
         placed = _place(el, node_at)
@@ -1110,8 +1143,7 @@ def read_overpass_json(
             timestamp=_overpass_time(el.get("timestamp")), note=note,
             problems=problems, file=label,
         ))  # fmt: skip
-    logger.info("%s: %d camera(s) read, %d problem(s)", label, len(records), len(problems))
-    return OsmReadResult(_table(records), problems)
+    return records
 
 
 def cameras_from_overpass_json(
