@@ -156,40 +156,46 @@ def place_from_answer(results: object, name: str) -> OsmPlace:
             "country ('Ljig, Serbia'), or give the boundary with --boundaries")
     found: list[str] = []
     for raw in places:
-        label = str(raw.get("display_name") or raw.get("name") or "?")
-        geojson = raw.get("geojson")
-        kind = geojson.get("type") if isinstance(geojson, Mapping) else None
-        osm_type, osm_id = raw.get("osm_type"), raw.get("osm_id")
-        if kind not in _POLYGONS or osm_type not in ("relation", "way"):
-            found.append(f"{label} ({osm_type} with a {kind or 'missing'} geometry)")
-            continue
-        try:
-            geometry = shape(geojson)
-            if not geometry.is_valid:
-                geometry = shapely.make_valid(geometry)
-        except (ValueError, TypeError, AttributeError, IndexError, KeyError,
-                shapely.errors.GEOSException) as exc:
-            found.append(f"{label} (a boundary that cannot be read: {exc})")
-            continue
-        ident = _whole_number(osm_id)
-        if ident is None or geometry.is_empty:
-            found.append(f"{label} (no usable OSM id or an empty boundary)")
-            continue
-        tags = raw.get("extratags") if isinstance(raw.get("extratags"), Mapping) else {}
-        assert isinstance(tags, Mapping)
-        text = lambda v: str(v) if isinstance(v, str | int | float) and str(v) else None  # noqa: E731
-        return OsmPlace(
-            osm_type=str(osm_type), osm_id=ident,
-            name=text(raw.get("name")) or label.split(",")[0].strip() or name,
-            display_name=label, geometry=geometry,
-            population=_whole_number(tags.get("population")),
-            population_date=text(tags.get("population:date")),
-            population_source=text(tags.get("source:population")),
-        )
+        place = _boundary(raw, name)
+        if isinstance(place, OsmPlace):
+            return place
+        found.append(place)
     raise UnknownPlaceError(
         f"OpenStreetMap has no boundary for {name!r}: Nominatim found "
         + "; ".join(found[:3]) + ". Add the country or region to the name, or give the "
         "boundary with --boundaries")
+
+
+def _boundary(raw: Mapping[str, Any], name: str) -> OsmPlace | str:
+    """The place of one Nominatim result, if it is a usable polygon of an OSM relation or
+    way; else what it is, for the message."""
+    label = str(raw.get("display_name") or raw.get("name") or "?")
+    geojson = raw.get("geojson")
+    kind = geojson.get("type") if isinstance(geojson, Mapping) else None
+    osm_type, osm_id = raw.get("osm_type"), raw.get("osm_id")
+    if kind not in _POLYGONS or osm_type not in ("relation", "way"):
+        return f"{label} ({osm_type} with a {kind or 'missing'} geometry)"
+    try:
+        geometry = shape(geojson)
+        if not geometry.is_valid:
+            geometry = shapely.make_valid(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError,
+            shapely.errors.GEOSException) as exc:
+        return f"{label} (a boundary that cannot be read: {exc})"
+    ident = _whole_number(osm_id)
+    if ident is None or geometry.is_empty:
+        return f"{label} (no usable OSM id or an empty boundary)"
+    tags = raw.get("extratags") if isinstance(raw.get("extratags"), Mapping) else {}
+    assert isinstance(tags, Mapping)
+    text = lambda v: str(v) if isinstance(v, str | int | float) and str(v) else None  # noqa: E731
+    return OsmPlace(
+        osm_type=str(osm_type), osm_id=ident,
+        name=text(raw.get("name")) or label.split(",")[0].strip() or name,
+        display_name=label, geometry=geometry,
+        population=_whole_number(tags.get("population")),
+        population_date=text(tags.get("population:date")),
+        population_source=text(tags.get("source:population")),
+    )
 
 
 def place_from_osm(

@@ -54,8 +54,12 @@ def q_of(req: object) -> str:
 
 @pytest.fixture()
 def fast(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Short timeouts and back-off; the cache in a fresh folder."""
-    monkeypatch.setattr(settings, "timeout", 0.5)
+    """Short back-off; the cache in a fresh folder.
+
+    The per-try timeout is generous (30 s): on a loaded machine a short one can expire while
+    the server is still answering, and turn one request into a retried pair.
+    """
+    monkeypatch.setattr(settings, "timeout", 30.0)
     monkeypatch.setattr(settings, "backoff", 0.01)
     monkeypatch.setattr(settings, "max_tries", 3)
     monkeypatch.setattr(settings, "cache_dir", tmp_path / "cache")
@@ -78,11 +82,7 @@ def test_request_carries_user_agent_country_and_format(http_server: LocalServer,
     assert (req.query["street"], req.query["city"]) == (["12 Karađorđeva"], ["Osečina"])
 
 
-def test_at_most_one_request_per_second(http_server: LocalServer, fast: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    # a generous per-try timeout: on a loaded machine a 0.5 s one can expire while the
-    # server is still answering, which adds a retried request this test is not about
-    monkeypatch.setattr(settings, "timeout", 30)
+def test_at_most_one_request_per_second(http_server: LocalServer, fast: Path) -> None:
     http_server.default = Reply(200, result().encode())
     with NominatimClient(http_server.url) as client:  # the default 1 s delay
         for street in ("Karađorđeva", "Kneza Miloša", "Đakovačka", "Vojvode Stepe"):
@@ -93,9 +93,8 @@ def test_at_most_one_request_per_second(http_server: LocalServer, fast: Path,
     assert min(gaps) >= 1.0 - EPS, gaps
 
 
-def test_the_limit_holds_across_clients_and_retries(http_server: LocalServer, fast: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(settings, "timeout", 30)  # only the 503 is to be retried
+def test_the_limit_holds_across_clients_and_retries(http_server: LocalServer,
+                                                    fast: Path) -> None:
     http_server.add(Reply(503), Reply(200, result().encode()), Reply(200, b"[]"))
     one = NominatimClient(http_server.url, min_delay=0.5)
     two = NominatimClient(http_server.url, min_delay=0.5)
@@ -214,8 +213,10 @@ def test_a_status_worth_retrying_that_persists_is_a_clear_error(
     assert len(http_server.requests) == 3
 
 
-def test_timeout_is_a_clear_error(http_server: LocalServer, fast: Path) -> None:
-    http_server.default = Reply(action="hang", delay=1.5)
+def test_timeout_is_a_clear_error(http_server: LocalServer, fast: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "timeout", 0.5)
+    http_server.default = Reply(action="hang", delay=60)  # the timeout ends every try
     with NominatimClient(http_server.url, min_delay=0) as client, pytest.raises(
             NetworkError, match=r"failed after 3 tries; last failure: no answer within the "
                                 r"timeout.*settings\.timeout is 0\.5 s a try"):

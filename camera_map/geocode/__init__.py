@@ -152,38 +152,55 @@ class _Chain:
         self.nominatim_down: str | None = None
 
     def place(self, address: str, municipality: str | None) -> _Placed | str:
+        """The point of an address, from the first step that finds one; else why not,
+        step by step."""
         query = parse_address(address, municipality)
         reasons: list[str] = []
-        unit_scope: frozenset[str] | None = None
-        if municipality and self.scope is not None:
-            unit_scope = self.scope.resolve(municipality)
-            if unit_scope is None:
-                close = self.scope.suggest(municipality)
-                hint = f" (did you mean {', '.join(close)}?)" if close else ""
-                reasons.append(f"municipality {municipality!r} is not in the layer{hint}")
-
+        unit_scope = self._unit_scope(municipality, reasons)
         if query.kind == "empty":
             return "address is empty; give a street, intersection or place"
+        for step in (self._from_gazetteer, self._from_nominatim, self._from_layer):
+            found = step(query, municipality, unit_scope, reasons)
+            if found is not None:
+                return found
+        return "; ".join(dict.fromkeys(reasons))
 
-        # 1. offline gazetteer
-        if self.gazetteer is not None:
-            near = None
-            if municipality and unit_scope is None:
-                # no layer to scope by: the municipality's seat, if the extract has it
-                pl = self.gazetteer.find_place(municipality)
-                if pl.match is not None:
-                    near = (pl.match.lon, pl.match.lat)
-            hit = self.gazetteer.lookup(query, scope=unit_scope, near=near)
-            if hit.match is not None:
-                m = hit.match
-                return _Placed(m.lon, m.lat, m.precision, "gazetteer")
-            reasons.append(f"gazetteer: {hit.reason}")
-        else:
+    def _unit_scope(self, municipality: str | None,
+                    reasons: list[str]) -> frozenset[str] | None:
+        """The units the row's municipality names (None if it names none, or no layer)."""
+        if not municipality or self.scope is None:
+            return None
+        unit_scope = self.scope.resolve(municipality)
+        if unit_scope is None:
+            close = self.scope.suggest(municipality)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            reasons.append(f"municipality {municipality!r} is not in the layer{hint}")
+        return unit_scope
+
+    def _from_gazetteer(self, query: AddressQuery, municipality: str | None,
+                        unit_scope: frozenset[str] | None, reasons: list[str]) -> _Placed | None:
+        """1. The offline gazetteer, within the named units, or near the municipality's seat
+        when there is no layer to scope by."""
+        if self.gazetteer is None:
             reasons.append("gazetteer: no OSM extract given (use --extract)")
+            return None
+        near = None
+        if municipality and unit_scope is None:
+            pl = self.gazetteer.find_place(municipality)
+            if pl.match is not None:
+                near = (pl.match.lon, pl.match.lat)
+        hit = self.gazetteer.lookup(query, scope=unit_scope, near=near)
+        if hit.match is not None:
+            m = hit.match
+            return _Placed(m.lon, m.lat, m.precision, "gazetteer")
+        reasons.append(f"gazetteer: {hit.reason}")
+        return None
 
-        # 2. Nominatim
+    def _from_nominatim(self, query: AddressQuery, municipality: str | None,
+                        unit_scope: frozenset[str] | None, reasons: list[str]) -> _Placed | None:
+        """2. Nominatim, when online and not down."""
         if self.nominatim is not None:
-            found = self._nominatim(query, unit_scope, address)
+            found = self._nominatim(query, unit_scope, query.text)
             if isinstance(found, _Placed):
                 return found
             reasons.append(f"nominatim: {found}")
@@ -191,8 +208,11 @@ class _Chain:
             reasons.append(f"nominatim: unavailable ({self.nominatim_down})")
         else:
             reasons.append("nominatim: not asked (offline; use --online)")
+        return None
 
-        # 3. the municipal layer
+    def _from_layer(self, query: AddressQuery, municipality: str | None,
+                    unit_scope: frozenset[str] | None, reasons: list[str]) -> _Placed | None:
+        """3. The municipal layer: a point inside the one unit the row names."""
         if self.scope is None:
             reasons.append("no municipal layer to fall back on")
         elif not municipality:
@@ -206,7 +226,7 @@ class _Chain:
             names = ", ".join(sorted(self.scope.names[u] for u in unit_scope)[:5])
             reasons.append(f"{municipality!r} covers {len(unit_scope)} municipalities "
                            f"({names}, ...); name the one the camera is in")
-        return "; ".join(dict.fromkeys(reasons))
+        return None
 
     def _nominatim(self, query: AddressQuery, unit_scope: frozenset[str] | None,
                    address: str) -> _Placed | str:
@@ -507,7 +527,7 @@ def _register_of(src: Path, *, units: gpd.GeoDataFrame | None, address_column: s
     if src.is_dir():
         raise InputError(f"{src}: geocode writes one register back; give a file, not a folder")
     [source] = read_source(src, units=units, mapping=mapping or None, **read_options)
-    reg = source.details.get("register")
+    reg = source.register
     if reg is None:
         raise InputError(f"{src.name}: geocode places the addresses of registers and point "
                          "layers; OpenStreetMap data have coordinates already")

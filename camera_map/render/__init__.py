@@ -48,6 +48,7 @@ import shapely
 
 from .._io import write_text_atomic
 from ..errors import ColumnError, InputError
+from ..layers import OSM_ATTRIBUTION
 from . import i18n
 from .classes import (
     METRICS,
@@ -108,7 +109,6 @@ logger = logging.getLogger(__name__)
 
 AUTO: Final = "auto"
 DEFAULT_TILES: Final = "OpenStreetMap.Mapnik"
-OSM_ATTRIBUTION: Final = "© OpenStreetMap contributors, ODbL 1.0"
 
 _UNIT_COLUMNS: Final[dict[str, str]] = {
     "name_cyr": "string", "population": "Int64", "area_km2": "Float64",
