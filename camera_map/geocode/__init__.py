@@ -527,7 +527,7 @@ def _register_of(src: Path, *, units: gpd.GeoDataFrame | None, address_column: s
     if src.is_dir():
         raise InputError(f"{src}: geocode writes one register back; give a file, not a folder")
     [source] = read_source(src, units=units, mapping=mapping or None, **read_options)
-    reg = source.details.get("register")
+    reg = source.register
     if reg is None:
         raise InputError(f"{src.name}: geocode places the addresses of registers and point "
                          "layers; OpenStreetMap data have coordinates already")
