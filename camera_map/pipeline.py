@@ -40,7 +40,7 @@ from .merge import CONFLICT_COLUMNS, MERGE_COLUMNS
 from .metrics import Metrics, compute_metrics
 from .rejected import RejectedRows
 from .sources import SourceResult, camera_files, read_sources
-from .table import COLUMNS, clean_text_columns, empty_cameras, validate_cameras
+from .table import COLUMNS, clean_text_columns, empty_cameras, repeats_values, validate_cameras
 from .text import clean_text
 
 if TYPE_CHECKING:
@@ -888,7 +888,7 @@ def _fetch_overpass(area: str | None, bbox: Any, url: str | None) -> SourceResul
 
 def _drop_repeated_elements(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The same OSM element read from two files counts once (the newest version wins)."""
-    if table.empty:
+    if table.empty or not repeats_values(table["camera_id"]):
         return table
     dup = table["camera_id"].duplicated(keep=False) & (table["source"] == "osm")
     if not dup.any():

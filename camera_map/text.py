@@ -58,11 +58,16 @@ def has_control_bytes(arr: Any) -> bool:
     if data_buffer is None:
         return False
     data = np.frombuffer(data_buffer, dtype=np.uint8)
-    low = (data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)
-    if bool(low.any()) or bool((data == 0x7F).any()):
-        return True
-    lead = np.flatnonzero(data[:-1] == 0xC2)
-    return bool(((data[lead + 1] >= 0x80) & (data[lead + 1] <= 0x9F)).any())
+    block = 1 << 22  # a few MB of temporaries at a time, not 4x the column's text
+    for start in range(0, len(data), block):
+        part = data[start:start + block + 1]  # one byte more: a C1 pair across the border
+        low = (part < 0x20) & (part != 0x09) & (part != 0x0A) & (part != 0x0D)
+        if bool(low.any()) or bool((part == 0x7F).any()):
+            return True
+        lead = np.flatnonzero(part[:-1] == 0xC2)
+        if bool(((part[lead + 1] >= 0x80) & (part[lead + 1] <= 0x9F)).any()):
+            return True
+    return False
 
 
 def terminal_text(text: str) -> str:

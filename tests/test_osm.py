@@ -232,7 +232,8 @@ def test_sniff_recognises_overpass_json_and_nothing_else(
 def test_overpass_json_nodes_and_out_center_elements(overpass_json: Path) -> None:
     result = read_osm(overpass_json)
     cams = _by_ref(result.cameras)
-    assert list(cams.index) == ["node/1001", "node/1002", "way/2001", "relation/3001"]
+    # rows come in camera_id order (osm-node-…, osm-relation-…, osm-way-…)
+    assert list(cams.index) == ["node/1001", "node/1002", "relation/3001", "way/2001"]
     assert cams.loc["node/1001", "direction"] == "45"  # NE
     assert cams.loc["node/1001", "manufacturer"] == "Dahua"
     assert cams.loc["node/1002", "surveillance_type"] == "ALPR"

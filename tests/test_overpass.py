@@ -180,7 +180,7 @@ def test_429_with_retry_after_then_504_then_success(
     cams = cameras_from_overpass(bbox=BBOX, url=_endpoint(http_server))
     assert len(http_server.requests) == 3
     assert fast == [0.0, 0.02]  # Retry-After: 0, then the doubled back-off
-    assert list(cams["source_ref"]) == ["node/1001", "node/1002", "way/2001", "relation/3001"]
+    assert list(cams["source_ref"]) == ["node/1001", "node/1002", "relation/3001", "way/2001"]
 
 
 def test_a_hang_past_the_timeout_is_retried(
@@ -316,7 +316,7 @@ def test_saved_answer_reads_back_offline(
     assert json.loads(path.read_text("utf-8")) == result
     cams = read_osm(path).cameras
     assert list(cams["camera_id"]) == [
-        "osm-node-1001", "osm-node-1002", "osm-way-2001", "osm-relation-3001",
+        "osm-node-1001", "osm-node-1002", "osm-relation-3001", "osm-way-2001",
     ]  # fmt: skip
     assert not list(path.parent.glob("*.part"))
 
