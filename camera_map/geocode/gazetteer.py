@@ -180,53 +180,66 @@ def _read_extract(extract: Path) -> _Raw:
     )
     try:
         for obj in proc:
-            tags = obj.tags
             if isinstance(obj, osmium.osm.Node):
-                loc = obj.location
-                if not loc.valid():
-                    continue
-                kind = tags.get("place")
-                if kind in PLACE_KINDS and "name" in tags:
-                    ref = f"node/{obj.id}"
-                    for nm in _names(tags):
-                        raw.places.append((ref, kind, nm, loc.lon, loc.lat, tags["name"]))
-                hn = tags.get("addr:housenumber")
-                street = tags.get("addr:street") or tags.get("addr:place")
-                if hn and street:
-                    city = tags.get("addr:city") or tags.get("addr:place") or ""
-                    raw.addresses.append((f"node/{obj.id}", street, hn, city, loc.lon,
-                                          loc.lat))
+                _read_node(obj, raw)
             elif isinstance(obj, osmium.osm.Way):
-                hw = tags.get("highway")
-                hn = tags.get("addr:housenumber")
-                street = tags.get("addr:street") or tags.get("addr:place")
-                need_street = hw is not None and hw not in _SKIP_HIGHWAY and "name" in tags
-                need_addr = bool(hn and street)
-                if not (need_street or need_addr):
-                    continue
-                refs, coords = [], []
-                for n in obj.nodes:
-                    if n.location.valid():
-                        refs.append(n.ref)
-                        coords.append((n.location.lon, n.location.lat))
-                if len(coords) < 2:
-                    continue
-                xy = np.asarray(coords, dtype=np.float64)
-                if need_street:
-                    raw.way_ids.append(obj.id)
-                    raw.way_names.append(_names(tags))
-                    raw.way_nodes.append(np.asarray(refs, dtype=np.int64))
-                    raw.way_coords.append(xy)
-                if need_addr:
-                    c = (shapely.polygons(xy).centroid if len(xy) >= 4
-                         and refs[0] == refs[-1] else shapely.linestrings(xy).centroid)
-                    city = tags.get("addr:city") or tags.get("addr:place") or ""
-                    raw.addresses.append((f"way/{obj.id}", str(street), str(hn), city,
-                                          float(c.x), float(c.y)))
+                _read_way(obj, raw)
     except RuntimeError as exc:  # pyosmium reports unreadable files as RuntimeError
         raise UnknownFormatError(f"{extract} could not be read as an OSM file: {exc}; "
                                  "check that the download is complete") from exc
     return raw
+
+
+def _address_tags(tags: Any) -> tuple[str | None, str | None, str]:
+    """House number, street (or ``addr:place``) and city of an object's ``addr:*`` tags."""
+    street = tags.get("addr:street") or tags.get("addr:place")
+    city = tags.get("addr:city") or tags.get("addr:place") or ""
+    return tags.get("addr:housenumber"), street, city
+
+
+def _read_node(obj: Any, raw: _Raw) -> None:
+    """A named place node (one entry per name) and/or an address node."""
+    tags, loc = obj.tags, obj.location
+    if not loc.valid():
+        return
+    kind = tags.get("place")
+    if kind in PLACE_KINDS and "name" in tags:
+        ref = f"node/{obj.id}"
+        for nm in _names(tags):
+            raw.places.append((ref, kind, nm, loc.lon, loc.lat, tags["name"]))
+    hn, street, city = _address_tags(tags)
+    if hn and street:
+        raw.addresses.append((f"node/{obj.id}", street, hn, city, loc.lon, loc.lat))
+
+
+def _read_way(obj: Any, raw: _Raw) -> None:
+    """A named street (its nodes and coordinates) and/or a building with an address
+    (placed at its centroid)."""
+    tags = obj.tags
+    hw = tags.get("highway")
+    hn, street, city = _address_tags(tags)
+    need_street = hw is not None and hw not in _SKIP_HIGHWAY and "name" in tags
+    need_addr = bool(hn and street)
+    if not (need_street or need_addr):
+        return
+    refs, coords = [], []
+    for n in obj.nodes:
+        if n.location.valid():
+            refs.append(n.ref)
+            coords.append((n.location.lon, n.location.lat))
+    if len(coords) < 2:
+        return
+    xy = np.asarray(coords, dtype=np.float64)
+    if need_street:
+        raw.way_ids.append(obj.id)
+        raw.way_names.append(_names(tags))
+        raw.way_nodes.append(np.asarray(refs, dtype=np.int64))
+        raw.way_coords.append(xy)
+    if need_addr:
+        c = (shapely.polygons(xy).centroid if len(xy) >= 4
+             and refs[0] == refs[-1] else shapely.linestrings(xy).centroid)
+        raw.addresses.append((f"way/{obj.id}", str(street), str(hn), city,
+                              float(c.x), float(c.y)))
 
 
 def _count_nodes(extract: Path) -> int:
