@@ -482,14 +482,19 @@ def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
 
 
 def write_flatgeobuf(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
-    """Write one layer as FlatGeobuf, atomically (no spatial index when a geometry is missing)."""
+    """Write one layer as FlatGeobuf, atomically (no spatial index when a geometry is missing).
+
+    The layer is named after the file (``cameras`` for cameras.fgb), not after the temporary
+    file it is written to, so two identical builds give identical bytes.
+    """
     import pyogrio
 
     data = _ogr_ready(gdf)
     data = _conformant(data, _geometry_type(data))
     has_null = bool((data.geometry.isna() | data.geometry.is_empty).any())
     with atomic_path(path) as tmp:
-        pyogrio.write_dataframe(data, tmp, driver="FlatGeobuf", use_arrow=True,
+        pyogrio.write_dataframe(data, tmp, layer=Path(path).stem, driver="FlatGeobuf",
+                                use_arrow=True,
                                 layer_options={"SPATIAL_INDEX": "NO" if has_null else "YES"})
     return Path(path)
 
