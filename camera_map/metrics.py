@@ -375,6 +375,9 @@ def _located_figures(rows: _Rows, level: str) -> list[dict[str, object]]:
     yes, known = rows.flag("facial_recognition")
     fr_yes = np.bincount(key, yes[pts], minlength=size)
     fr_known = np.bincount(key, known[pts], minlength=size) > 0
+    # the cameras with face recognition among those the estimate counts (public space,
+    # not removed): never more than the located cameras counted
+    fr_counted = np.bincount(key, (rows.count * (yes & rows.points))[pts], minlength=size)
     # the located cameras' status when every one of them states the same one
     st, statuses = rows.text("status")
     st = st[pts]
@@ -396,7 +399,7 @@ def _located_figures(rows: _Rows, level: str) -> list[dict[str, object]]:
             "scope": "public space", "document": None, "note": None,
             "facial_recognition": (bool(fr_yes[k] > 0) if fr_known[k] else pd.NA),
             "facial_recognition_software": None,
-            "fr_cameras": int(fr_yes[k]) if fr_known[k] else None,
+            "fr_cameras": int(fr_counted[k]) if fr_known[k] else None,
             "best": False, "located": True,
         })
     return out
