@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 import time
@@ -37,19 +38,41 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 CHILD = r"""
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
 t0 = time.perf_counter()
 import camera_map
 from camera_map.pipeline import build
 t1 = time.perf_counter()
 c1 = time.process_time()
-res = build([sys.argv[1]], layer="serbia", out_dir=sys.argv[2],
+page = os.sysconf("SC_PAGE_SIZE")
+stage, stage_peak, stage_end, done = ["imports"], {}, {}, threading.Event()
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * page
+
+def sample():  # resident memory every 5 ms, the peak kept per stage
+    while not done.wait(0.005):
+        now, at = rss(), stage[0]
+        stage_peak[at] = max(stage_peak.get(at, 0), now)
+
+def progress(name):
+    now = rss()
+    stage_end[stage[0]] = now
+    stage_peak[stage[0]] = max(stage_peak.get(stage[0], 0), now)
+    stage[0] = name
+
+threading.Thread(target=sample, daemon=True).start()
+res = build([sys.argv[1]], layer="serbia", out_dir=sys.argv[2], progress=progress,
             formats=None if sys.argv[3] == "auto" else sys.argv[3].split(","), png=True)
 t2 = time.perf_counter()
+progress("end")
+done.set()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 sizes = {name: path.stat().st_size for name, path in res.outputs.items()}
 print(json.dumps({"import": t1 - t0, "pipeline": t2 - t1, "cpu": time.process_time() - c1,
                   "stages": res.timings, "peak_kb": peak, "sizes": sizes,
+                  "stage_peak": stage_peak, "stage_end": stage_end,
                   "cameras": int(res.cameras["count"].sum())}))
 """
 
@@ -140,15 +163,19 @@ def main() -> None:
                     help="also write N non-camera nodes per camera-count file (e.g. 5000000 "
                     "with --sizes 1000000 for a 6 M-node extract)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--builds-only", action="store_true",
+                    help="skip the anchors (import floor, default build, osmium tags-filter): "
+                    "for memory per stage")
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
 
     floors, builds = [], []
-    for _ in range(args.repeat):  # interleaved, best of N: the machine may be shared
+    # interleaved, best of N: the machine may be shared
+    for _ in range(0 if args.builds_only else args.repeat):
         floors.append(timed([sys.executable, "-c", IMPORT_FLOOR]))
         builds.append(timed([sys.executable, "-m", "camera_map", "build", "--out",
                              str(args.dir / "default")]))
-    for i, what in enumerate(("wall", "CPU")):
+    for i, what in enumerate(("wall", "CPU") if builds else ()):
         floor, built = min(f[i] for f in floors), min(b[i] for b in builds)
         print(f"default `camera-map build`, {what} time (best of {args.repeat}): {built:.2f} s "
               f"= import floor {floor:.2f} s + {built - floor:.2f} s")
@@ -157,6 +184,7 @@ def main() -> None:
               "pipeline", "CPU", "tags-filter", "ratio", "peak RSS", "map.html",
               "cameras.geojson", "cameras.parquet", "camera-map.gpkg")
     rows = []
+    memory: list[tuple[str, dict]] = []
     for n in args.sizes:
         t = time.perf_counter()
         name = f"cameras-{n}" + (f"-other-{args.other_nodes}" if args.other_nodes else "")
@@ -164,9 +192,10 @@ def main() -> None:
         gen = time.perf_counter() - t
         out = args.dir / f"out-{n}"
         # the anchor: libosmium's own tool finding the same cameras (C++, to OPL)
-        anchor = min(timed(["osmium", "tags-filter", "--overwrite", "-f", "opl", "-o",
-                            str(args.dir / "anchor.opl"), str(pbf), "nwr/man_made=surveillance"])
-                     for _ in range(args.repeat))
+        anchor = min((timed(["osmium", "tags-filter", "--overwrite", "-f", "opl", "-o",
+                             str(args.dir / "anchor.opl"), str(pbf), "nwr/man_made=surveillance"])
+                      for _ in range(0 if args.builds_only else args.repeat)),
+                     default=(math.nan, math.nan))
         res = subprocess.run([sys.executable, "-c", CHILD, str(pbf), str(out), args.formats],
                              capture_output=True, text=True)
         if res.returncode != 0:
@@ -182,12 +211,25 @@ def main() -> None:
         print(f"{n:,} cameras: generated in {gen:.1f} s (cached afterwards); "
               f"imports {r['import']:.2f} s; {r['cameras']:,} assigned+unassigned cameras",
               file=sys.stderr)
+        memory.append((f"{n:,}", r))
     print("ratio = pipeline / osmium tags-filter wall time on the same file (goal <= 10)")
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     print(" | ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
     print("-|-".join("-" * w for w in widths))
     for row in rows:
         print(" | ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    print()
+    print_memory(memory)
+
+
+def print_memory(memory: list[tuple[str, dict]]) -> None:
+    """Resident memory per stage (MB, sampled every 5 ms): the peak while the stage ran,
+    and what was left when it ended."""
+    print("resident memory per stage, MB: peak while it ran / left at its end")
+    for label, r in memory:
+        peaks, ends = r["stage_peak"], r["stage_end"]
+        parts = [f"{s} {peaks[s] / 2**20:.0f}/{ends.get(s, 0) / 2**20:.0f}" for s in peaks]
+        print(f"{label}: " + " -> ".join(parts))
 
 
 if __name__ == "__main__":

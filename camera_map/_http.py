@@ -42,10 +42,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Any, Final
 
 try:
     import fcntl
@@ -161,24 +161,19 @@ def _describe_os_error(exc: BaseException) -> tuple[str, bool]:
 
 @dataclass(frozen=True)
 class Response:
-    """A response body and where it came from.
+    """A response body and where it came from."""
 
-    Attributes
-    ----------
-    body
-        The body as received.
-    url
-        The endpoint asked (without the query string).
-    fetched
-        When the server gave this answer (UTC).
-    from_cache
-        Whether it was read from the disk cache rather than asked for now.
-    """
-
+    #: The body as received.
     body: bytes
+    #: The endpoint asked (without the query string).
     url: str
+    #: When the server gave this answer (UTC).
     fetched: datetime
+    #: Whether it was read from the disk cache rather than asked for now.
     from_cache: bool
+    #: What the request's ``validate`` returned for the body (the parsed answer), or
+    #: ``None`` when there was no ``validate``.
+    parsed: Any = field(default=None, compare=False, repr=False)
 
     def age(self, now: datetime | None = None) -> timedelta:
         """How old the answer is."""
@@ -299,36 +294,55 @@ def polite_turn(host: str, min_interval: float, *, until: float | None = None
         yield
         return
     with _thread_lock(host):
-        handle: IO[bytes] | None = None
-        if fcntl is not None:
-            path = throttle_path(host)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                handle = path.open("a+b")
-            except OSError as exc:
-                logger.warning("cannot use the throttle file %s (%s): the pause between "
-                               "requests holds in this process only", path, exc)
+        handle = _throttle_file(host)
         try:
             last = _LAST_END.get(host, 0.0)
             if handle is not None:
                 _lock(handle, until)
-                handle.seek(0)
-                with contextlib.suppress(ValueError):
-                    last = float(handle.read(64).decode("ascii", errors="replace") or 0)
+                last = _recorded_end(handle, last)
             _wait_until(last + min_interval, min_interval)
             try:
                 yield
             finally:
-                end = time.time()
-                _LAST_END[host] = end
-                if handle is not None:
-                    handle.seek(0)
-                    handle.truncate()
-                    handle.write(repr(end).encode("ascii"))
-                    handle.flush()
+                _record_end(host, handle)
         finally:
             if handle is not None:
                 handle.close()  # releases the flock
+
+
+def _throttle_file(host: str) -> IO[bytes] | None:
+    """The open lock file of ``host``; None where there is no ``fcntl`` or the file cannot
+    be opened (then the pause holds in this process only, with a warning)."""
+    if fcntl is None:
+        return None
+    path = throttle_path(host)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("a+b")
+    except OSError as exc:
+        logger.warning("cannot use the throttle file %s (%s): the pause between "
+                       "requests holds in this process only", path, exc)
+        return None
+
+
+def _recorded_end(handle: IO[bytes], default: float) -> float:
+    """When the previous request to the host ended, as the lock file says (``default``
+    when it says nothing readable)."""
+    handle.seek(0)
+    with contextlib.suppress(ValueError):
+        return float(handle.read(64).decode("ascii", errors="replace") or 0)
+    return default
+
+
+def _record_end(host: str, handle: IO[bytes] | None) -> None:
+    """Note that a request to ``host`` ended now, for this process and the others."""
+    end = time.time()
+    _LAST_END[host] = end
+    if handle is not None:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(repr(end).encode("ascii"))
+        handle.flush()
 
 
 def json_answer(body: bytes, what: str) -> object:
@@ -372,14 +386,14 @@ def _cached(
         logger.info("%s: the cached answer is %s old, older than allowed; asking again",
                     url, describe_age(answer.age()))
         return None
-    if validate is not None:
-        try:
-            validate(body)
-        except ValueError as exc:
-            logger.warning("%s: the cached answer %s cannot be used (%s); asking again",
-                           url, path, exc)
-            return None
-    return answer
+    if validate is None:
+        return answer
+    try:
+        return replace(answer, parsed=validate(body))
+    except ValueError as exc:
+        logger.warning("%s: the cached answer %s cannot be used (%s); asking again",
+                       url, path, exc)
+        return None
 
 
 # ------------------------------------------------------------------------------- request
@@ -421,7 +435,8 @@ def request(
     validate
         Called with the body of a 200 answer (and of a cached one); if it raises
         :class:`ValueError` the answer counts as a failed try (for example JSON cut short)
-        and is not cached.
+        and is not cached. What it returns (the parsed answer) is handed on as
+        :attr:`Response.parsed`, so that the body is parsed once.
     use_cache
         Read and write the disk cache; default ``settings.use_cache``.
     max_age
@@ -440,7 +455,8 @@ def request(
     Returns
     -------
     Response
-        The body, when it was fetched and whether it came from the cache.
+        The body, what ``validate`` made of it, when it was fetched and whether it came
+        from the cache.
 
     Raises
     ------
@@ -458,7 +474,58 @@ def request(
         if hit is not None:
             logger.info("%s: %s", url, hit.provenance())
             return hit
+    plan = _plan(url, method=method, params=params, data=data, timeout=timeout,
+                 deadline=deadline, validate=validate, min_interval=min_interval,
+                 service=service, hint=hint)
+    content, parsed = _send_with_retries(plan)
+    answer = Response(content, url, datetime.now(UTC).replace(microsecond=0),
+                      from_cache=False, parsed=parsed)
+    if cache:
+        _store(path, answer, method=method, params=params, data=data)
+    return answer
 
+
+@dataclass(frozen=True)
+class _Plan:
+    """A request as it will be sent, with its limits and how to speak of it."""
+
+    url: str
+    method: str
+    full_url: str
+    body: bytes | None
+    headers: dict[str, str]
+    per_try: float
+    allowed: float
+    tries: int
+    min_interval: float
+    validate: Callable[[bytes], object] | None
+    service: str
+    hint: str
+
+    @property
+    def host(self) -> str:
+        """The ``netloc`` the throttle orders requests by."""
+        return urllib.parse.urlsplit(self.url).netloc
+
+    def with_hint(self, message: str) -> str:
+        """``message`` followed by the caller's advice, if any."""
+        return message + (f" {self.hint}" if self.hint else "")
+
+
+def _plan(
+    url: str,
+    *,
+    method: str,
+    params: Mapping[str, object] | None,
+    data: Mapping[str, object] | None,
+    timeout: float | None,
+    deadline: float | None,
+    validate: Callable[[bytes], object] | None,
+    min_interval: float,
+    service: str,
+    hint: str,
+) -> _Plan:
+    """The URL, body, headers and limits of a request (settings fill what is not given)."""
     full_url = url
     if params:
         full_url += ("&" if "?" in url else "?") + urllib.parse.urlencode(
@@ -472,75 +539,97 @@ def request(
     headers = {"User-Agent": settings.user_agent, "Accept": "*/*"}
     if body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
-    per_try = float(settings.timeout if timeout is None else timeout)
-    allowed = float(settings.deadline if deadline is None else deadline)
+    return _Plan(
+        url=url, method=method, full_url=full_url, body=body, headers=headers,
+        per_try=float(settings.timeout if timeout is None else timeout),
+        allowed=float(settings.deadline if deadline is None else deadline),
+        tries=max(1, int(settings.max_tries)), min_interval=min_interval,
+        validate=validate, service=service, hint=hint,
+    )  # fmt: skip
+
+
+def _send_with_retries(plan: _Plan) -> tuple[bytes, object]:
+    """Try ``plan`` until an answer passes, or raise the :class:`NetworkError` that says why
+    not; returns the body and what ``validate`` made of it."""
     started = time.monotonic()
-    host = urllib.parse.urlsplit(url).netloc
-    tries = max(1, int(settings.max_tries))
     last = "no try was made"
     made = 0
     stop = ""
-    for attempt in range(1, tries + 1):
-        left = allowed - (time.monotonic() - started)
-        if left <= 0:
-            stop = f"the deadline of {allowed:g} s passed"
+    for attempt in range(1, plan.tries + 1):
+        if plan.allowed - (time.monotonic() - started) <= 0:
+            stop = f"the deadline of {plan.allowed:g} s passed"
             break
-        req = urllib.request.Request(full_url, data=body, headers=headers, method=method)
         made += 1
         try:
-            with polite_turn(host, min_interval, until=started + allowed):
-                left = allowed - (time.monotonic() - started)
-                content = _once(req, max(0.001, min(per_try, left)))
-            if validate is not None:
-                try:
-                    validate(content)
-                except ValueError as exc:
-                    raise _RetryableError(f"the answer could not be used: {exc}") from exc
+            return _try_once(plan, started)
         except _RefusedError as refused:
-            if refused.status is not None:
-                message = (f"{service} at {url} answered {refused}. This is not worth "
-                           "retrying: check the request and the endpoint URL.")
-            else:
-                reason = str(refused)
-                message = (f"request to {service} at {url} failed: {reason}"
-                           + ("" if reason.endswith(("?", ".")) else "."))
-            raise NetworkError(message + (f" {hint}" if hint else "")) from refused
+            raise _refused_error(plan, refused) from refused
         except _RetryableError as failure:
             last = str(failure)
-            if attempt == tries:
+            if attempt == plan.tries:
                 break
-            pause = (
-                failure.retry_after
-                if failure.retry_after is not None
-                else float(settings.backoff) * 2 ** (attempt - 1)
-            )
-            left = allowed - (time.monotonic() - started)
-            if pause >= left:
-                stop = (f"the next try would start after the deadline of {allowed:g} s "
+            pause = _pause_before(failure, attempt)
+            if pause >= plan.allowed - (time.monotonic() - started):
+                stop = (f"the next try would start after the deadline of {plan.allowed:g} s "
                         f"(a pause of {pause:g} s was due)")
                 break
             logger.info(  # the final error or the caller's warning says it all
                 "%s: try %d of %d failed (%s); trying again in %.1f s",
-                url, attempt, tries, last, pause,
+                plan.url, attempt, plan.tries, last, pause,
             )  # fmt: skip
             time.sleep(pause)
-            continue
-        answer = Response(content, url, datetime.now(UTC).replace(microsecond=0),
-                          from_cache=False)
-        if cache:
-            _store(path, answer, method=method, params=params, data=data)
-        return answer
+    raise _gave_up_error(plan, made=made, stop=stop, last=last)
+
+
+def _try_once(plan: _Plan, started: float) -> tuple[bytes, object]:
+    """One try in this host's turn, within what is left of the deadline, then validated;
+    :class:`_RetryableError` for an answer that cannot be used."""
+    req = urllib.request.Request(plan.full_url, data=plan.body, headers=plan.headers,
+                                 method=plan.method)
+    with polite_turn(plan.host, plan.min_interval, until=started + plan.allowed):
+        left = plan.allowed - (time.monotonic() - started)
+        content = _once(req, max(0.001, min(plan.per_try, left)))
+    if plan.validate is None:
+        return content, None
+    try:
+        return content, plan.validate(content)
+    except ValueError as exc:
+        raise _RetryableError(f"the answer could not be used: {exc}") from exc
+
+
+def _pause_before(failure: _RetryableError, attempt: int) -> float:
+    """Seconds to wait before the next try: the server's ``Retry-After``, else the back-off
+    doubled at every try."""
+    if failure.retry_after is not None:
+        return failure.retry_after
+    return float(settings.backoff) * 2 ** (attempt - 1)
+
+
+def _refused_error(plan: _Plan, refused: _RefusedError) -> NetworkError:
+    """The error for an answer not worth another try."""
+    if refused.status is not None:
+        message = (f"{plan.service} at {plan.url} answered {refused}. This is not worth "
+                   "retrying: check the request and the endpoint URL.")
+    else:
+        reason = str(refused)
+        message = (f"request to {plan.service} at {plan.url} failed: {reason}"
+                   + ("" if reason.endswith(("?", ".")) else "."))
+    return NetworkError(plan.with_hint(message))
+
+
+def _gave_up_error(plan: _Plan, *, made: int, stop: str, last: str) -> NetworkError:
+    """The error after the last try or at the deadline: what failed and what to do."""
     advice = (
-        f"Try again later, allow more time (settings.timeout is {per_try:g} s a try, "
-        f"settings.deadline {allowed:g} s in all; --timeout, CAMERA_MAP_TIMEOUT, "
+        f"Try again later, allow more time (settings.timeout is {plan.per_try:g} s a try, "
+        f"settings.deadline {plan.allowed:g} s in all; --timeout, CAMERA_MAP_TIMEOUT, "
         "CAMERA_MAP_DEADLINE), or use another endpoint."
     )
     tried = f"{made} {'try' if made == 1 else 'tries'}"
-    raise NetworkError(
-        f"{service} at {url} failed after {tried}"
+    return NetworkError(plan.with_hint(
+        f"{plan.service} at {plan.url} failed after {tried}"
         + (f" ({stop})" if stop else "")
-        + f"; last failure: {last}. {advice}" + (f" {hint}" if hint else "")
-    )
+        + f"; last failure: {last}. {advice}"
+    ))  # fmt: skip
 
 
 def _store(

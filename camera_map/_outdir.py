@@ -14,6 +14,9 @@ a full disk — the folder holds either the whole previous build or the whole ne
 - **One build at a time.** A lock file beside the folder (``.<name>.camera-map.lock``,
   ``fcntl.flock``) is held for the whole build; a second build into the same folder is
   refused at once, naming the process that holds it. The lock file is removed at the end.
+- **Flushed before the swap.** Every file of the new build is ``fsync``-ed before the
+  swap and the parent folder after it, so that after a power cut the folder does not
+  hold the new names with data the disk never received.
 - **Leftovers are cleaned.** Temporary folders of a build that was killed, and the
   ``.<file>.part-XXXX`` files of interrupted atomic writes, are removed by the next build
   into that folder.
@@ -157,11 +160,48 @@ def staged_folder(target: Path) -> Iterator[Path]:
                 os.chmod(stage, stat.S_IMODE(target.stat().st_mode))
         else:
             os.chmod(stage, 0o777 & ~_umask())
+        _sync_tree(stage)
         _swap(stage, target)
+        _sync_dir(target.parent)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     shutil.rmtree(stage, ignore_errors=True)  # after the swap: the previous build
+
+
+def _sync_tree(root: Path) -> None:
+    """Flush every file and folder below ``root`` to the disk before the swap.
+
+    The swap is atomic for running processes, but after a power cut the file system may
+    have kept the rename and lost data still in the page cache: the new folder would be
+    in place with empty or short files. Flushing first makes the swap the last thing that
+    reaches the disk. Files carried over from the previous build are already there, so
+    flushing them costs nothing.
+    """
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        _sync_dir(Path(folder))
+
+
+def _sync_dir(folder: Path) -> None:
+    """Flush a folder's entries (the names in it) to the disk, where the system can."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # e.g. Windows cannot open a folder
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on a folder
+        pass
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:

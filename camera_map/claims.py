@@ -50,30 +50,36 @@ class ContextFact:
         return to_cyrillic(self.statement_sr) if lang == "sr-Cyrl" else self.statement_sr
 
 
+def _csv_rows(path: Path, columns: tuple[str, ...], what: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a UTF-8 CSV with their line numbers (the header is line 1), after
+    checking that it has every column of ``columns``."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ColumnError(f"{path.name}: {what} file lacks column(s) {missing}; expected "
+                              f"{', '.join(columns)}")
+        return list(enumerate(reader, start=2))
+
+
 def load_context(path: str | Path) -> list[ContextFact]:
     """Read a national-context CSV (UTF-8; columns :data:`CONTEXT_COLUMNS`)."""
     p = Path(path)
-    with p.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in CONTEXT_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ColumnError(f"{p.name}: context file lacks column(s) {missing}; expected "
-                              f"{', '.join(CONTEXT_COLUMNS)}")
-        facts, log = [], ProblemLog()
-        for n, row in enumerate(reader, start=2):
-            figure = (row["figure"] or "").strip()
-            if figure and not figure.isdigit():
-                log.add("figure must be a whole number or empty", file=p.name, row=n,
-                        column="figure", value=figure)
-                continue
-            if not (row["statement"] or "").strip():
-                log.add("statement is empty", file=p.name, row=n, column="statement")
-                continue
-            facts.append(ContextFact(int(figure) if figure else None, row["counts"].strip(),
-                                     row["as_of"].strip(), row["source kind"].strip(),
-                                     row["statement"].strip(),
-                                     (row["statement_sr"] or "").strip(),
-                                     row["document"].strip()))
+    facts, log = [], ProblemLog()
+    for n, row in _csv_rows(p, CONTEXT_COLUMNS, "context"):
+        figure = (row["figure"] or "").strip()
+        if figure and not figure.isdigit():
+            log.add("figure must be a whole number or empty", file=p.name, row=n,
+                    column="figure", value=figure)
+            continue
+        if not (row["statement"] or "").strip():
+            log.add("statement is empty", file=p.name, row=n, column="statement")
+            continue
+        facts.append(ContextFact(int(figure) if figure else None, row["counts"].strip(),
+                                 row["as_of"].strip(), row["source kind"].strip(),
+                                 row["statement"].strip(),
+                                 (row["statement_sr"] or "").strip(),
+                                 row["document"].strip()))
     log.raise_if_any(f"{p.name}: the national context is not usable")
     return facts
 
@@ -104,22 +110,16 @@ class ClaimCheck:
 def load_claims(path: str | Path) -> list[Claim]:
     """Read a claims CSV (UTF-8); every bad cell is reported at once."""
     p = Path(path)
-    with p.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in CLAIM_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ColumnError(f"{p.name}: claims file lacks column(s) {missing}; expected "
-                              f"{', '.join(CLAIM_COLUMNS)}")
-        claims, log = [], ProblemLog()
-        for n, row in enumerate(reader, start=2):
-            try:
-                value, tol = float(row["value"]), float(row["tolerance"] or 0)
-            except ValueError:
-                log.add("value and tolerance must be numbers", file=p.name, row=n,
-                        value=f"{row['value']} / {row['tolerance']}")
-                continue
-            claims.append(Claim(row["municipality"], row["metric"], value, tol, row["claim"],
-                                row["source"]))
+    claims, log = [], ProblemLog()
+    for n, row in _csv_rows(p, CLAIM_COLUMNS, "claims"):
+        try:
+            value, tol = float(row["value"]), float(row["tolerance"] or 0)
+        except ValueError:
+            log.add("value and tolerance must be numbers", file=p.name, row=n,
+                    value=f"{row['value']} / {row['tolerance']}")
+            continue
+        claims.append(Claim(row["municipality"], row["metric"], value, tol, row["claim"],
+                            row["source"]))
     log.raise_if_any(f"{p.name}: claims are not usable")
     return claims
 

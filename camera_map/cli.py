@@ -34,7 +34,9 @@ from .errors import CameraMapError, NetworkError, StrictError
 from .text import terminal_text
 
 if TYPE_CHECKING:
+    from .pipeline import Analysis, BuildResult
     from .place import OsmPlace
+    from .request import RequestFiles
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -132,7 +134,12 @@ def main(verbose: int) -> None:
 
 
 class _Progress:
-    """The stage being run on stderr, with rows done and time left while geocoding."""
+    """The stage being run on stderr, with rows done and time left while geocoding.
+
+    Used as a context manager: the display stops however the block ends (an error such as
+    ``--strict`` refusing rejected rows, :class:`~camera_map.errors.StrictError`, is turned
+    into its exit code by :func:`_errors`, by its class).
+    """
 
     def __init__(self) -> None:
         import time
@@ -142,11 +149,14 @@ class _Progress:
         self._status.start()
         self._started = 0.0
 
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._status.stop()
+
     def __call__(self, stage: str) -> None:
-        if stage == "done":
-            self._status.stop()
-        else:
-            self._status.update(f"{stage}…")
+        self._status.update(f"{stage}…")
 
     def geocoding(self, done: int, total: int) -> None:
         if done == 0 or not self._started:
@@ -158,8 +168,45 @@ class _Progress:
         self._status.update(f"geocoding {done:,} of {total:,} addresses{left}…")
 
 
-def _progress() -> _Progress:
-    return _Progress()
+def _print_size(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--print-size``, checked as it is parsed."""
+    from .errors import InputError
+    from .render.static import print_size as parse_print_size
+
+    if value is not None:
+        try:
+            parse_print_size(value)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--print-size") from None
+    return value
+
+
+def _print_formats(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+    """``--print-format png,svg``: the formats of the printed map, as a list."""
+    from .render.static import FORMATS as PRINT_FORMATS
+
+    chosen = [f.strip().lower().lstrip(".") for f in value.split(",") if f.strip()]
+    bad = sorted(set(chosen) - set(PRINT_FORMATS))
+    if bad or not chosen:
+        raise click.BadParameter(f"unknown print format(s) {', '.join(bad) or '(none)'}"
+                                 f"; choose from {', '.join(PRINT_FORMATS)}",
+                                 param_hint="--print-format")
+    return chosen
+
+
+def _export_formats(ctx: click.Context, param: click.Parameter,
+                    value: str | None) -> list[str] | None:
+    """``--format geojson,csv``: the exports, as a list (None: the default ones)."""
+    from .pipeline import FORMATS
+
+    if value is None:
+        return None
+    chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
+    bad = sorted(set(chosen) - set(FORMATS))
+    if bad:
+        raise click.BadParameter(f"unknown format(s) {', '.join(bad)}; choose from "
+                                 f"{', '.join(FORMATS)}", param_hint="--format")
+    return chosen
 
 
 @main.command()
@@ -168,13 +215,14 @@ def _progress() -> _Progress:
 @network_options
 @click.option("--png/--no-png", default=True, show_default=True,
               help="Also write the printed map (map.png, and --print-format).")
-@click.option("--print-size", default=None, metavar="SIZE",
+@click.option("--print-size", default=None, metavar="SIZE", callback=_print_size,
               help="Size of the printed map: pixels (2400x1600, or 2400x1600@300 for 300 "
               "dpi) or a paper size at a DPI (A4@300, A3-landscape@150). Default 1600x1600.")
 @click.option("--print-format", "print_formats", default="png", show_default=True,
-              metavar="LIST", help="Formats of the printed map, comma-separated: png, svg, "
-              "pdf (map.png, map.svg, map.pdf).")
-@click.option("--format", "formats", default=None, metavar="LIST",
+              metavar="LIST", callback=_print_formats,
+              help="Formats of the printed map, comma-separated: png, svg, pdf (map.png, "
+              "map.svg, map.pdf).")
+@click.option("--format", "formats", default=None, metavar="LIST", callback=_export_formats,
               help="Exports, comma-separated: geojson, csv, gpkg (GeoPackage with layers "
               "municipalities, cameras, cities, rejected, conflicts, problems), fgb "
               "(FlatGeobuf), parquet (cameras as GeoParquet). Default: geojson,csv,gpkg; from "
@@ -182,41 +230,23 @@ def _progress() -> _Progress:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output/).")
 def build(inputs: InputOptions, map_opts: MapOptions, png: bool, print_size: str | None,
-          print_formats: str, formats: str | None, out_dir: Path | None) -> None:
+          print_formats: list[str], formats: list[str] | None, out_dir: Path | None) -> None:
     """Build the map, figures and exports. With no options: the bundled Serbian default."""
-    from .errors import InputError
-    from .pipeline import FORMATS
     from .pipeline import build as run_build
-    from .render.static import FORMATS as PRINT_FORMATS
-    from .render.static import print_size as parse_print_size
 
-    if print_size is not None:
-        try:
-            parse_print_size(print_size)
-        except InputError as exc:
-            raise click.BadParameter(str(exc), param_hint="--print-size") from None
-    print_list = [f.strip().lower().lstrip(".") for f in print_formats.split(",") if f.strip()]
-    bad_print = sorted(set(print_list) - set(PRINT_FORMATS))
-    if bad_print or not print_list:
-        raise click.BadParameter(f"unknown print format(s) {', '.join(bad_print) or '(none)'}"
-                                 f"; choose from {', '.join(PRINT_FORMATS)}",
-                                 param_hint="--print-format")
-
-    format_list = (None if formats is None
-                   else [f.strip().lower() for f in formats.split(",") if f.strip()])
-    bad = sorted(set(format_list or ()) - set(FORMATS))
-    if bad:
-        raise click.BadParameter(f"unknown format(s) {', '.join(bad)}; choose from "
-                                 f"{', '.join(FORMATS)}", param_hint="--format")
     with _errors():
         options = inputs.analyse_options()
-        step = _progress()
-        with _strict(inputs, step):
+        with _Progress() as step:
             result = run_build(inputs.camera_paths(), out_dir=out_dir,
                                geocode_progress=step.geocoding,
-                               map_options=map_opts.render_options(), formats=format_list,
-                               png=png, print_size=print_size, print_formats=print_list,
+                               map_options=map_opts.render_options(), formats=formats,
+                               png=png, print_size=print_size, print_formats=print_formats,
                                progress=step, **options)
+    _show_build(result)
+
+
+def _show_build(result: BuildResult) -> None:
+    """The summary, the notes, the files written and the attribution."""
     _out(result.summary(), markup=False, soft_wrap=True)
     for note in result.notes:
         _out(note, markup=False, soft_wrap=True)
@@ -225,18 +255,7 @@ def build(inputs: InputOptions, map_opts: MapOptions, png: bool, print_size: str
     _out(f"Wrote to {folder}/: {sizes}", markup=False, soft_wrap=True)
     if result.attribution:
         _out("Attribution: " + " | ".join(result.attribution), markup=False,
-                  soft_wrap=True)
-
-
-@contextmanager
-def _strict(inputs: InputOptions, step: _Progress) -> Iterator[None]:
-    """Stop the progress display however the block ends; ``--strict`` refusing rejected
-    rows raises :class:`~camera_map.errors.StrictError`, which :func:`_errors` turns into
-    exit 4 (by its class, never by the words of a message)."""
-    try:
-        yield
-    finally:
-        step("done")
+             soft_wrap=True)
 
 
 def _size(path: Path) -> str:
@@ -259,7 +278,7 @@ def check(file: Path, inputs: InputOptions, fail_on_rejected: bool) -> None:
         report = check_source(file, units=units, **inputs.read_options())
     _out(report.format(), markup=False, soft_wrap=True)
     if fail_on_rejected and not report.ok:
-        sys.exit(4)
+        sys.exit(EXIT_STRICT)
 
 
 @main.command()
@@ -345,31 +364,12 @@ def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | 
     """
     from . import settings
     from ._outdir import output_lock
-    from .pipeline import analyse, analyse_place
     from .render.town import render_town
 
     with _errors():
         place = _online_place(name, inputs)
-        options = inputs.analyse_options()
-        step = _progress()
-        with _strict(inputs, step):
-            if place is None:
-                analysis = analyse(inputs.camera_paths(), progress=step,
-                                   geocode_progress=step.geocoding, **options)
-            else:
-                for key in ("layer", "osm_area", "osm_bbox"):
-                    options.pop(key)
-                analysis = analyse_place(place, inputs.cameras,
-                                         population=inputs.population_count(), progress=step,
-                                         geocode_progress=step.geocoding, **options)
-        if place is not None:
-            name = place.ref
-        else:
-            # the layer knows aliases ("Medijana" is part of Niš); a city of several units
-            # is left to render_town, which lists its members
-            match = analysis.layer.match(name)
-            if match is not None:
-                name = match.id if match.level == "unit" else match.name
+        analysis = _analyse_town(inputs, place)
+        name = place.ref if place is not None else _unit_name(analysis, name)
         page_opts = map_opts.render_options(title=False)
         if "basemap" not in page_opts and inputs.extract is not None:
             page_opts["basemap"] = inputs.extract  # the streets of the town, offline
@@ -380,13 +380,42 @@ def town(name: str, inputs: InputOptions, map_opts: MapOptions, out_dir: Path | 
                                         **page_opts)
     _out(summary, markup=False, soft_wrap=True)
     if place is not None:
-        lines = [f"Boundary: OpenStreetMap {place.ref}, {place.display_name} "
-                 f"(Nominatim: {place.provenance})",
-                 f"Population: {analysis.layer.units['population_method'].iloc[0]}"]
-        lines += [f"{s.path}: {s.details['provenance']}" for s in analysis.sources
-                  if s.details.get("provenance")]
-        _out("\n".join(lines), markup=False, soft_wrap=True)
+        _out(_place_provenance(place, analysis), markup=False, soft_wrap=True)
     _out(f"Wrote {path}", markup=False, soft_wrap=True)
+
+
+def _analyse_town(inputs: InputOptions, place: OsmPlace | None) -> Analysis:
+    """The analysis a town page shows: the layer's, or that of a place from OSM."""
+    from .pipeline import analyse, analyse_place
+
+    options = inputs.analyse_options()
+    with _Progress() as step:
+        if place is None:
+            return analyse(inputs.camera_paths(), progress=step,
+                           geocode_progress=step.geocoding, **options)
+        for key in ("layer", "osm_area", "osm_bbox"):
+            options.pop(key)
+        return analyse_place(place, inputs.cameras, population=inputs.population_count(),
+                             progress=step, geocode_progress=step.geocoding, **options)
+
+
+def _unit_name(analysis: Analysis, name: str) -> str:
+    """The unit's id for ``name`` (the layer knows aliases: "Medijana" is part of Niš); a
+    city of several units keeps its name, for render_town to list its members."""
+    match = analysis.layer.match(name)
+    if match is None:
+        return name
+    return match.id if match.level == "unit" else match.name
+
+
+def _place_provenance(place: OsmPlace, analysis: Analysis) -> str:
+    """Where an OSM place's boundary, population and cameras come from."""
+    lines = [f"Boundary: OpenStreetMap {place.ref}, {place.display_name} "
+             f"(Nominatim: {place.provenance})",
+             f"Population: {analysis.layer.units['population_method'].iloc[0]}"]
+    lines += [f"{s.path}: {s.details['provenance']}" for s in analysis.sources
+              if s.details.get("provenance")]
+    return "\n".join(lines)
 
 
 def _online_place(name: str, inputs: InputOptions) -> OsmPlace | None:
@@ -431,25 +460,30 @@ def request(name: str, lang: str, out_dir: Path | None) -> None:
                                       out_dir=Path(settings.output_dir) / "requests")
         else:
             files = write_request(name, lang=lang, out_dir=out_dir)
+    _show_request(files, name, lang)
+
+
+def _show_request(files: RequestFiles, name: str, lang: str) -> None:
+    """Who the request goes to, the files written, and what to do with them."""
     who = files.authority
     _out(f"Request to {who.title} ({who.id}), {lang}:", markup=False, soft_wrap=True)
     if who.note:
         _out(f"  ({name}: {who.note})", markup=False, soft_wrap=True)
     if who.parent:
         _out(f"  {who.title} is part of {who.parent}: cameras the city bought may be "
-                  f"the city's; consider a request to the city as well.", markup=False,
-                  soft_wrap=True)
+             f"the city's; consider a request to the city as well.", markup=False,
+             soft_wrap=True)
     for label, path in (("text, to paste into an e-mail", files.text),
                         ("document, to print and sign", files.document),
                         ("register template", files.xlsx),
                         ("register template", files.csv)):
         _out(f"  {path}  ({label})", markup=False, soft_wrap=True)
     _out("Fill in your name and address and the authority's address. Keep a copy and "
-              "proof that it was sent: the authority must answer within 15 days (40 at most, "
-              "if it tells you at once why), and a complaint to the Commissioner for "
-              "Information of Public Importance and Personal Data Protection needs both. "
-              f"Read the answer back with: camera-map build --cameras {files.xlsx.name}",
-              markup=False, soft_wrap=True)
+         "proof that it was sent: the authority must answer within 15 days (40 at most, "
+         "if it tells you at once why), and a complaint to the Commissioner for "
+         "Information of Public Importance and Personal Data Protection needs both. "
+         f"Read the answer back with: camera-map build --cameras {files.xlsx.name}",
+         markup=False, soft_wrap=True)
 
 
 @main.command("layers")

@@ -5,6 +5,10 @@ options is one decorator; a command stacks the groups it takes. The decorators a
 their options into one typed object (:class:`InputOptions`, :class:`MapOptions`), checked for
 bad combinations before the command runs, so a command receives ``inputs`` and ``map_opts``
 instead of thirty loose parameters, and ``build`` and ``town`` cannot drift apart.
+
+Each option is declared once, as a field of a group class (:class:`_Layer`, :class:`_Read`,
+...) that says its flag, type, default and help (:func:`_option`); the decorator of a group
+is made from its class's fields, and :class:`InputOptions` inherits every input group.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,146 +32,151 @@ METRICS = ("cameras_per_1000", "cameras_per_km2", "cameras")
 
 _path = click.Path(path_type=Path)
 
-CAMERAS = [
-    click.option("--cameras", "cameras", multiple=True, type=_path, metavar="PATH",
-                 help="Camera file or folder (FOI register CSV/XLSX/ODS, OSM "
-                 ".osm/.osm.bz2/.osm.pbf, Overpass JSON, or a point layer: GeoJSON, KML/KMZ, "
-                 "GeoPackage, Shapefile, FlatGeobuf, GeoParquet, GPX). Repeat for several. "
-                 "Default: the bundled evidence."),
-    click.option("--with-bundled-evidence", "bundled_evidence", is_flag=True, default=None,
-                 help="Also read the bundled evidence of the default layer (public reporting, "
-                 "with its claims and national context) beside your --cameras files; without "
-                 "--cameras it is always read."),
-]
+def _option(*decls: str, default: Any = None, **attrs: Any) -> Any:
+    """A field of an options object that is also its command-line option.
 
-LAYER = [
-    click.option("--layer", default=None, help="Bundled boundary layer (default: serbia)."),
-    click.option("--boundaries", type=_path, default=None,
-                 help="Your own boundaries (any format GDAL reads) instead of a bundled "
-                 "layer."),
-    click.option("--id-field", default=None, help="Column of unique unit ids in --boundaries."),
-    click.option("--name-field", default=None, help="Column of unit names in --boundaries."),
-    click.option("--population", type=_path, default=None,
-                 help="CSV of population keyed by the boundaries' id (columns: id, "
-                 "population); with `town PLACE --online`, the number of residents."),
-    click.option("--population-field", default=None,
-                 help="Population column already in --boundaries."),
-]
+    ``decls`` and ``attrs`` go to :func:`click.option`, with the field's name as the
+    parameter's name and the field's default as the option's, so that each option is
+    declared once: its name, type, default and help.
+    """
+    return field(default=default, metadata={"decls": decls, "attrs": attrs})
 
-OSM = [
-    click.option("--osm-area", default=None, help="Also fetch OSM cameras live from Overpass "
-                 "for this area name (e.g. \"Osečina\")."),
-    click.option("--osm-bbox", default=None, metavar="W,S,E,N",
-                 help="Also fetch OSM cameras live from Overpass for this bounding box."),
-    click.option("--overpass-url", default=None, help="Overpass API endpoint."),
-]
 
-GEOCODE = [
-    click.option("--extract", type=_path, default=None,
-                 help="OSM extract (.osm.pbf or .osm) for offline geocoding of addresses."),
-    click.option("--online", is_flag=True, help="Allow Nominatim for addresses the offline "
-                 "gazetteer cannot place (1 request/s, cached on disk)."),
-    click.option("--nominatim-url", default=None, help="Nominatim endpoint (with --online)."),
-]
+def _click_options(*groups: type) -> list[Callable[[Any], Any]]:
+    """The click options of the fields declared by ``groups``, in the fields' order."""
+    return [click.option(*f.metadata["decls"], f.name, default=f.default, **f.metadata["attrs"])
+            for group in groups for f in fields(group)]
 
-READ = [
-    click.option("--sheet", default=None, help="Spreadsheet sheet to read (name or 0-based "
-                 "number; default: every sheet)."),
-    click.option("--encoding", default=None, help="Text encoding of CSV registers "
-                 "(default: detected; e.g. cp1250, cp1251, utf-8)."),
-    click.option("--delimiter", default=None, help="CSV delimiter (default: detected; also "
-                 "tab, comma, semicolon, pipe)."),
-    click.option("--crs", default=None, help="CRS of projected x/y coordinates in registers "
-                 "(e.g. EPSG:31277, Serbian Gauss-Krüger zone 7)."),
-    click.option("--mapping", type=_path, default=None,
-                 help="TOML file mapping your column headers to camera-table columns."),
-    click.option("--municipality", "default_municipality", default=None,
-                 help="Municipality of every register row that names none (e.g. a reply "
-                 "from one municipality)."),
-    click.option("--document", default=None, help="Document (title, URL or reference) of "
-                 "every register row that cites none."),
-    click.option("--repair/--no-repair", "repair", default=True, show_default=True,
-                 help="Put back decimal points a spreadsheet dropped from coordinates "
-                 "(461.993.881 → 46.1993881) when exactly one placement falls inside the "
-                 "boundaries; every repair is listed in problems.csv. --no-repair rejects "
-                 "such rows."),
-]
 
-MERGE = [
-    click.option("--claims", type=_path, default=None,
-                 help="CSV of reported figures to check against the data."),
-    click.option("--merge/--no-merge", "merge", default=True, show_default=True,
-                 help="Merge cameras that several sources describe (by distance and "
-                 "agreement)."),
-    click.option("--merge-distance", default=None, metavar="PREC=M,...",
-                 help="Merge thresholds in metres per geocode precision, e.g. "
-                 "\"exact=15,address=30,street=60,settlement=none\"."),
-    click.option("--max-direction-difference", type=float, default=45.0, show_default=True,
-                 help="Largest difference of view directions (degrees) that still agree."),
-    click.option("--strict", is_flag=True, help="Fail (exit 4) if any input row is rejected."),
-]
+# The groups of input options, each a decorator below (``layer_options`` ...) and all of
+# them one InputOptions.
 
-MAP_TITLE = [click.option("--title", default=None, help="Title of the map.")]
+@dataclass(frozen=True)
+class _Cameras:
+    """What to read (:data:`cameras_option`): files and folders, and the bundled evidence."""
 
-MAP = [
-    click.option("--tiles", default=None, help="Base map: an xyzservices provider name such "
-                 "as OpenStreetMap.Mapnik, or 'none' (default: none when self-contained, since "
-                 "tiles are requests to another host; OpenStreetMap.Mapnik with --cdn)."),
-    click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-                 help="Language of the map, the pages and the summary."),
-    click.option("--metric", type=click.Choice(METRICS), default=None,
-                 help="Figure the map opens with (default: cameras_per_1000)."),
-    click.option("--scheme", default=None, help="mapclassify scheme for the choropleth "
-                 "(default: fisher_jenks; e.g. quantiles, natural_breaks, equal_interval)."),
-    click.option("-k", "--classes", "k", type=int, default=None,
-                 help="Number of classes (default: 5)."),
-    click.option("--self-contained/--cdn", default=True, show_default=True,
-                 help="Inline every script so the map works offline, or load them from CDNs."),
-    click.option("--basemap", default=None, metavar="FILE",
-                 help="OSM extract (.osm.pbf) to draw an offline base map from: roads, "
-                 "railways, water and place names around the cameras, inside the page "
-                 "(default: the --extract file; 'none' for no base map)."),
-]
+    cameras: tuple[Path, ...] = _option(
+        "--cameras", default=(), multiple=True, type=_path, metavar="PATH",
+        help="Camera file or folder (FOI register CSV/XLSX/ODS, OSM .osm/.osm.bz2/.osm.pbf, "
+        "Overpass JSON, or a point layer: GeoJSON, KML/KMZ, GeoPackage, Shapefile, "
+        "FlatGeobuf, GeoParquet, GPX). Repeat for several. Default: the bundled evidence.")
+    bundled_evidence: bool | None = _option(
+        "--with-bundled-evidence", is_flag=True, help="Also read the bundled evidence of the "
+        "default layer (public reporting, with its claims and national context) beside your "
+        "--cameras files; without --cameras it is always read.")
 
 
 @dataclass(frozen=True)
-class InputOptions:
+class _Layer:
+    """The boundaries and their population (:data:`layer_options`): a bundled layer, or
+    the user's own file with the columns that hold id, name and population."""
+
+    layer: str | None = _option("--layer", help="Bundled boundary layer (default: serbia).")
+    boundaries: Path | None = _option("--boundaries", type=_path, help="Your own boundaries "
+                                      "(any format GDAL reads) instead of a bundled layer.")
+    id_field: str | None = _option("--id-field", help="Column of unique unit ids in "
+                                   "--boundaries.")
+    name_field: str | None = _option("--name-field",
+                                     help="Column of unit names in --boundaries.")
+    population: Path | None = _option(
+        "--population", type=_path, help="CSV of population keyed by the boundaries' id "
+        "(columns: id, population); with `town PLACE --online`, the number of residents.")
+    population_field: str | None = _option("--population-field",
+                                           help="Population column already in --boundaries.")
+
+
+@dataclass(frozen=True)
+class _Osm:
+    """OpenStreetMap cameras fetched live during the command (:data:`osm_options`)."""
+
+    osm_area: str | None = _option("--osm-area", help="Also fetch OSM cameras live from "
+                                   "Overpass for this area name (e.g. \"Osečina\").")
+    osm_bbox: str | None = _option("--osm-bbox", metavar="W,S,E,N", help="Also fetch OSM "
+                                   "cameras live from Overpass for this bounding box.")
+    overpass_url: str | None = _option("--overpass-url", help="Overpass API endpoint.")
+
+
+@dataclass(frozen=True)
+class _Geocode:
+    """How addresses are placed (:data:`geocode_options`): an OSM extract offline, and
+    Nominatim only when allowed."""
+
+    extract: Path | None = _option("--extract", type=_path, help="OSM extract (.osm.pbf or "
+                                   ".osm) for offline geocoding of addresses.")
+    online: bool = _option("--online", default=False, is_flag=True, help="Allow Nominatim for "
+                           "addresses the offline gazetteer cannot place (1 request/s, cached "
+                           "on disk).")
+    nominatim_url: str | None = _option("--nominatim-url",
+                                        help="Nominatim endpoint (with --online).")
+
+
+@dataclass(frozen=True)
+class _Read:
+    """How registers are read (:data:`read_options`): the keywords of
+    :func:`camera_map.sources.foi.read_register`."""
+
+    sheet: str | None = _option("--sheet", help="Spreadsheet sheet to read (name or 0-based "
+                                "number; default: every sheet).")
+    encoding: str | None = _option("--encoding", help="Text encoding of CSV registers "
+                                   "(default: detected; e.g. cp1250, cp1251, utf-8).")
+    delimiter: str | None = _option("--delimiter", help="CSV delimiter (default: detected; "
+                                    "also tab, comma, semicolon, pipe).")
+    crs: str | None = _option("--crs", help="CRS of projected x/y coordinates in registers "
+                              "(e.g. EPSG:31277, Serbian Gauss-Krüger zone 7).")
+    mapping: Path | None = _option("--mapping", type=_path, help="TOML file mapping your "
+                                   "column headers to camera-table columns.")
+    default_municipality: str | None = _option(
+        "--municipality", help="Municipality of every register row that names none (e.g. a "
+        "reply from one municipality).")
+    document: str | None = _option("--document", help="Document (title, URL or reference) of "
+                                   "every register row that cites none.")
+    repair: bool = _option(
+        "--repair/--no-repair", default=True, show_default=True,
+        help="Put back decimal points a spreadsheet dropped from coordinates (461.993.881 → "
+        "46.1993881) when exactly one placement falls inside the boundaries; every repair is "
+        "listed in problems.csv. --no-repair rejects such rows.")
+
+
+@dataclass(frozen=True)
+class _Merge:
+    """After reading (:data:`merge_options`): claims to check, merging of cameras that
+    several sources describe, and whether a rejected row fails the run."""
+
+    claims: Path | None = _option("--claims", type=_path, help="CSV of reported figures to "
+                                  "check against the data.")
+    merge: bool = _option("--merge/--no-merge", default=True, show_default=True,
+                          help="Merge cameras that several sources describe (by distance and "
+                          "agreement).")
+    merge_distance: str | None = _option(
+        "--merge-distance", metavar="PREC=M,...", help="Merge thresholds in metres per "
+        "geocode precision, e.g. \"exact=15,address=30,street=60,settlement=none\".")
+    max_direction_difference: float = _option(
+        "--max-direction-difference", default=45.0, type=float, show_default=True,
+        help="Largest difference of view directions (degrees) that still agree.")
+    strict: bool = _option("--strict", default=False, is_flag=True,
+                           help="Fail (exit 4) if any input row is rejected.")
+
+
+#: The groups in the order of InputOptions' fields and of the options in ``--help``.
+_INPUT_GROUPS: tuple[type, ...] = (_Cameras, _Layer, _Osm, _Geocode, _Read, _Merge)
+
+
+@dataclass(frozen=True)
+class InputOptions(_Merge, _Read, _Geocode, _Osm, _Layer, _Cameras):
     """Where the cameras and the boundaries come from and how to read them.
 
     Fields a command does not offer keep their defaults, so every command hands the library
-    the same keywords.
+    the same keywords. (A dataclass takes the fields of its bases last base first.)
     """
 
-    cameras: tuple[Path, ...] = ()
-    bundled_evidence: bool | None = None
-    layer: str | None = None
-    boundaries: Path | None = None
-    id_field: str | None = None
-    name_field: str | None = None
-    population: Path | None = None
-    population_field: str | None = None
-    osm_area: str | None = None
-    osm_bbox: str | None = None
-    overpass_url: str | None = None
-    extract: Path | None = None
-    online: bool = False
-    nominatim_url: str | None = None
-    sheet: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    crs: str | None = None
-    mapping: Path | None = None
-    default_municipality: str | None = None
-    document: str | None = None
-    repair: bool = True
-    claims: Path | None = None
-    merge: bool = True
-    merge_distance: str | None = None
-    max_direction_difference: float = 45.0
-    strict: bool = False
-
     def population_count(self) -> int | None:
-        """``--population N``: a number of residents rather than a CSV (``town --online``)."""
+        """``--population N``: a number of residents rather than a CSV (``town --online``).
+
+        >>> InputOptions(population=Path("110_979")).population_count()
+        110979
+        >>> InputOptions(population=Path("population.csv")).population_count() is None
+        True
+        """
         text = str(self.population or "").replace("_", "").replace(",", "")
         if self.population is None or not text.isdigit() or Path(self.population).exists():
             return None
@@ -208,11 +217,8 @@ class InputOptions:
         return load_layer(self.layer)
 
     def read_options(self) -> dict[str, Any]:
-        """Keywords for :func:`camera_map.sources.foi.read_register`."""
-        return {"sheet": self.sheet, "encoding": self.encoding, "delimiter": self.delimiter,
-                "crs": self.crs, "mapping": self.mapping,
-                "default_municipality": self.default_municipality, "document": self.document,
-                "repair": self.repair}
+        """Keywords for :func:`camera_map.sources.foi.read_register` (the fields of _Read)."""
+        return {f.name: getattr(self, f.name) for f in fields(_Read)}
 
     def analyse_options(self) -> dict[str, Any]:
         """Keywords for :func:`camera_map.pipeline.analyse` (and ``build``), cameras apart."""
@@ -239,21 +245,50 @@ class InputOptions:
 
 
 @dataclass(frozen=True)
-class MapOptions:
-    """How the map and pages look; options left unset keep the renderer's defaults."""
+class _Title:
+    """The map's title (:data:`map_options`; a town page is titled by its town)."""
 
-    lang: str = "en"
-    self_contained: bool = True
-    title: str | None = None
-    tiles: str | None = None
-    metric: str | None = None
-    scheme: str | None = None
-    k: int | None = None
-    basemap: str | None = None
+    title: str | None = _option("--title", help="Title of the map.")
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The look of a page with a map (:data:`page_options`)."""
+
+    tiles: str | None = _option(
+        "--tiles", help="Base map: an xyzservices provider name such as OpenStreetMap.Mapnik, "
+        "or 'none' (default: none when self-contained, since tiles are requests to another "
+        "host; OpenStreetMap.Mapnik with --cdn).")
+    lang: str = _option("--lang", default="en", type=click.Choice(LANGUAGES), show_default=True,
+                        help="Language of the map, the pages and the summary.")
+    metric: str | None = _option("--metric", type=click.Choice(METRICS),
+                                 help="Figure the map opens with (default: cameras_per_1000).")
+    scheme: str | None = _option("--scheme", help="mapclassify scheme for the choropleth "
+                                 "(default: fisher_jenks; e.g. quantiles, natural_breaks, "
+                                 "equal_interval).")
+    k: int | None = _option("-k", "--classes", type=int, help="Number of classes (default: 5).")
+    self_contained: bool = _option(
+        "--self-contained/--cdn", default=True, show_default=True,
+        help="Inline every script so the map works offline, or load them from CDNs.")
+    basemap: str | None = _option(
+        "--basemap", metavar="FILE", help="OSM extract (.osm.pbf) to draw an offline base map "
+        "from: roads, railways, water and place names around the cameras, inside the page "
+        "(default: the --extract file; 'none' for no base map).")
+
+
+@dataclass(frozen=True)
+class MapOptions(_Page, _Title):
+    """How the map and pages look; options left unset keep the renderer's defaults."""
 
     def render_options(self, *, title: bool = True) -> dict[str, Any]:
         """Keywords for :func:`camera_map.render.render_map` (``title=False``: for
-        :func:`camera_map.render.town.render_town`, which titles the page by its town)."""
+        :func:`camera_map.render.town.render_town`, which titles the page by its town).
+
+        Only what was given goes in, and ``none`` turns tiles or the base map off:
+
+        >>> MapOptions(tiles="none", k=7, title="Kamere").render_options(title=False)
+        {'lang': 'en', 'self_contained': True, 'k': 7, 'tiles': None}
+        """
         options: dict[str, Any] = {"lang": self.lang, "self_contained": self.self_contained}
         for key in ("title", "scheme", "k", "metric") if title else ("scheme", "k", "metric"):
             value = getattr(self, key)
@@ -301,29 +336,29 @@ def _group(options: list[Callable[[Any], Any]], target: type, keyword: str) -> C
     return decorator
 
 
-def _inputs(options: list[Callable[[Any], Any]]) -> Callable[[F], F]:
-    return _group(options, InputOptions, "inputs")
+def _inputs(*groups: type) -> Callable[[F], F]:
+    return _group(_click_options(*groups), InputOptions, "inputs")
 
 
 #: --cameras (files and folders to read).
-cameras_option = _inputs(CAMERAS)
+cameras_option = _inputs(_Cameras)
 #: --layer, --boundaries, --id-field, --name-field, --population, --population-field.
-layer_options = _inputs(LAYER)
+layer_options = _inputs(_Layer)
 #: --osm-area, --osm-bbox, --overpass-url.
-osm_options = _inputs(OSM)
+osm_options = _inputs(_Osm)
 #: --extract, --online, --nominatim-url.
-geocode_options = _inputs(GEOCODE)
+geocode_options = _inputs(_Geocode)
 #: --sheet, --encoding, --delimiter, --crs, --mapping, --municipality, --document,
 #: --repair/--no-repair.
-read_options = _inputs(READ)
+read_options = _inputs(_Read)
 #: --claims, --merge/--no-merge, --merge-distance, --max-direction-difference, --strict.
-merge_options = _inputs(MERGE)
+merge_options = _inputs(_Merge)
 #: Every input option: what ``build`` and ``town`` read and how.
-input_options = _inputs(CAMERAS + LAYER + OSM + GEOCODE + READ + MERGE)
+input_options = _inputs(*_INPUT_GROUPS)
 #: The look of the map: --title and the :data:`page_options`.
-map_options = _group(MAP_TITLE + MAP, MapOptions, "map_opts")
+map_options = _group(_click_options(_Title, _Page), MapOptions, "map_opts")
 #: The look of a page with a map: --tiles, --lang, --metric, --scheme, -k, --self-contained.
-page_options = _group(MAP, MapOptions, "map_opts")
+page_options = _group(_click_options(_Page), MapOptions, "map_opts")
 
 
 def _seconds(*, positive: bool) -> Callable[[click.Context, click.Parameter, str | None], Any]:

@@ -35,15 +35,18 @@ _LEGAL_TAIL: Final = re.compile(
 
 
 def company_key(text: str) -> str:
-    """Comparison key of a company name: folded, legal suffixes dropped."""
+    """Comparison key of a company name: folded, legal suffixes dropped.
+
+    >>> company_key("DAHUA TECHNOLOGY CO., LTD"), company_key("Хуавеј д.о.о.")
+    ('dahua', 'huavej')
+    """
     words = fold(text, drop_unit_words=False).split()
     while len(words) > 1:
-        if " ".join(words[-2:]) in _SUFFIXES:
-            words = words[:-2]
-        elif words[-1] in _SUFFIXES:
-            words = words[:-1]
-        else:
+        # the longest suffix first: "d.o.o." folds to the three words "d o o"
+        size = next((n for n in (3, 2, 1) if " ".join(words[-n:]) in _SUFFIXES), 0)
+        if not size:
             break
+        words = words[:-size]
     return " ".join(words)
 
 
@@ -61,7 +64,16 @@ def _aliases() -> dict[str, str]:
 
 
 def company_name(text: str) -> str | None:
-    """The display name of one company ("DAHUA TECHNOLOGY CO., LTD" → "Dahua")."""
+    """The display name of one company ("DAHUA TECHNOLOGY CO., LTD" → "Dahua").
+
+    A company the alias table does not know keeps its name, without the legal form; a
+    text with no letter or digit names none:
+
+    >>> company_name("DAHUA TECHNOLOGY CO., LTD"), company_name("Novi Sistem d.o.o.")
+    ('Dahua', 'Novi Sistem')
+    >>> company_name(" - ") is None
+    True
+    """
     text = " ".join(text.split())
     if not fold(text, drop_unit_words=False):
         return None

@@ -103,7 +103,11 @@ class Direction:
 
     @property
     def centres(self) -> tuple[float, ...]:
-        """Centre bearing of every part (the middle of a range, clockwise), in degrees."""
+        """Centre bearing of every part (the middle of a range, clockwise), in degrees.
+
+        >>> parse_direction("350-20;90").centres
+        (5.0, 90.0)
+        """
         out: list[float] = []
         for start, end in self.sectors:
             span = (end - start) % 360.0 if (start, end) != (0.0, 360.0) else 360.0
@@ -202,6 +206,11 @@ def parse_direction(text: object) -> Direction:
     '45;200'
     >>> parse_direction("0-359").all_round
     True
+    >>> parse_direction("400").canonical, parse_direction("400").notes
+    ('40', ("'400' is outside 0–360 and was read as 40 (modulo 360)",))
+    >>> bad = parse_direction("45,135")
+    >>> bad.ok, bad.canonical, "separated by ';', not ','" in bad.notes[0]
+    (False, None, True)
     """
     raw = "" if text is None else str(text)
     try:
@@ -253,6 +262,12 @@ def direction_from_tags(tags: dict[str, str]) -> tuple[str | None, Direction | N
     """Return the key used and its parsed direction, from the first of :data:`DIRECTION_KEYS`.
 
     ``(None, None)`` when none of the keys is present.
+
+    >>> key, direction = direction_from_tags({"direction": "SW", "camera:direction": " "})
+    >>> key, direction.canonical
+    ('direction', '225')
+    >>> direction_from_tags({"man_made": "surveillance"})
+    (None, None)
     """
     for key in DIRECTION_KEYS:
         value = tags.get(key)

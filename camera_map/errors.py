@@ -49,6 +49,15 @@ class Problem:
         The reference is split into file, sheet and row, so that every problem of one row
         has the same location whichever stage found it; other references (``node/123``)
         stay whole.
+
+        >>> problem = Problem.at_ref("not a number", "reply.xlsx#Kamere!row 17",
+        ...                          column="broj kamera", value="x")
+        >>> problem.file, problem.sheet, problem.row
+        ('reply.xlsx', 'Kamere', 17)
+        >>> print(problem)
+        reply.xlsx#Kamere, row 17, column 'broj kamera': not a number (value 'x')
+        >>> print(Problem.at_ref("no position", "node/123"))
+        node/123: no position
         """
         text = "" if ref is None else str(ref)
         m = _REF.match(text)
@@ -148,7 +157,17 @@ class OutputBusyError(OutputError):
 
 @dataclass
 class ProblemLog:
-    """Collect problems from one input, then raise them together."""
+    """Collect problems from one input, then raise them together.
+
+    >>> problems = ProblemLog()
+    >>> problems.add("count is not a whole number", file="a.csv", row=3, value="1,5")
+    >>> problems.add("address and coordinates are both empty", file="a.csv", row=7)
+    >>> problems.raise_if_any("a.csv: rows cannot be read")
+    Traceback (most recent call last):
+    camera_map.errors.InputError: a.csv: rows cannot be read (2 problem(s))
+      - a.csv, row 3: count is not a whole number (value '1,5')
+      - a.csv, row 7: address and coordinates are both empty
+    """
 
     problems: list[Problem] = field(default_factory=list)
 

@@ -14,6 +14,7 @@ Text from the inputs is written without control characters (NUL, ESC, ...; see
 
 from __future__ import annotations
 
+import csv
 import json
 import json.encoder
 import math
@@ -28,8 +29,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from ._io import atomic_path, write_text_atomic
+from ._io import atomic_path, write_text_atomic, write_with_atomic
 from ._version import __version__
+from .rejected import RejectedRows, is_missing
 from .text import (
     CONTROL_RE,
     FORMULA_START,
@@ -269,8 +271,40 @@ def write_geojson(
         gdf = gdf.to_crs("EPSG:4326")
     cols = list(columns) if columns is not None else [c for c in gdf.columns
                                                        if c != gdf.geometry.name]
-    json_cols = set(json_columns)
+    properties = _properties_encoder(gdf, cols, set(json_columns), figure_decimals,
+                                     drop_nulls=drop_nulls)
+    points = bool((shapely.get_type_id(gdf.geometry.values) <= 0).all())
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        fh.write(_collection_head(name, attribution))
+        chunk = 100_000  # encoded chunk by chunk: memory stays flat for millions of features
+        for start in range(0, len(gdf), chunk):
+            lines = _feature_lines(gdf.iloc[start:start + chunk], properties,
+                                   points=points, decimals=coordinate_decimals)
+            data = _arrow_bytes(lines)
+            if start + chunk >= len(gdf):
+                data = data[:-2]  # no separator after the last feature
+            fh.write(data)
+        fh.write(b"\n]}\n")
+    return Path(path)
 
+
+def _collection_head(name: str | None, attribution: Sequence[str]) -> bytes:
+    """The FeatureCollection's opening: its name, attribution and generator, then the
+    ``"features"`` array, one feature per line after it."""
+    head: dict[str, Any] = {"type": "FeatureCollection"}
+    if name:
+        head["name"] = name
+    if attribution:
+        head["attribution"] = list(attribution)
+    head["generator"] = f"camera-map {__version__}"
+    return (json.dumps(head, ensure_ascii=False)[:-1] + ',\n"features":[\n').encode("utf-8")
+
+
+def _properties_encoder(gdf: gpd.GeoDataFrame, cols: list[str], json_cols: set[str],
+                        decimals: int, *, drop_nulls: bool) -> Callable[[pd.DataFrame],
+                                                                         pa.Array]:
+    """A function giving the ``"key":value`` pairs of every row of a chunk, each starting
+    with a comma (text columns through Arrow, others value by value)."""
     text = {c: _is_text(gdf[c]) for c in cols}
 
     def fragments(col: str, values: pd.Series) -> pa.Array:
@@ -279,38 +313,25 @@ def write_geojson(
         if text[col]:
             return _arrow_text(values, key, null, raw_json=col in json_cols)
         parse = col in json_cols
-        return _arrow_values(values, lambda v: key + _json_value(v, figure_decimals, parse),
-                             null)
+        return _arrow_values(values, lambda v: key + _json_value(v, decimals, parse), null)
 
-    points = bool((shapely.get_type_id(gdf.geometry.values) <= 0).all())
-    head: dict[str, Any] = {"type": "FeatureCollection"}
-    if name:
-        head["name"] = name
-    if attribution:
-        head["attribution"] = list(attribution)
-    head["generator"] = f"camera-map {__version__}"
+    def encode(part: pd.DataFrame) -> pa.Array:
+        if not cols:
+            return pa.array([""] * len(part), _LARGE)
+        return _join(*(fragments(c, part[c]) for c in cols))
 
-    with atomic_path(path) as tmp, tmp.open("wb") as fh:
-        fh.write((json.dumps(head, ensure_ascii=False)[:-1] + ',\n"features":[\n')
-                 .encode("utf-8"))
-        chunk = 100_000  # encoded chunk by chunk: memory stays flat for millions of features
-        for start in range(0, len(gdf), chunk):
-            part = gdf.iloc[start:start + chunk]
-            if points:
-                geoms = _arrow_points(part.geometry.values, coordinate_decimals)
-            else:
-                geoms = pa.array(_geometry_json(part.geometry.values, coordinate_decimals),
-                                 _LARGE)
-            props = _join(*(fragments(c, part[c]) for c in cols)) if cols else pa.array(
-                [""] * len(part), _LARGE)
-            lines = _join('{"type":"Feature","properties":{',
-                          pc.utf8_slice_codeunits(props, 1), '},"geometry":', geoms, "},\n")
-            data = _arrow_bytes(lines)
-            if start + chunk >= len(gdf):
-                data = data[:-2]  # no separator after the last feature
-            fh.write(data)
-        fh.write(b"\n]}\n")
-    return Path(path)
+    return encode
+
+
+def _feature_lines(part: gpd.GeoDataFrame, properties: Callable[[pd.DataFrame], pa.Array], *,
+                   points: bool, decimals: int) -> pa.Array:
+    """One Feature per row of ``part``, each a line ending in ``,``."""
+    if points:
+        geoms = _arrow_points(part.geometry.values, decimals)
+    else:
+        geoms = pa.array(_geometry_json(part.geometry.values, decimals), _LARGE)
+    return _join('{"type":"Feature","properties":{',
+                 pc.utf8_slice_codeunits(properties(part), 1), '},"geometry":', geoms, "},\n")
 
 
 def _csv_value(v: Any, decimals: int) -> str:
@@ -369,6 +390,24 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, columns: Sequence[str] |
     return Path(path)
 
 
+def write_rejected(rows: RejectedRows, path: str | Path) -> Path:
+    """Write rejected input rows (:class:`~camera_map.rejected.RejectedRows`) as CSV, atomically.
+
+    Columns: ``file``, ``sheet``, ``row``, ``reason`` (then ``column`` and ``value`` when a
+    reader named the cell at fault), then every original column (the union over the inputs,
+    in order of first appearance), each cell as it was read. UTF-8 with a byte-order mark,
+    so that Excel shows Cyrillic correctly when a clerk opens it; text that Excel would run
+    as a formula gets a leading ``'`` (:func:`camera_map.text.safe_cell`).
+    """
+    def write(fh: Any) -> None:  # text cells: no control characters, formulas neutralised
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow([safe_cell(str(c)) for c in rows.header()])
+        for rec in rows.records():
+            w.writerow(["" if is_missing(v) else safe_cell(v) for v in rec])
+
+    return write_with_atomic(path, write, encoding="utf-8-sig")
+
+
 def write_json(data: Any, path: str | Path) -> Path:
     """Write ``data`` as indented, key-sorted UTF-8 JSON, atomically."""
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
@@ -424,8 +463,6 @@ def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
     """
     import pyogrio
 
-    from ._io import atomic_path
-
     with atomic_path(path) as tmp:
         for name, frame in layers.items():
             data = _ogr_ready(frame)
@@ -448,8 +485,6 @@ def write_flatgeobuf(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     """Write one layer as FlatGeobuf, atomically (no spatial index when a geometry is missing)."""
     import pyogrio
 
-    from ._io import atomic_path
-
     data = _ogr_ready(gdf)
     data = _conformant(data, _geometry_type(data))
     has_null = bool((data.geometry.isna() | data.geometry.is_empty).any())
@@ -466,8 +501,6 @@ def write_geoparquet(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     half a minute and 0.5 GB as GeoJSON. QGIS (GDAL 3.5 or later), geopandas, DuckDB and
     R's sfarrow read it.
     """
-    from ._io import atomic_path
-
     with atomic_path(path) as tmp:
         gdf.to_parquet(tmp, index=False, compression="zstd", schema_version="1.0.0")
     return Path(path)

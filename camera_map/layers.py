@@ -19,7 +19,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 
 UNIT_COLUMNS = ["id", "name", "name_cyr", "kind", "group_id", "group_name", "population",
                 "population_method", "area_km2"]
-OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
+#: Attribution every output containing OpenStreetMap data must carry (the one definition:
+#: the OSM readers, the map and the build's attribution lines use it).
+OSM_ATTRIBUTION: Final = ("© OpenStreetMap contributors, ODbL 1.0 "
+                          "(https://www.openstreetmap.org/copyright)")
 
 
 class UnitNames:
@@ -47,6 +50,14 @@ class UnitNames:
     "opština" do not matter), with a looser second key in which ``dj`` equals ``d``. Columns
     ``id``, ``name``, ``name_cyr`` and, where present, ``group_id`` and ``group_name`` are
     indexed, so a city's name gives all of its units. Results are row positions.
+
+    >>> units = pd.DataFrame({"id": ["70882", "80055"], "name": ["Osečina", "Beočin"],
+    ...                       "name_cyr": ["Осечина", "Беочин"]})
+    >>> names = UnitNames(units)
+    >>> names.positions("OPŠTINA OSECINA"), names.positions("Беочин"), names.positions("Ub")
+    ({0}, {1}, set())
+    >>> names.close("Beocn")
+    ['Beočin']
     """
 
     COLUMNS: tuple[str, ...] = ("id", "name", "name_cyr", "group_id", "group_name")
@@ -93,7 +104,30 @@ class Match:
 
 @dataclass
 class Layer:
-    """Municipal units with population, plus groups, aliases and attribution."""
+    """Municipal units with population, plus groups, aliases and attribution.
+
+    Attributes
+    ----------
+    name, title
+        The layer's short name (a bundled layer's folder, a user file's stem) and its title.
+    units
+        One row per unit in EPSG:4326, columns :data:`UNIT_COLUMNS` (``population`` empty
+        where unknown, ``area_km2`` computed in an equal-area CRS), sorted by ``id``.
+    groups, aliases
+        Places evidence may name as a whole (``id``, ``name``, ``population``, ``members``),
+        and other names of units or groups (``alias``, ``id``, ``note``).
+    attribution
+        The lines the licences of the boundaries and the population ask for.
+    population_year, population_source
+        Year and source of the population figures, when known.
+    country, country_local, country_code
+        The country in English and in the local language, and its ISO code (lower case).
+    contains_osm
+        Whether the boundaries themselves are OpenStreetMap data (outputs then carry
+        :data:`OSM_ATTRIBUTION`).
+    path
+        The folder or file the layer was read from (``None`` when built in memory).
+    """
 
     name: str
     title: str
@@ -138,10 +172,15 @@ class Layer:
             add(row.alias, str(row.id), level, f"alias: {row.note}")
         return {"exact": exact, "loose": loose}
 
+    @cached_property
+    def _names(self) -> dict[str, dict[str, str]]:
+        """Level ("unit", "group") -> id -> name (the first row of an id)."""
+        return {level: {str(i): str(n) for i, n in reversed(list(zip(
+                    table["id"].tolist(), table["name"].tolist(), strict=True)))}
+                for level, table in (("unit", self.units), ("group", self.groups))}
+
     def _name_of(self, target: str, level: str) -> str:
-        table = self.groups if level == "group" else self.units
-        hit = table.loc[table["id"].astype(str) == target, "name"]
-        return str(hit.iloc[0]) if len(hit) else target
+        return self._names["group" if level == "group" else "unit"].get(target, target)
 
     def match(self, text: object) -> Match | None:
         """Return what ``text`` names, or ``None``; raise on an ambiguous name.
@@ -176,7 +215,18 @@ class Layer:
         return [names[c] for c in close]
 
     def resolve(self, text: object) -> Match:
-        """Like :meth:`match`, but raise :class:`UnknownPlaceError` naming close matches."""
+        """Like :meth:`match`, but raise :class:`UnknownPlaceError` naming close matches.
+
+        >>> serbia = load_layer("serbia")
+        >>> serbia.resolve("Осечина")
+        Match(id='70882', level='unit', name='Osečina', via='name')
+        >>> serbia.resolve("Grad Beograd").level
+        'group'
+        >>> serbia.resolve("Osecna")  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        camera_map.errors.UnknownPlaceError: municipality 'Osecna' is not in layer 'serbia'; did
+        you mean Osečina, Senta, Sečanj, Sjenica? ...
+        """
         found = self.match(text)
         if found is None:
             close = self.suggestions(text)
@@ -210,7 +260,14 @@ def equal_area_crs_for(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
 
 
 def area_km2(gdf: gpd.GeoDataFrame, crs: pyproj.CRS | None = None) -> pd.Series:
-    """Area of each geometry in km², computed in an equal-area CRS (never in degrees)."""
+    """Area of each geometry in km², computed in an equal-area CRS (never in degrees).
+
+    One degree by one degree at 44–45° N (central Serbia):
+
+    >>> square = gpd.GeoDataFrame(geometry=[shapely.box(20, 44, 21, 45)], crs="EPSG:4326")
+    >>> round(float(area_km2(square).iloc[0]))
+    8837
+    """
     return gdf.to_crs(crs or equal_area_crs_for(gdf)).area / 1e6
 
 
@@ -293,6 +350,24 @@ def layer_from_files(
         Attribution lines the boundaries' and population's licences ask for.
     """
     path = Path(boundaries)
+    gdf = _read_boundaries(path, population, population_field)
+    id_field, name_field = _unit_columns(gdf, path.name, id_field, name_field,
+                                         population_field)
+    _check_crs(gdf, path.name)
+    _check_polygons(gdf, path.name)
+    ids = _checked_ids(gdf, path.name, id_field)
+    units, own = _units_in_lonlat(gdf, ids, name_field, path.name)
+    area = area_km2(units)
+    units["area_km2"] = area.round(3)
+    _check_areas(own, area, units["id"], path.name, id_field)
+    _add_population(units, gdf, path, id_field, population, population_field)
+    return Layer(name=path.stem, title=path.stem, units=_conform_units(units),
+                 attribution=list(attribution or []), path=path)
+
+
+def _read_boundaries(path: Path, population: str | Path | None,
+                     population_field: str | None) -> gpd.GeoDataFrame:
+    """The features of the boundaries file; it must exist, be readable and not be empty."""
     if not path.exists():
         raise InputError(f"boundaries file {str(path)!r} does not exist")
     if population is not None and population_field is not None:
@@ -307,11 +382,18 @@ def layer_from_files(
     if len(gdf) == 0:
         raise InputError(f"{path.name}: the boundaries file has no features; expected one "
                          "polygon per municipal unit")
+    return gdf
+
+
+def _unit_columns(gdf: gpd.GeoDataFrame, file: str, id_field: str | None,
+                  name_field: str | None, population_field: str | None) -> tuple[str, str]:
+    """The id and name columns (defaults ``id`` and ``name``, the name falling back on the
+    id); every column the user named must exist, else the message lists close ones."""
     columns = [c for c in gdf.columns if c != "geometry"]
     id_field = id_field or ("id" if "id" in columns else None)
     if id_field is None:
         raise ColumnError(
-            f"{path.name}: no 'id' column; name the column of unique unit ids with --id-field "
+            f"{file}: no 'id' column; name the column of unique unit ids with --id-field "
             f"(columns: {', '.join(columns)})"
         )
     for flag, col in (("--id-field", id_field), ("--name-field", name_field),
@@ -320,53 +402,77 @@ def layer_from_files(
             close = difflib.get_close_matches(col, columns, n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise ColumnError(
-                f"{path.name}: {flag} {col!r} is not a column of the boundaries{hint} "
+                f"{file}: {flag} {col!r} is not a column of the boundaries{hint} "
                 f"(columns: {', '.join(columns)})"
             )
-    name_field = name_field or ("name" if "name" in columns else id_field)
-    _check_crs(gdf, path.name)
+    return id_field, name_field or ("name" if "name" in columns else id_field)
+
+
+def _check_polygons(gdf: gpd.GeoDataFrame, file: str) -> None:
     geom_types = set(gdf.geom_type.dropna())
     if not geom_types <= {"Polygon", "MultiPolygon"}:
-        raise InputError(f"{path.name}: expected polygons, found {sorted(geom_types)}")
+        raise InputError(f"{file}: expected polygons, found {sorted(geom_types)}")
+
+
+def _checked_ids(gdf: gpd.GeoDataFrame, file: str, id_field: str) -> pd.Series:
+    """The unit ids; every empty or repeated id and every feature without a geometry is a
+    problem, reported together."""
     problems = ProblemLog()
-    ids = _unit_ids(gdf[id_field], path.name, id_field, problems)
+    ids = _unit_ids(gdf[id_field], file, id_field, problems)
     for dup in sorted(set(ids[ids.duplicated() & ids.notna()])):
         rows = ", ".join(str(i + 1) for i in np.flatnonzero(ids == dup))
         problems.add(f"id is not unique (features {rows}); each unit needs its own id",
-                     file=path.name, column=id_field, value=dup)
+                     file=file, column=id_field, value=dup)
     for i in np.flatnonzero(gdf.geometry.isna() | gdf.geometry.is_empty):
         problems.add("feature has no geometry; give every unit its polygon or remove the "
-                     "feature", file=path.name, row=int(i) + 1, value=ids.iloc[i])
-    problems.raise_if_any(f"{path.name}: the boundaries cannot be used (rows are feature "
+                     "feature", file=file, row=int(i) + 1, value=ids.iloc[i])
+    problems.raise_if_any(f"{file}: the boundaries cannot be used (rows are feature "
                           "numbers)")
+    return ids
+
+
+def _units_in_lonlat(gdf: gpd.GeoDataFrame, ids: pd.Series, name_field: str,
+                     file: str) -> tuple[gpd.GeoDataFrame, gpd.GeoSeries]:
+    """Units with id and name (an empty name is the id) in EPSG:4326, and their polygons
+    repaired in the file's own CRS."""
     names = gdf[name_field].astype("string").map(clean_text, na_action="ignore")
     names = names.where(names.notna() & (names.str.strip() != ""), ids)
-    own = _polygonal(gdf.geometry, path.name)  # repaired in the file's own CRS
+    own = _polygonal(gdf.geometry, file)  # repaired in the file's own CRS
     units = gpd.GeoDataFrame({"id": ids.astype(str), "name": names.astype(str)},
                              geometry=own.values, crs=gdf.crs).to_crs("EPSG:4326")
-    _check_transformed(units, path.name)
-    area = area_km2(units)
-    units["area_km2"] = area.round(3)
-    # degenerate in the file's own coordinates (a "polygon" whose points lie on a line gets a
-    # sliver of area from the projection alone), or less than MIN_AREA_KM2
+    _check_transformed(units, file)
+    return units, own
+
+
+def _check_areas(own: gpd.GeoSeries, area: pd.Series, ids: pd.Series, file: str,
+                 id_field: str) -> None:
+    """Every unit must have an area: not degenerate in the file's own coordinates (a
+    "polygon" whose points lie on a line gets a sliver of area from the projection alone),
+    and at least :data:`MIN_AREA_KM2`."""
+    problems = ProblemLog()
     mine = np.asarray(own.values, dtype=object)
     flat = ~(shapely.area(mine) > 1e-9 * shapely.area(shapely.envelope(mine)))
     for i in np.flatnonzero(flat | ~(area >= MIN_AREA_KM2).to_numpy()):
         problems.add("unit has no area (a degenerate "
                      "polygon: all its points on one line, or repeated) and would give "
                      "meaningless cameras per km²; fix its geometry or remove it",
-                     file=path.name, row=int(i) + 1, column=id_field, value=units["id"].iloc[i])
-    problems.raise_if_any(f"{path.name}: some units have no area (rows are feature numbers)")
+                     file=file, row=int(i) + 1, column=id_field, value=ids.iloc[i])
+    problems.raise_if_any(f"{file}: some units have no area (rows are feature numbers)")
+
+
+def _add_population(units: gpd.GeoDataFrame, gdf: gpd.GeoDataFrame, path: Path, id_field: str,
+                    population: str | Path | None, population_field: str | None) -> None:
+    """Set ``population`` and ``population_method`` of ``units`` from a column of the
+    boundaries or from a CSV keyed by id; without either they stay unknown."""
     if population_field:
+        problems = ProblemLog()
         units["population"] = _population_values(gdf[population_field], path.name,
                                                   population_field, problems, row_offset=1)
         units["population_method"] = f"column {population_field} of {path.name}"
+        problems.raise_if_any(f"{path.name}: population values are not usable")
     elif population is not None:
         units["population"] = _population_from_csv(Path(population), units["id"], id_field)
         units["population_method"] = f"{Path(population).name}"
-    problems.raise_if_any(f"{path.name}: population values are not usable")
-    return Layer(name=path.stem, title=path.stem, units=_conform_units(units),
-                 attribution=list(attribution or []), path=path)
 
 
 #: Smallest area a municipal unit may have (1 m²); less is a degenerate polygon.

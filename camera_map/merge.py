@@ -56,7 +56,7 @@ from pyproj import Geod
 from .directions import Direction, parse_direction
 from .errors import CameraTableError, InputError, Problem
 from .names import fold
-from .table import COLUMNS, PRECISION_VALUES, conform, is_located
+from .table import COLUMNS, PRECISION_VALUES, conform, is_located, repeats_values
 
 __all__ = [
     "CONFLICT_COLUMNS",
@@ -135,34 +135,22 @@ _DOCUMENT_FIELDS: Final = (
 #: Fields whose distinct values are all kept, ``"; "``-joined in ``camera_id`` order.
 _JOINED_FIELDS: Final = ("source_ref", "document", "note")
 
-_CAMERA_TYPE_ALIASES: Final = {
-    "fixed": "fixed",
-    "fiksna": "fixed",
-    "fiksne": "fixed",
-    "staticna": "fixed",
-    "bullet": "fixed",
-    "box": "fixed",
-    "dome": "dome",
-    "kupola": "dome",
-    "kupolasta": "dome",
-    "panning": "panning",
-    "ptz": "panning",
-    "pan tilt zoom": "panning",
-    "speed dome": "panning",
-    "pokretna": "panning",
-    "rotaciona": "panning",
-}
-_SURVEILLANCE_TYPE_ALIASES: Final = {
-    "camera": "camera",
-    "kamera": "camera",
-    "video": "camera",
-    "cctv": "camera",
-    "alpr": "alpr",
-    "anpr": "alpr",
-    "lpr": "alpr",
-    "guard": "guard",
-    "cuvar": "guard",
-}
+
+def _aliases(words: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Folded word -> the value it stands for, from value -> the words for it."""
+    return {word: value for value, spellings in words.items() for word in spellings}
+
+
+_CAMERA_TYPE_ALIASES: Final = _aliases({
+    "fixed": ("fixed", "fiksna", "fiksne", "staticna", "bullet", "box"),
+    "dome": ("dome", "kupola", "kupolasta"),
+    "panning": ("panning", "ptz", "pan tilt zoom", "speed dome", "pokretna", "rotaciona"),
+})
+_SURVEILLANCE_TYPE_ALIASES: Final = _aliases({
+    "camera": ("camera", "kamera", "video", "cctv"),
+    "alpr": ("alpr", "anpr", "lpr"),
+    "guard": ("guard", "cuvar"),
+})
 _UNKNOWN_WORDS: Final = frozenset({"", "unknown", "nepoznato", "nepoznat", "n a", "na"})
 
 
@@ -391,50 +379,34 @@ def merge_cameras(
     [['dome', 'Dahua', 'foi; osm']]
     """
     limits = _thresholds(distances)
-    if not (math.isfinite(max_direction_difference) and 0 <= max_direction_difference <= 180):
-        raise InputError(f"max_direction_difference must be between 0 and 180 degrees, got "
-                         f"{max_direction_difference!r}")
-    table = _checked(cameras)
-    n = len(table)
-    ids = table["camera_id"].to_numpy(dtype=object)
-    geoms = table.geometry.values
-    located = is_located(table).to_numpy() & (table["count"] == 1).fillna(False).to_numpy()
-    precision = table["geocode_precision"].fillna("exact").astype(object)
-    metres = {k: (np.nan if v is None else v) for k, v in limits.items()}
-    thr = precision.map(metres).to_numpy(dtype=float, na_value=np.nan, copy=True)
-    thr[~located] = np.nan
-    lon = np.full(n, np.nan)
-    lat = np.full(n, np.nan)
-    lon[located], lat[located] = shapely.get_x(geoms[located]), shapely.get_y(geoms[located])
-    if len(np.unique(_origins(table, np.flatnonzero(located))[located])) < 2:
-        # one origin (e.g. a single OSM extract): no two records may merge, nothing to pair
-        ia = ib = np.empty(0, dtype=np.int64)
-        dist, origin = np.empty(0), np.full(n, -1, dtype=np.int64)
-    else:
-        ia, ib, dist, origin = _close_pairs(table, lon, lat, thr)
-    checks = _Checks(table, np.flatnonzero(origin >= 0), max_direction_difference)
+    _check_direction_limit(max_direction_difference)
+    view = _Sorted.of(_checked(cameras))
+    points = _Points.of(view, limits)
+    ia, ib, dist, origin = _candidate_pairs(view, points)
+    checks = _Checks(view, np.flatnonzero(origin >= 0), max_direction_difference)
     reasons = checks.conflicts(ia, ib)
     bad = np.array([r is not None for r in reasons], dtype=bool)
     good_a, good_b, good_d = ia[~bad], ib[~bad], dist[~bad]
-    group, edges = _link(good_a, good_b, good_d, origin, n)
-
-    conflicts = _conflict_frame(table, ia[bad], ib[bad], dist[bad],
-                                [r for r in reasons if r is not None], lon, lat)
-    edge_text = checks.agreements(good_a[edges], good_b[edges], good_d[edges],
-                                  np.maximum(thr[good_a[edges]], thr[good_b[edges]]),
-                                  precision.to_numpy(dtype=object))
-    merged = _merged_table(table, group, good_a[edges], edge_text)
-    groups = pd.DataFrame({
-        "camera_id": pd.array(ids, dtype="string"),
-        "merged_camera_id": pd.array(ids[group], dtype="string"),
-    })
+    group, edges = _link(good_a, good_b, good_d, origin, len(view))
+    conflicts = _conflict_frame(view, ia[bad], ib[bad], dist[bad],
+                                [r for r in reasons if r is not None], points)
+    a, b = good_a[edges], good_b[edges]
+    edge_text = checks.agreements(a, b, good_d[edges], np.maximum(points.thr[a], points.thr[b]),
+                                  points.precision)
+    merged = _merged_table(view, group, a, edge_text)
     log.info("merged %d of %d camera record(s) into others; %d close pair(s) conflict",
-             n - len(merged), n, len(conflicts))
-    return MergeResult(merged, conflicts, groups)
+             len(view) - len(merged), len(view), len(conflicts))
+    return MergeResult(merged, conflicts, _group_frame(view, group))
+
+
+def _check_direction_limit(max_direction_difference: float) -> None:
+    if not (math.isfinite(max_direction_difference) and 0 <= max_direction_difference <= 180):
+        raise InputError(f"max_direction_difference must be between 0 and 180 degrees, got "
+                         f"{max_direction_difference!r}")
 
 
 def _checked(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Canonical table sorted by ``camera_id`` (so the result is order-independent)."""
+    """The canonical columns of ``cameras``, checked for what merging relies on."""
     missing = [c for c in ("camera_id", "count", "source", "source_ref")
                if c not in cameras.columns]
     if missing:
@@ -450,19 +422,11 @@ def _checked(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                                f"{int(empty.sum())} row(s), first row "
                                f"{int(np.flatnonzero(empty)[0]) + 1}; run "
                                "camera_map.table.validate_cameras first")
-    dup = table["camera_id"][table["camera_id"].duplicated()]
-    if len(dup):
+    if repeats_values(table["camera_id"]):
+        dup = table["camera_id"][table["camera_id"].duplicated()]
         raise CameraTableError(f"cameras to merge: camera_id is not unique: "
                                f"{sorted(set(dup))[:5]}; run validate_cameras first")
-    ids = table["camera_id"]
-    if ids.is_monotonic_increasing:
-        return table.reset_index(drop=True)
-    # Arrow sorts UTF-8 bytes, which is the code point order of Python's str, in C++
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    order = pc.sort_indices(pa.array(ids.array, type=pa.large_string())).to_numpy()
-    return table.iloc[order].reset_index(drop=True)
+    return table
 
 
 def _canonical(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -477,16 +441,106 @@ def _canonical(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                             geometry="geometry", crs=frame.crs or "EPSG:4326")
 
 
-def _origins(table: gpd.GeoDataFrame, rows: np.ndarray) -> np.ndarray:
-    """Origin code (source + file part of ``source_ref``) of ``rows``; -1 elsewhere."""
-    out = np.full(len(table), -1, dtype=np.int64)
+@dataclass(frozen=True)
+class _Sorted:
+    """The canonical table read in ``camera_id`` order, without reordering it.
+
+    The result is sorted by ``camera_id`` (so that it does not depend on the input's row
+    order), but a sorted copy of a million-row table is half a gigabyte more while the input
+    is alive: every step works on view rows instead, and the rows of the result are taken
+    once, at the end (:meth:`take`). View row ``i`` is table row ``pos[i]``; ``pos`` is
+    ``None`` when the table is in order already.
+    """
+
+    table: gpd.GeoDataFrame
+    pos: np.ndarray | None
+
+    @classmethod
+    def of(cls, table: gpd.GeoDataFrame) -> _Sorted:
+        ids = table["camera_id"]
+        if ids.is_monotonic_increasing:
+            return cls(table, None)
+        # Arrow sorts UTF-8 bytes, which is the code point order of Python's str, in C++
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        return cls(table, pc.sort_indices(pa.array(ids.array, type=pa.large_string()))
+                   .to_numpy())
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def rows(self, at: np.ndarray) -> np.ndarray:
+        """Table positions of view rows ``at``."""
+        return at if self.pos is None else self.pos[at]
+
+    def in_order(self, values: Any) -> Any:
+        """A whole column (or array in table order) in view order."""
+        return values if self.pos is None else values[self.pos]
+
+    def objects(self, name: str, at: np.ndarray) -> np.ndarray:
+        """Column ``name`` at view rows ``at``, as objects (``None`` where missing)."""
+        return self.table[name].iloc[self.rows(at)].to_numpy(dtype=object, na_value=None)
+
+    def take(self, at: np.ndarray) -> gpd.GeoDataFrame:
+        """View rows ``at`` (ascending) as a new table; shares the columns when all are kept
+        in table order."""
+        if self.pos is None and len(at) == len(self.table):
+            return self.table.copy(deep=False)  # copy-on-write: nothing is copied
+        return self.table.iloc[self.rows(at)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Points:
+    """Where each view row is and how far it may merge (arrays in view order)."""
+
+    located: np.ndarray  # a single camera with a point (count 1): the rows that may merge
+    lon: np.ndarray  # degrees, NaN where not located
+    lat: np.ndarray
+    thr: np.ndarray  # merge distance in metres; NaN: never merges
+    precision: np.ndarray  # geocode_precision (objects), "exact" where missing
+
+    @classmethod
+    def of(cls, view: _Sorted, limits: Mapping[str, float | None]) -> _Points:
+        table = view.table
+        located = is_located(table).to_numpy() & (table["count"] == 1).fillna(False).to_numpy()
+        # no precision: given coordinates (exact)
+        codes, names = pd.factorize(table["geocode_precision"].fillna("exact"))
+        metres = {k: (np.nan if v is None else v) for k, v in limits.items()}
+        thr = np.array([metres.get(name, np.nan) for name in names] + [np.nan])[codes]
+        thr[~located] = np.nan
+        lon = np.full(len(table), np.nan)
+        lat = np.full(len(table), np.nan)
+        geoms = table.geometry.values[located]
+        lon[located], lat[located] = shapely.get_x(geoms), shapely.get_y(geoms)
+        precision = np.asarray(names, dtype=object)[codes]
+        return cls(*(view.in_order(a) for a in (located, lon, lat, thr, precision)))
+
+
+def _candidate_pairs(view: _Sorted, points: _Points
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The close pairs of :func:`_close_pairs`; none when every located row has one origin
+    (e.g. a single OSM extract: no two of its records may merge, nothing to pair)."""
+    located = np.flatnonzero(points.located)
+    if len(np.unique(_origins(view, located)[located])) < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0), np.full(len(view), -1, dtype=np.int64)
+    return _close_pairs(view, points.lon, points.lat, points.thr)
+
+
+def _origins(view: _Sorted, rows: np.ndarray) -> np.ndarray:
+    """Origin code (source + file part of ``source_ref``) of view ``rows``; -1 elsewhere."""
+    out = np.full(len(view), -1, dtype=np.int64)
     if len(rows) == 0:
         return out
-    refs = table["source_ref"].iloc[rows].to_numpy(dtype=object)
-    sources = table["source"].iloc[rows].to_numpy(dtype=object)
-    keys = [f"{s}\x1f{r.partition('#')[0] if '#' in r else ''}"
-            for s, r in zip(sources, refs, strict=True)]
-    out[rows] = pd.factorize(np.array(keys, dtype=object))[0]
+    at = view.rows(rows)
+    refs = view.table["source_ref"].iloc[at]
+    # the file part: the text before the first "#"; an OSM ref ("node/1") has none
+    files = refs.str.replace(r"(?s)#.*", "", regex=True).where(
+        refs.str.contains("#", regex=False), "")
+    source_codes = pd.factorize(view.table["source"].iloc[at])[0]
+    file_codes, file_names = pd.factorize(files)
+    out[rows] = pd.factorize(source_codes * (len(file_names) + 1) + file_codes)[0]
     return out
 
 
@@ -540,7 +594,7 @@ def _tree_pairs(rows: np.ndarray, xyz: np.ndarray, thr: np.ndarray
     return np.concatenate(found_a), np.concatenate(found_b)
 
 
-def _close_pairs(table: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, thr: np.ndarray
+def _close_pairs(view: _Sorted, lon: np.ndarray, lat: np.ndarray, thr: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs ``a < b`` of different origins within their threshold, their distance (m), and
     the origin code of every row (-1 for rows in no pair: only those are worked out).
@@ -561,7 +615,7 @@ def _close_pairs(table: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, thr:
     else:
         a, b = _tree_pairs(rows, xyz, thr)
     a, b = np.minimum(a, b), np.maximum(a, b)
-    origin = _origins(table, np.unique(np.concatenate([a, b])))
+    origin = _origins(view, np.unique(np.concatenate([a, b])))
     keep = origin[a] != origin[b]
     a, b = a[keep], b[keep]
     order = np.lexsort((b, a))
@@ -577,11 +631,10 @@ def _close_pairs(table: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, thr:
 class _Vocabulary:
     """One column as integer codes of its normalised values, each value read only once."""
 
-    def __init__(self, column: pd.Series, rows: np.ndarray, normalise: Any,
+    def __init__(self, view: _Sorted, name: str, rows: np.ndarray, normalise: Any,
                  show: Any = None) -> None:
-        raw_codes = np.full(len(column), -1, dtype=np.int64)
-        sub_codes, uniques = pd.factorize(column.iloc[rows].to_numpy(dtype=object,
-                                                                     na_value=None))
+        raw_codes = np.full(len(view), -1, dtype=np.int64)
+        sub_codes, uniques = pd.factorize(view.objects(name, rows))
         raw_codes[rows] = sub_codes
         self.raw: list[str] = [str(u) for u in uniques]
         self.value: list[Any] = [normalise(u) for u in self.raw]
@@ -606,18 +659,17 @@ class _Vocabulary:
 class _Checks:
     """Contradiction and agreement tests between two rows of the sorted table."""
 
-    def __init__(self, table: gpd.GeoDataFrame, rows: np.ndarray,
-                 max_direction: float) -> None:
+    def __init__(self, view: _Sorted, rows: np.ndarray, max_direction: float) -> None:
         """Read the values of ``rows`` (the rows that take part in a close pair)."""
-        self.ids = table["camera_id"].to_numpy(dtype=object)
+        self.view = view
         self.max_direction = max_direction
         self.vocab = {
-            "stype": _Vocabulary(table["surveillance_type"], rows,
+            "stype": _Vocabulary(view, "surveillance_type", rows,
                                  lambda v: _norm_set(v, _SURVEILLANCE_TYPE_ALIASES)),
-            "camera_type": _Vocabulary(table["camera_type"], rows,
+            "camera_type": _Vocabulary(view, "camera_type", rows,
                                        lambda v: _norm_set(v, _CAMERA_TYPE_ALIASES)),
-            "direction": _Vocabulary(table["direction"], rows, _direction, show=_deg),
-            "operator": _Vocabulary(table["operator"], rows, lambda v: fold(v) or None),
+            "direction": _Vocabulary(view, "direction", rows, _direction, show=_deg),
+            "operator": _Vocabulary(view, "operator", rows, lambda v: fold(v) or None),
         }
 
     def conflicts(self, ia: np.ndarray, ib: np.ndarray) -> list[str | None]:
@@ -656,11 +708,13 @@ class _Checks:
         """Say why each pair ``a[k]``, ``b[k]`` was merged (object array of text)."""
         if len(a) == 0:
             return np.empty(0, dtype=object)
-        rank = pd.Series(precision).map(_PRECISION_RANK).fillna(0).to_numpy(dtype=int)
+        rank_a, rank_b = (pd.Series(precision[r]).map(_PRECISION_RANK).fillna(0)
+                          .to_numpy(dtype=int) for r in (a, b))
         names = np.array(PRECISION_VALUES, dtype=object)
-        lo, hi = np.minimum(rank[a], rank[b]), np.maximum(rank[a], rank[b])
+        lo, hi = np.minimum(rank_a, rank_b), np.maximum(rank_a, rank_b)
         kinds = names[lo] + np.where(lo != hi, "/" + names[hi], "")
-        text = (self.ids[a] + " and " + self.ids[b] + " are "
+        ids_a, ids_b = self.view.objects("camera_id", a), self.view.objects("camera_id", b)
+        text = (ids_a + " and " + ids_b + " are "
                 + np.char.mod("%.1f", dist).astype(object) + " m apart (threshold "
                 + pd.Series(threshold).map(_num).to_numpy(dtype=object) + " m for " + kinds
                 + " points)")
@@ -728,17 +782,15 @@ def _link(ia: np.ndarray, ib: np.ndarray, dist: np.ndarray, origin: np.ndarray,
     return group, order[taken[order]]
 
 
-def _conflict_frame(table: gpd.GeoDataFrame, ia: np.ndarray, ib: np.ndarray,
-                    dist: np.ndarray, reasons: list[str], lon: np.ndarray,
-                    lat: np.ndarray) -> pd.DataFrame:
-    ids = table["camera_id"].to_numpy(dtype=object)
-    refs = table["source_ref"].to_numpy(dtype=object)
+def _conflict_frame(view: _Sorted, ia: np.ndarray, ib: np.ndarray, dist: np.ndarray,
+                    reasons: list[str], points: _Points) -> pd.DataFrame:
+    lon, lat = points.lon, points.lat
     mid_lon, mid_lat = _midpoints(lon[ia], lat[ia], lon[ib], lat[ib])
     return pd.DataFrame({
-        "camera_id_a": pd.array(ids[ia], dtype="string"),
-        "camera_id_b": pd.array(ids[ib], dtype="string"),
-        "source_ref_a": pd.array(refs[ia], dtype="string"),
-        "source_ref_b": pd.array(refs[ib], dtype="string"),
+        "camera_id_a": pd.array(view.objects("camera_id", ia), dtype="string"),
+        "camera_id_b": pd.array(view.objects("camera_id", ib), dtype="string"),
+        "source_ref_a": pd.array(view.objects("source_ref", ia), dtype="string"),
+        "source_ref_b": pd.array(view.objects("source_ref", ib), dtype="string"),
         "distance_m": np.round(dist, 2),
         "reason": pd.array(reasons, dtype="string"),
         "longitude": np.round(mid_lon, 7),
@@ -781,59 +833,114 @@ def _join_members(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray, sep
     return out
 
 
-def _merged_table(table: gpd.GeoDataFrame, group: np.ndarray, edge_root: np.ndarray,
+def _merged_table(view: _Sorted, group: np.ndarray, edge_root: np.ndarray,
                   edge_text: np.ndarray) -> gpd.GeoDataFrame:
     """Build the output: unmerged rows as they are, one combined row per merged group.
 
     ``edge_root`` and ``edge_text`` are the pairs used (any member of the group, and why),
-    shortest first. Rows are sorted by ``camera_id``: the table is, and a group's id is
+    shortest first. Rows are sorted by ``camera_id``: the view is, and a group's id is
     that of its first row.
     """
-    n = len(table)
+    n = len(view)
     size = np.bincount(group, minlength=n)
     keep = np.flatnonzero(group == np.arange(n))  # one row per output camera
-    out = table.iloc[keep].reset_index(drop=True)
-    out["merged_from"] = pd.array([pd.NA] * len(out), dtype="string")
+    out = view.take(keep)
+    none = _missing_strings(len(out))
+    out["merged_from"] = none
     out["sources_all"] = out["source"].astype("string")
-    out["merge_reason"] = pd.array([pd.NA] * len(out), dtype="string")
-    keys = np.flatnonzero(size > 1)  # the root row of every merged group
-    if len(keys) == 0:
+    out["merge_reason"] = _missing_strings(len(out), none)
+    if not (size > 1).any():
         return out
-    at = np.searchsorted(keep, keys)  # where each merged camera sits in ``out``
+    groups = _Groups.of(view, group, size)
+    values = _authoritative_values(view, groups)
+    values.update(_combined_values(view, groups))
+    values["merge_reason"] = _merge_reasons(groups, group, edge_root, edge_text)
+    values["count"] = np.ones(len(groups.keys), dtype=np.int64)
+    at = np.searchsorted(keep, groups.keys)  # where each merged camera sits in ``out``
+    for name, column in values.items():
+        arr = out[name].array.copy()
+        arr[at] = pd.array(column, dtype=arr.dtype)
+        out[name] = arr
+    geometry = out.geometry.values.copy()
+    geometry[at] = view.table.geometry.values[view.rows(groups.primary)]
+    out["geometry"] = geometry
+    return gpd.GeoDataFrame(out[[*COLUMNS, *MERGE_COLUMNS, "geometry"]],
+                            geometry="geometry", crs=view.table.crs)
 
-    rows = np.flatnonzero(size[group] > 1)
-    g = group[rows]
-    rank_of = np.full(n, -1)
-    rank_of[keys] = np.arange(len(keys))
-    gi = rank_of[g]  # group number 0..len(keys)-1, in camera_id order
-    source = table["source"].to_numpy(dtype=object)[rows]
-    prec = (table["geocode_precision"].astype(object).iloc[rows].map(_PRECISION_RANK)
-            .fillna(0).to_numpy(dtype=int))  # no precision: given coordinates (exact)
-    pos_rank = prec * 2 + (source != "osm")  # surveyed nodes first among equals
-    doc_rank = np.where(source == "foi", 0, np.where(source == "osm", 2, 1))
 
-    def firsts(rank: np.ndarray, cols: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
-        order = np.lexsort((rows, rank, gi))
-        part = table[list(cols)].iloc[rows[order]].reset_index(drop=True)
+def _missing_strings(n: int, like: Any = None) -> Any:
+    """A string column of ``n`` missing values; built on the Arrow buffers of ``like`` (such
+    a column too) when given, so that several such columns take the memory of one."""
+    import pyarrow as pa
+
+    nulls = pa.nulls(n, pa.large_string()) if like is None else like._pa_array
+    return pd.array(nulls, dtype="string")
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The merged groups: their member rows, and which member gives the position."""
+
+    keys: np.ndarray  # the root row of every merged group (its smallest view row)
+    rank_of: np.ndarray  # group number of a root row (0.. in camera_id order), else -1
+    rows: np.ndarray  # view rows that belong to a merged group, ascending
+    number: np.ndarray  # the group number of each of ``rows``
+    members: np.ndarray  # ``rows`` group after group, in camera_id order within a group
+    starts: np.ndarray  # where each group starts in ``members``
+    sizes: np.ndarray  # how many members each group has
+    pos_rank: np.ndarray  # authority of each of ``rows`` for the position (0 best)
+    doc_rank: np.ndarray  # authority of each of ``rows`` for the document's facts
+    primary: np.ndarray  # the member whose position (and source, version) the camera takes
+
+    @classmethod
+    def of(cls, view: _Sorted, group: np.ndarray, size: np.ndarray) -> _Groups:
+        keys = np.flatnonzero(size > 1)
+        rows = np.flatnonzero(size[group] > 1)
+        rank_of = np.full(len(view), -1)
+        rank_of[keys] = np.arange(len(keys))
+        number = rank_of[group[rows]]
+        order = np.lexsort((rows, number))  # members in camera_id order
+        members = rows[order]
+        starts = np.flatnonzero(np.diff(number[order], prepend=-1))
+        sizes = np.diff(np.append(starts, len(members)))
+        source = view.objects("source", rows)
+        precision = (pd.Series(view.objects("geocode_precision", rows)).map(_PRECISION_RANK)
+                     .fillna(0).to_numpy(dtype=int))  # no precision: given coordinates
+        pos_rank = precision * 2 + (source != "osm")  # surveyed nodes first among equals
+        doc_rank = np.where(source == "foi", 0, np.where(source == "osm", 2, 1))
+        by_pos = np.lexsort((rows, pos_rank, number))
+        primary = rows[by_pos][np.flatnonzero(np.diff(number[by_pos], prepend=-1))]
+        return cls(keys, rank_of, rows, number, members, starts, sizes, pos_rank, doc_rank,
+                   primary)
+
+
+def _authoritative_values(view: _Sorted, groups: _Groups) -> dict[str, Any]:
+    """Per merged camera, each field from its most authoritative member that has it: what
+    is seen on site from the most precise point, the document's facts from FOI first."""
+    values: dict[str, Any] = {}
+    for rank, fields in ((groups.pos_rank, _POSITION_FIELDS),
+                         (groups.doc_rank, _DOCUMENT_FIELDS)):
+        order = np.lexsort((groups.rows, rank, groups.number))
+        part = (view.table[list(fields)].iloc[view.rows(groups.rows[order])]
+                .reset_index(drop=True))
         # groupby().first() takes each column's first non-missing value in that order
-        return part.groupby(gi[order], sort=True).first(), rows[order][
-            np.flatnonzero(np.diff(gi[order], prepend=-1))]
+        firsts = part.groupby(groups.number[order], sort=True).first()
+        values.update({name: firsts[name].array for name in fields})
+    for name in ("source", "source_version"):
+        values[name] = view.table[name].array[view.rows(groups.primary)]
+    return values
 
-    by_pos, primary = firsts(pos_rank, _POSITION_FIELDS)
-    by_doc, _ = firsts(doc_rank, _DOCUMENT_FIELDS)
 
-    order = np.lexsort((rows, gi))  # members in camera_id order
-    members = rows[order]
-    starts = np.flatnonzero(np.diff(gi[order], prepend=-1))
-    sizes = np.diff(np.append(starts, len(members)))
-    col = {c: table[c].iloc[members].to_numpy(dtype=object, na_value=None)
+def _combined_values(view: _Sorted, groups: _Groups) -> dict[str, Any]:
+    """Per merged camera, the fields every member contributes to: ids, references,
+    documents, notes, sources, tags (keyed by member) and the newest evidence date."""
+    starts, sizes = groups.starts, groups.sizes
+    col = {c: view.objects(c, groups.members)
            for c in ("camera_id", "source", "source_ref", "document", "note", "tags",
                      "source_date")}
     combined: dict[str, Any] = {
         "merged_from": _join_members(col["camera_id"], starts, sizes, "; "),
-        "source_ref": _join_members(col["source_ref"], starts, sizes, "; "),
-        "document": _join_members(col["document"], starts, sizes, "; "),
-        "note": _join_members(col["note"], starts, sizes, "; "),
+        **{name: _join_members(col[name], starts, sizes, "; ") for name in _JOINED_FIELDS},
     }
     names, codes = np.unique(col["source"].astype(str), return_inverse=True)
     mask = np.bitwise_or.reduceat(np.left_shift(1, codes.astype(np.int64)), starts)
@@ -849,7 +956,12 @@ def _merged_table(table: gpd.GeoDataFrame, group: np.ndarray, edge_root: np.ndar
     tags = col["tags"]
     entries = keys_json + ": " + np.where(pd.isna(tags), "null", tags)
     combined["tags"] = "{" + _join_members(entries, starts, sizes, ", ", distinct=False) + "}"
-    dates = col["source_date"]
+    combined["source_date"] = _newest(col["source_date"], starts, sizes)
+    return combined
+
+
+def _newest(dates: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The newest (largest ISO) date of each group's members; ``None`` when none has one."""
     newest = np.full(len(starts), None, dtype=object)
     for k in range(int(sizes.max())):
         has = np.flatnonzero(sizes > k)
@@ -857,31 +969,21 @@ def _merged_table(table: gpd.GeoDataFrame, group: np.ndarray, edge_root: np.ndar
         cur = newest[has]
         newer = ~pd.isna(v) & (pd.isna(cur) | (v.astype(str) > cur.astype(str)))
         newest[has[newer]] = v[newer]
-    combined["source_date"] = newest  # the newest evidence
+    return newest
 
-    edge_group = rank_of[group[edge_root]]
+
+def _merge_reasons(groups: _Groups, group: np.ndarray, edge_root: np.ndarray,
+                   edge_text: np.ndarray) -> np.ndarray:
+    """Why each merged camera was merged: its pairs' reasons, shortest pair first."""
+    edge_group = groups.rank_of[group[edge_root]]
     by_group = np.argsort(edge_group, kind="stable")  # keeps shortest-first within a group
     edge_starts = np.flatnonzero(np.diff(edge_group[by_group], prepend=-1))
-    combined["merge_reason"] = _join_members(
-        edge_text[by_group], edge_starts, np.diff(np.append(edge_starts, len(by_group))),
-        "; ", distinct=False)
+    return _join_members(edge_text[by_group], edge_starts,
+                         np.diff(np.append(edge_starts, len(by_group))), "; ", distinct=False)
 
-    def put(name: str, values: Any) -> None:
-        arr = out[name].array.copy()
-        arr[at] = pd.array(values, dtype=arr.dtype)
-        out[name] = arr
 
-    for name in _POSITION_FIELDS:
-        put(name, by_pos[name].array)
-    for name in _DOCUMENT_FIELDS:
-        put(name, by_doc[name].array)
-    for name, values in combined.items():
-        put(name, values)
-    put("count", np.ones(len(keys), dtype=np.int64))
-    for name in ("source", "source_version"):
-        put(name, table[name].array[primary])
-    geometry = out.geometry.values.copy()
-    geometry[at] = table.geometry.values[primary]
-    out["geometry"] = geometry
-    return gpd.GeoDataFrame(out[[*COLUMNS, *MERGE_COLUMNS, "geometry"]],
-                            geometry="geometry", crs=table.crs)
+def _group_frame(view: _Sorted, group: np.ndarray) -> pd.DataFrame:
+    """:attr:`MergeResult.groups`: every input ``camera_id`` and its merged camera's."""
+    ids = view.in_order(view.table["camera_id"].array)
+    merged = ids if (group == np.arange(len(group))).all() else ids.take(group)
+    return pd.DataFrame({"camera_id": ids, "merged_camera_id": merged}, copy=False)

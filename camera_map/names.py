@@ -26,7 +26,7 @@ _LAT_TO_CYR.update({"Lj": "Љ", "Nj": "Њ", "Dž": "Џ"})
 _LAT_DIGRAPHS = re.compile(r"(?:lj|nj|dž|Lj|LJ|Nj|NJ|Dž|DŽ|.)", re.DOTALL)
 
 # Letters that Unicode does not decompose into base + mark.
-_FOLD_SPECIAL = str.maketrans({"đ": "dj", "Đ": "dj", "ß": "ss", "ø": "o", "ł": "l", "æ": "ae"})
+_FOLD_SPECIAL = str.maketrans({"đ": "dj", "Đ": "Dj", "ß": "ss", "ø": "o", "ł": "l", "æ": "ae"})
 
 # Trailing/leading words that name the kind of unit rather than the unit itself.
 _UNIT_PAREN = re.compile(r"\((grad|city|opstina|municipality|gradska opstina)\)")
@@ -58,7 +58,13 @@ def to_cyrillic(text: str) -> str:
 
 
 def strip_diacritics(text: str) -> str:
-    """Remove diacritics (č ć → c, š → s, ž → z, đ → dj) keeping case and punctuation."""
+    """Remove diacritics (č ć → c, š → s, ž → z, đ → dj) keeping case and punctuation.
+
+    Cyrillic is transliterated first:
+
+    >>> strip_diacritics("Đurđevo, Čačak"), strip_diacritics("Ђурђево")
+    ('Djurdjevo, Cacak', 'Djurdjevo')
+    """
     text = to_latin(text).translate(_FOLD_SPECIAL)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -91,10 +97,20 @@ def fold_loose(text: object, *, drop_unit_words: bool = True) -> str:
     """Like :func:`fold`, but ``dj`` also equals ``d`` (for "Dakovacka" written for "Đakovačka").
 
     Use it as a second, looser key after :func:`fold` found nothing.
+
+    >>> fold("Dakovacka") == fold("Đakovačka"), fold_loose("Dakovacka") == fold_loose("Đakovačka")
+    (False, True)
     """
     return fold(text, drop_unit_words=drop_unit_words).replace("dj", "d")
 
 
 def slug(text: str) -> str:
-    """Return an ASCII, file-name-safe slug: ``"Novi Beograd"`` → ``"novi-beograd"``."""
+    """Return an ASCII, file-name-safe slug: ``"Novi Beograd"`` → ``"novi-beograd"``.
+
+    Unit words stay (they may be part of a name); text with no letter or digit gives
+    ``"unnamed"``, never an empty file name:
+
+    >>> slug("Opština Osečina"), slug("Осечина"), slug("../..")
+    ('opstina-osecina', 'osecina', 'unnamed')
+    """
     return fold(text, drop_unit_words=False).replace(" ", "-") or "unnamed"

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +32,15 @@ from .export import (
     write_geopackage,
     write_geoparquet,
     write_json,
+    write_rejected,
 )
 from .join import JOIN_COLUMNS, join_cameras
 from .layers import OSM_ATTRIBUTION, Layer, load_layer
 from .merge import CONFLICT_COLUMNS, MERGE_COLUMNS
 from .metrics import Metrics, compute_metrics
+from .rejected import RejectedRows
 from .sources import SourceResult, camera_files, read_sources
-from .table import COLUMNS, clean_text_columns, empty_cameras, validate_cameras
+from .table import COLUMNS, clean_text_columns, empty_cameras, repeats_values, validate_cameras
 from .text import clean_text
 
 if TYPE_CHECKING:
@@ -62,7 +66,7 @@ class Analysis:
     metrics: Metrics
     cameras: gpd.GeoDataFrame
     sources: list[SourceResult]
-    rejected: pd.DataFrame
+    rejected: RejectedRows
     problems: list[Problem]
     claims: list[ClaimCheck]
     conflicts: pd.DataFrame
@@ -79,7 +83,7 @@ class Analysis:
 
     def _figure_lines(self) -> list[str]:
         """Ranked places with what their figure is, then places with evidence but no number."""
-        from .render import figure_caveats, figure_text, row_figures
+        from .render import figure_caveats, row_figures
 
         units, groups = self.metrics.units, self.metrics.groups
         cols = ["name", "rank", "cameras", "cameras_per_1000", "residents_per_camera",
@@ -90,24 +94,8 @@ class Analysis:
                 name=lambda d: d["name"] + " (city)"),
         ])
         ranked = places[places["rank"].notna()].sort_values(["rank", "name"])
-        lines = []
-        for row in ranked.head(10).to_dict("records"):
-            figs = row_figures(row)
-            best = next((f for f in figs if f.get("best")), None)
-            what = figure_text(row["cameras"], row["estimate_counts"], "en")
-            caveat = f" — {figure_caveats(best, 'en')}" if best else ""
-            one_per = ("" if pd.isna(row["residents_per_camera"])
-                       else f" (one per {row['residents_per_camera']:,.0f})")
-            rng = ""
-            if not pd.isna(row["cameras_low"]) and row["cameras_low"] != row["cameras_high"]:
-                rng = (f"; figures reported {int(row['cameras_low']):,}–"
-                       f"{int(row['cameras_high']):,}, not added")
-            bound = "at least " if row["estimate_counts"] == "locations" else ""
-            lines.append(f"  {int(row['rank']):>3}. {row['name']}: {what}{caveat}; "
-                         f"{bound}{row['cameras_per_1000']:.2f} per 1,000 residents"
-                         f"{one_per}{rng}")
-            if best and best.get("note"):
-                lines.append(f"         note: {best['note']}")
+        lines = [line for row in ranked.head(10).to_dict("records")
+                 for line in _ranked_lines(row)]
         unnumbered = places[places["cameras"].isna()]
         for row in unnumbered.sort_values("name").to_dict("records"):
             best = next(iter(row_figures(row)), {})
@@ -119,47 +107,83 @@ class Analysis:
 
     def summary(self) -> str:
         """A plain-text summary for the terminal and for the record."""
-        units = self.metrics.units
-        lines = []
+        return "\n".join([*self._input_lines(), *self._count_lines(), *self._figure_lines(),
+                          *self._evidence_lines(), *self._warning_lines()])
+
+    def _input_lines(self) -> list[str]:
+        """What was read: rows accepted, rejected and geocoded; where live data came from."""
         n_rej = len(self.rejected)
         n_acc = sum(len(s.cameras) for s in self.sources)
         needs = sum(int(s.details.get("needs_geocoding", 0)) for s in self.sources)
-        lines.append(f"Read {len(self.sources)} input(s): {self.rows_read:,} rows/objects, "
-                     f"{n_acc:,} accepted, {n_rej:,} rejected"
-                     + (" (see rejected.csv)" if n_rej else "")
-                     + f", {needs:,} needed geocoding")
-        lines += [f"{s.path}: {s.details['provenance']}" for s in self.sources
-                  if s.details.get("provenance")]
+        return [f"Read {len(self.sources)} input(s): {self.rows_read:,} rows/objects, "
+                f"{n_acc:,} accepted, {n_rej:,} rejected"
+                + (" (see rejected.csv)" if n_rej else "")
+                + f", {needs:,} needed geocoding",
+                *(f"{s.path}: {s.details['provenance']}" for s in self.sources
+                  if s.details.get("provenance"))]
+
+    def _count_lines(self) -> list[str]:
+        """The cameras in all, and how many units have a figure of their own."""
+        units = self.metrics.units
         best = int(units["cameras"].sum()) + int(self.metrics.groups["cameras"].sum())
         n_figures = len(self.metrics.figures)
         own = int((units["evidence"] == "unit").sum())
         grp = int((units["evidence"] == "group").sum())
         none = int((units["evidence"] == "none").sum())
-        lines.append(f"Cameras: {best:,} (best estimates of units and cities, from "
-                     f"{n_figures:,} figure(s) in the evidence: figures for one place and "
-                     "located cameras are not added; cameras on premises are not counted)")
-        lines.append(f"Units with their own figure: {own}, with a city-level figure only: "
-                     f"{grp}, no data: {none} (of {len(units)}; no data is not zero)")
-        lines += self._figure_lines()
+        return [f"Cameras: {best:,} (best estimates of units and cities, from "
+                f"{n_figures:,} figure(s) in the evidence: figures for one place and "
+                "located cameras are not added; cameras on premises are not counted)",
+                f"Units with their own figure: {own}, with a city-level figure only: "
+                f"{grp}, no data: {none} (of {len(units)}; no data is not zero)"]
+
+    def _evidence_lines(self) -> list[str]:
+        """Whether the bundled evidence was read, the national context, the claims."""
+        from .render import kind_text
+
+        lines = []
         if self.bundled_evidence is not None and self.sources:
             lines.append(
                 f"Bundled evidence of layer {self.layer.name!r} (public reporting): "
                 + ("included" if self.bundled_evidence else
                    "NOT included; add it to your files with --with-bundled-evidence"))
-        from .render import kind_text
+        lines += [f"Context (assigned to no unit): {fact.statement} "
+                  f"[{kind_text(fact.source, 'en')}, {fact.as_of}: {fact.document}]"
+                  for fact in self.context]
+        lines += [("✓ " if check.ok else "✗ ") + check.text for check in self.claims]
+        return lines
 
-        for fact in self.context:
-            lines.append(f"Context (assigned to no unit): {fact.statement} "
-                         f"[{kind_text(fact.source, 'en')}, {fact.as_of}: {fact.document}]")
-        for check in self.claims:
-            lines.append(("✓ " if check.ok else "✗ ") + check.text)
+    def _warning_lines(self) -> list[str]:
+        """Rows that count nowhere and warnings, pointing to problems.csv."""
+        lines = []
         nowhere = int(self.cameras["municipality_id"].isna().sum())
         if nowhere:
             lines.append(f"{nowhere:,} of {len(self.cameras):,} rows count nowhere: see "
                          "problems.csv")
         if self.problems:
             lines.append(f"{len(self.problems)} warning(s) (see problems.csv)")
-        return "\n".join(lines)
+        return lines
+
+
+def _ranked_lines(row: dict[str, Any]) -> list[str]:
+    """A ranked place: rank, figure and what it is, per 1,000 residents, the range of the
+    figures not added; then the best figure's note."""
+    from .render import figure_caveats, figure_text, row_figures
+
+    best = next((f for f in row_figures(row) if f.get("best")), None)
+    what = figure_text(row["cameras"], row["estimate_counts"], "en")
+    caveat = f" — {figure_caveats(best, 'en')}" if best else ""
+    one_per = ("" if pd.isna(row["residents_per_camera"])
+               else f" (one per {row['residents_per_camera']:,.0f})")
+    rng = ""
+    if not pd.isna(row["cameras_low"]) and row["cameras_low"] != row["cameras_high"]:
+        rng = (f"; figures reported {int(row['cameras_low']):,}–"
+               f"{int(row['cameras_high']):,}, not added")
+    bound = "at least " if row["estimate_counts"] == "locations" else ""
+    lines = [f"  {int(row['rank']):>3}. {row['name']}: {what}{caveat}; "
+             f"{bound}{row['cameras_per_1000']:.2f} per 1,000 residents{one_per}{rng}"]
+    if best and best.get("note"):
+        lines.append(f"         note: {best['note']}")
+    return lines
 
 
 @dataclass
@@ -247,112 +271,219 @@ def analyse(
     geocode_progress
         Called with (rows done, rows to geocode) while geocoding.
     """
-    timings: dict[str, float] = {}
-    step = progress or (lambda _stage: None)
-    clock = time.perf_counter()
+    stages = _Stages(progress)
+    with stages("layer"):
+        the_layer, use_default, on_default_layer = _choose_layer(
+            layer, bundled_evidence,
+            nothing_given=cameras is None and layer is None and not osm_area and not osm_bbox)
+    with stages("read"):
+        inputs = [*(default_cameras() if use_default else []), *list(cameras or [])]
+        sources = _read(inputs, read_options, the_layer)
+        if osm_area or osm_bbox:
+            sources.append(_fetch_overpass(osm_area, osm_bbox, overpass_url))
+    with stages("normalise"):
+        table, rejected = _normalise(sources, strict=strict)
+        problems = _Problems([p for s in sources for p in s.problems])
+    with stages("geocode"):
+        table = _geocode(table, the_layer, problems, extract=extract, online=online,
+                         nominatim_url=nominatim_url, progress=geocode_progress)
+    with stages("merge"):
+        table, conflicts = _merge(table, merge=merge, distances=merge_distances,
+                                  max_direction_difference=max_direction_difference)
+    with stages("join"):
+        joined = join_cameras(table, the_layer)
+        problems.add_once(_in_osm_files(_per_source_row(joined.problems), sources))
+    with stages("metrics"):
+        metrics = compute_metrics(joined.cameras, the_layer,
+                                  osm_in_build=any(_is_osm(s) for s in sources))
+        checks = _check_claims(claims, metrics, the_layer, use_default=use_default)
+    return Analysis(the_layer, metrics, _in_id_order(joined.cameras), sources, rejected,
+                    problems.found, checks, conflicts, stages.timings,
+                    _attribution(the_layer, sources),
+                    bundled_evidence=use_default if on_default_layer else None,
+                    context=default_context() if use_default else [])
 
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = round(now - clock, 4)
-        clock = now
 
-    nothing_given = cameras is None and layer is None and not osm_area and not osm_bbox
-    step("layer")
+class _Stages:
+    """Announce each stage of a run (``progress``) and time it into ``timings``."""
+
+    def __init__(self, progress: Callable[[str], None] | None,
+                 timings: dict[str, float] | None = None) -> None:
+        self.timings = {} if timings is None else timings
+        self._progress = progress or (lambda _stage: None)
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        self._progress(stage)
+        started = time.perf_counter()
+        yield
+        self.timings[stage] = round(time.perf_counter() - started, 4)
+
+
+def _choose_layer(layer: Layer | str | None, bundled_evidence: bool | None, *,
+                  nothing_given: bool) -> tuple[Layer, bool, bool]:
+    """The boundary layer, whether the bundled evidence is read, and whether the layer is
+    the default one (the bundled evidence is about it alone)."""
     the_layer = layer if isinstance(layer, Layer) else load_layer(layer)
-    lap("layer")
     on_default_layer = not isinstance(layer, Layer) and (
         layer is None or layer == settings.default_layer)
     if bundled_evidence and not on_default_layer:
         raise InputError("the bundled evidence is about the default layer "
                          f"({settings.default_layer!r}); it cannot go with another layer")
     use_default = nothing_given if bundled_evidence is None else bool(bundled_evidence)
+    return the_layer, use_default, on_default_layer
 
-    step("read")
-    inputs = [*(default_cameras() if use_default else []), *list(cameras or [])]
+
+def _read(inputs: list[str | os.PathLike[str]], read_options: dict[str, Any] | None,
+          layer: Layer) -> list[SourceResult]:
+    """Read every camera file, checking the units of the layer where a reader can."""
     options = dict(read_options or {})
-    options.setdefault("units", the_layer.units)
+    options.setdefault("units", layer.units)
     _check_distinct_names(inputs)
-    sources = read_sources(inputs, **options) if inputs else []
-    if osm_area or osm_bbox:
-        sources.append(_fetch_overpass(osm_area, osm_bbox, overpass_url))
-    lap("read")
+    return read_sources(inputs, **options) if inputs else []
 
-    step("normalise")
+
+def _normalise(sources: list[SourceResult], *,
+               strict: bool) -> tuple[gpd.GeoDataFrame, RejectedRows]:
+    """One camera table from every source, and the rows they rejected (refused with
+    ``strict``: :class:`~camera_map.errors.StrictError`)."""
     tables = [s.cameras for s in sources if len(s.cameras)]
     table = pd.concat(tables, ignore_index=True) if tables else empty_cameras()
     table = _drop_repeated_elements(gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326"))
     table = clean_text_columns(validate_cameras(table, where="cameras read from the inputs"))
-    rejected = _rejected(sources)
-    problems = [p for s in sources for p in s.problems]
+    rejected = RejectedRows.concat(s.rejected for s in sources)
     if strict and len(rejected):
         raise StrictError(f"{len(rejected)} row(s) rejected and --strict is set; see the "
-                         "reasons below or run `camera-map check FILE`",
-                         [Problem(str(r["reason"]), file=str(r.get("file", "")),
-                                  row=_int_or_none(r.get("row")))
-                          for r in rejected.to_dict("records")])
-    lap("normalise")
+                          "reasons below or run `camera-map check FILE`",
+                          [r.problem() for r in rejected])
+    return table, rejected
 
-    step("geocode")
+
+class _Problems:
+    """The problems of a run, each fact once: a later stage does not repeat what an earlier
+    one said about the same row (:meth:`camera_map.errors.Problem.key`)."""
+
+    #: What a row's "not placed" problem says already: the row counts nowhere, or names
+    #: a municipality the layer does not have (the geocoder gives every reason at once).
+    COVERED_BY_NOT_PLACED = ("unknown-unit", "nowhere")
+
+    def __init__(self, found: list[Problem]) -> None:
+        self.found = found
+
+    def add_once(self, problems: Iterable[Problem]) -> None:
+        """Add the problems whose fact and place no earlier problem reported."""
+        said = {p.key() for p in self.found if p.code}
+        said |= {replace(p, code=code).key() for p in self.found if p.code == "not-placed"
+                 for code in self.COVERED_BY_NOT_PLACED}
+        self.found.extend(p for p in problems if p.key() not in said)
+
+    def add_not_placed(self, problems: list[Problem]) -> None:
+        """Add rows geocoding could not place, each replacing what an earlier stage said
+        about the same row that its reasons include (an unknown municipality)."""
+        rows = {replace(p, code=code).key() for p in problems
+                for code in self.COVERED_BY_NOT_PLACED}
+        self.found = [p for p in self.found if p.key() not in rows] + problems
+
+
+def _per_source_row(problems: list[Problem]) -> list[Problem]:
+    """A problem about a camera that several sources describe (merged: its ``source_ref``
+    is theirs ``"; "``-joined) becomes one problem at each source's row, located as every
+    other problem of that row."""
+    out = []
+    for p in problems:
+        refs = (p.file or "").split("; ") if p.row is None else []
+        if len(refs) < 2:
+            out.append(p)
+            continue
+        out += [Problem.at_ref(p.message, ref, column=p.column, value=p.value, code=p.code)
+                for ref in refs]
+    return out
+
+
+_OSM_REF = re.compile(r"^(?:node|way|relation)/\d+$")
+
+
+def _in_osm_files(problems: list[Problem], sources: list[SourceResult]) -> list[Problem]:
+    """Problems about an OpenStreetMap element (located by its ``source_ref``, e.g.
+    ``node/123``) located as the OSM readers locate theirs: the file, then the element
+    at the start of the message."""
+    wanted = {p.file for p in problems if p.file and p.row is None and _OSM_REF.match(p.file)}
+    if not wanted:
+        return problems
+    files: dict[str, str] = {}
+    for s in sources:
+        if _is_osm(s) and len(s.cameras):
+            refs = s.cameras["source_ref"].astype("string")
+            files.update(dict.fromkeys(refs[refs.isin(wanted)].tolist(), s.path.name))
+    return [replace(p, file=files[p.file], message=f"{p.file}: {p.message}")
+            if p.file in files and p.row is None and _OSM_REF.match(p.file) else p
+            for p in problems]
+
+
+def _geocode(table: gpd.GeoDataFrame, layer: Layer, problems: _Problems, *,
+             extract: str | os.PathLike[str] | None, online: bool, nominatim_url: str | None,
+             progress: Callable[[int, int], None] | None) -> gpd.GeoDataFrame:
+    """Place the rows that give an address but no point; report those it cannot place."""
     needs = table.geometry.isna() & table["address"].notna() & (table["count"] == 1)
-    if needs.any():
-        from .geocode import geocode_cameras
+    if not needs.any():
+        return table
+    from .geocode import geocode_cameras
 
-        geo = geocode_cameras(table, extract=extract, online=online,
-                              nominatim_url=nominatim_url, units=the_layer.units,
-                              country_codes=the_layer.country_code,
-                              progress=geocode_progress)
-        table = validate_cameras(geo.cameras, where="geocoded cameras")
-        problems.extend(geo.problems)
-        for row in geo.unplaced.to_dict("records"):
-            problems.append(Problem.at_ref(f"not placed: {row.get('reason')}",
-                                           row.get("source_ref"), value=row.get("address")))
-    lap("geocode")
+    geo = geocode_cameras(table, extract=extract, online=online, nominatim_url=nominatim_url,
+                          units=layer.units, country_codes=layer.country_code,
+                          progress=progress)
+    problems.found.extend(geo.problems)
+    # rows without an address were not asked about: what they count toward is the join's
+    address = geo.unplaced["address"].astype("string").str.strip().fillna("")
+    asked = geo.unplaced[(address != "").to_numpy()]
+    problems.add_not_placed([
+        Problem.at_ref(f"not placed: {row['reason']}", row["source_ref"],
+                       value=row["address"], code="not-placed")
+        for row in asked.to_dict("records")])
+    return validate_cameras(geo.cameras, where="geocoded cameras")
 
-    step("merge")
-    conflicts = pd.DataFrame()
-    if merge and len(table):
-        from .merge import merge_cameras
 
-        merged = merge_cameras(table, distances=merge_distances,
-                               max_direction_difference=max_direction_difference)
-        table, conflicts = merged.cameras, merged.conflicts
-        if merged.merges:
-            log.info("merged %d record(s) that describe cameras another source describes too",
-                     merged.merges)
-    lap("merge")
+def _merge(table: gpd.GeoDataFrame, *, merge: bool, distances: dict[str, float | None] | None,
+           max_direction_difference: float) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Merge the cameras several sources describe; the pairs kept apart are conflicts."""
+    if not merge or not len(table):
+        return table, pd.DataFrame()
+    from .merge import merge_cameras
 
-    step("join")
-    joined = join_cameras(table, the_layer)
-    # a reader that checked a row against the boundaries has reported it already
-    said = {p.key() for p in problems if p.code}
-    problems.extend(p for p in joined.problems if p.key() not in said)
-    lap("join")
+    merged = merge_cameras(table, distances=distances,
+                           max_direction_difference=max_direction_difference)
+    if merged.merges:
+        log.info("merged %d record(s) that describe cameras another source describes too",
+                 merged.merges)
+    return merged.cameras, merged.conflicts
 
-    step("metrics")
-    metrics = compute_metrics(joined.cameras, the_layer,
-                              osm_in_build=any(_is_osm(s) for s in sources))
-    claim_path = claims
-    if claim_path is None and use_default:
+
+def _check_claims(claims: str | os.PathLike[str] | None, metrics: Metrics, layer: Layer, *,
+                  use_default: bool) -> list[ClaimCheck]:
+    """Check the claims file given, or the bundled evidence's own claims."""
+    path = claims
+    if path is None and use_default:
         default_claims = default_example() / "claims.csv"
-        claim_path = default_claims if default_claims.exists() else None
-    checks = (check_claims(load_claims(Path(claim_path)), metrics, the_layer) if claim_path
-              else [])
-    lap("metrics")
+        path = default_claims if default_claims.exists() else None
+    return check_claims(load_claims(Path(path)), metrics, layer) if path else []
 
-    attribution = list(the_layer.attribution)
+
+def _attribution(layer: Layer, sources: list[SourceResult]) -> list[str]:
+    """What anything published from the build must carry: OpenStreetMap first when its
+    data are in the build, then the layer's sources."""
+    attribution = list(layer.attribution)
     if any(_is_osm(s) for s in sources):
         attribution.insert(0, OSM_ATTRIBUTION)
-    elif the_layer.contains_osm and not any("OpenStreetMap" in a for a in attribution):
+    elif layer.contains_osm and not any("OpenStreetMap" in a for a in attribution):
         attribution.append(OSM_ATTRIBUTION)
-    cams = joined.cameras
-    if not cams["camera_id"].is_monotonic_increasing:  # merge already sorts; skip the copy
-        cams = cams.sort_values("camera_id", kind="stable")
-    cams = cams.reset_index(drop=True)
-    return Analysis(the_layer, metrics, cams, sources, rejected, problems, checks, conflicts,
-                    timings, attribution,
-                    bundled_evidence=use_default if on_default_layer else None,
-                    context=default_context() if use_default else [])
+    return attribution
+
+
+def _in_id_order(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The cameras sorted by ``camera_id`` (stable outputs), with a fresh index."""
+    if not cameras["camera_id"].is_monotonic_increasing:  # merge already sorts: no copy
+        cameras = cameras.sort_values("camera_id", kind="stable")
+    return cameras.reset_index(drop=True)
 
 
 def analyse_place(
@@ -434,146 +565,210 @@ def build(
     print_formats
         Any of ``png``, ``svg``, ``pdf``: one ``map.<format>`` each.
     """
-    chosen = formats is not None
-    formats = tuple(formats) if formats is not None else DEFAULT_FORMATS
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown:
-        raise InputError(f"unknown export format(s) {unknown}; choose from {', '.join(FORMATS)}")
-    from .render.static import FORMATS as PRINT_FORMATS
-    from .render.static import print_size as parse_print_size
-
-    bad = sorted(set(print_formats) - set(PRINT_FORMATS))
-    if bad:
-        raise InputError(f"unknown print format(s) {bad}; choose from "
-                         f"{', '.join(PRINT_FORMATS)}")
-    size = parse_print_size(print_size) if print_size else None  # bad sizes fail early
+    plan = _OutputPlan.checked(formats, map_options=map_options, png=png,
+                               print_size=print_size, print_formats=print_formats,
+                               extract=options.get("extract"))
     out = Path(out_dir or settings.output_dir)
     with output_lock(out) as target:  # one build at a time into one folder
         analysis = analyse(cameras, progress=progress, **options)
         with staged_folder(target) as stage:  # swapped in whole, or not at all
-            result = _write_build(analysis, stage, formats=formats, chosen=chosen,
-                                  map_options=map_options,
-                                  png=png, progress=progress, size=size,
-                                  print_formats=print_formats, extract=options.get("extract"))
+            result = _write_build(analysis, stage, plan, progress=progress)
     result.outputs = {name: out / path.relative_to(stage) for name, path in
                       result.outputs.items()}
     return result
 
 
-def _write_build(analysis: Analysis, out: Path, *, formats: Sequence[str], chosen: bool,
-                 map_options: dict[str, Any] | None, png: bool,
-                 progress: Callable[[str], None] | None, size: Any,
-                 print_formats: Sequence[str], extract: Any) -> BuildResult:
-    """Write the map, the exports and the reports of ``analysis`` into folder ``out``."""
-    step = progress or (lambda _stage: None)
-    timings = analysis.timings
-    clock = time.perf_counter()
-    the_layer, metrics, cams_out = analysis.layer, analysis.metrics, analysis.cameras
-    attribution = analysis.attribution
+@dataclass(frozen=True)
+class _OutputPlan:
+    """What a build writes besides the reports: exports, map options, printed maps."""
 
-    outputs: dict[str, Path] = {}
+    formats: tuple[str, ...]
+    #: whether the formats were chosen (a large build whose formats were not keeps its
+    #: cameras in cameras.parquet only)
+    chosen: bool
+    map_options: dict[str, Any]
+    png: bool
+    size: tuple[Any, ...] | None
+    print_formats: tuple[str, ...]
+    extract: str | os.PathLike[str] | None
 
-    step("render")
-    from .render import render_map
+    @classmethod
+    def checked(cls, formats: Sequence[str] | None, *, map_options: dict[str, Any] | None,
+                png: bool, print_size: str | None, print_formats: Sequence[str],
+                extract: str | os.PathLike[str] | None) -> _OutputPlan:
+        """The plan, after checking every format and size (before anything is read)."""
+        chosen = tuple(formats) if formats is not None else DEFAULT_FORMATS
+        unknown = sorted(set(chosen) - set(FORMATS))
+        if unknown:
+            raise InputError(f"unknown export format(s) {unknown}; choose from "
+                             f"{', '.join(FORMATS)}")
+        from .render.static import FORMATS as PRINT_FORMATS
+        from .render.static import print_size as parse_print_size
 
-    opts = dict(map_options or {})
-    if "title" not in opts:
-        opts["title"] = _default_title(the_layer, str(opts.get("lang", "en")))
-    opts.setdefault("data_date", _data_date(cams_out))
-    if "basemap" not in opts and extract is not None:
-        # the extract that places addresses also draws the streets around the cameras
-        opts["basemap"] = extract
-    outputs["map.html"] = render_map(metrics.units, cams_out, out / "map.html",
-                                     attribution=attribution, context=analysis.context,
-                                     **opts)
-    if png:
-        from .render.static import camera_credit, render_png
+        bad = sorted(set(print_formats) - set(PRINT_FORMATS))
+        if bad:
+            raise InputError(f"unknown print format(s) {bad}; choose from "
+                             f"{', '.join(PRINT_FORMATS)}")
+        size = parse_print_size(print_size) if print_size else None  # bad sizes fail early
+        return cls(chosen, formats is not None, dict(map_options or {}), png, size,
+                   tuple(print_formats), extract)
 
-        png_opts = {k: v for k, v in opts.items() if k in ("title", "metric", "scheme", "k",
-                                                           "lang", "data_date")}
-        if size is not None:
-            png_opts["size"], png_opts["dpi"] = size[:2], size[2]
-        from .render import figure_footnotes
+    def large(self, cameras: int) -> bool:
+        """Whether the cameras go into cameras.parquet only (:data:`LARGE_BUILD_CAMERAS`)."""
+        return not self.chosen and cameras >= LARGE_BUILD_CAMERAS
 
-        credit = camera_credit(cams_out, str(opts.get("lang", "en")))
-        # what each figure is (status, date, "at least", range) travels into print
-        footnotes = figure_footnotes(metrics.units, str(opts.get("lang", "en")))
-        for fmt in dict.fromkeys(print_formats):
-            outputs[f"map.{fmt}"] = render_png(metrics.units, out / f"map.{fmt}",
-                                               attribution=attribution,
-                                               camera_sources=credit, notes=footnotes,
-                                               **png_opts)
-    now = time.perf_counter()
-    timings["render"] = round(now - clock, 4)
-    clock = now
+    def camera_formats(self, cameras: int) -> set[str]:
+        """The formats the cameras are written in."""
+        return {"parquet"} if self.large(cameras) else set(self.formats)
 
-    step("export")
-    cam_cols = [c for c in (*COLUMNS, *MERGE_COLUMNS, *JOIN_COLUMNS) if c in cams_out.columns]
-    conflicts = analysis.conflicts if len(analysis.conflicts.columns) else pd.DataFrame(
-        columns=list(CONFLICT_COLUMNS))
-    problem_frame = _problem_frame(analysis.problems)
-    from .sources.foi import write_rejected
-
-    # a large build whose formats were not chosen keeps its cameras in one compact file
-    large = not chosen and len(cams_out) >= LARGE_BUILD_CAMERAS
-    camera_formats = {"parquet"} if large else set(formats)
-    notes: list[str] = []
-    if large:
-        notes.append(
-            f"The {len(cams_out):,} camera rows are in cameras.parquet (GeoParquet: QGIS, "
+    def notes(self, cameras: int) -> list[str]:
+        """What the build decided about its outputs, for the reader."""
+        if not self.large(cameras):
+            return []
+        return [
+            f"The {cameras:,} camera rows are in cameras.parquet (GeoParquet: QGIS, "
             "geopandas, DuckDB and R open it) and not in cameras.geojson, cameras.csv or a "
             f"cameras layer of camera-map.gpkg: as GeoJSON alone they would take about "
-            f"{len(cams_out) * 560 / 1e6:,.0f} MB, which browsers and QGIS open slowly, and "
-            "half a minute to write. Ask for them with --format geojson,csv,gpkg.")
-    jobs: list[tuple[str, Callable[[], Path]]] = []
-    if "geojson" in formats:
-        jobs.append(("municipalities.geojson", lambda: write_geojson(
-            metrics.units, out / "municipalities.geojson", coordinate_decimals=6,
-            name="municipalities", attribution=attribution)))
-    if "geojson" in camera_formats:
-        jobs.append(("cameras.geojson", lambda: write_geojson(
-            cams_out, out / "cameras.geojson", columns=cam_cols, json_columns=["tags"],
-            drop_nulls=True, name="cameras", attribution=attribution)))
-    if "csv" in formats:
-        jobs.append(("municipalities.csv", lambda: write_csv(
-            metrics.units, out / "municipalities.csv")))
-    if "csv" in camera_formats:
-        jobs.append(("cameras.csv", lambda: write_csv(
-            _with_lonlat(cams_out), out / "cameras.csv",
-            columns=[*cam_cols, "longitude", "latitude"])))
-    if "gpkg" in formats:
-        gpkg_layers = {"municipalities": metrics.units}
-        if "gpkg" in camera_formats:
-            gpkg_layers["cameras"] = cams_out[[*cam_cols, "geometry"]]
-        gpkg_layers.update({"cities": metrics.groups, "rejected": analysis.rejected.astype(str),
-                            "conflicts": conflicts, "problems": problem_frame})
-        jobs.append(("camera-map.gpkg", lambda: write_geopackage(
-            out / "camera-map.gpkg", gpkg_layers, description="; ".join(attribution))))
-    if "fgb" in formats:
-        jobs.append(("municipalities.fgb", lambda: write_flatgeobuf(
-            metrics.units, out / "municipalities.fgb")))
-    if "fgb" in camera_formats:
-        jobs.append(("cameras.fgb", lambda: write_flatgeobuf(
-            cams_out[[*cam_cols, "geometry"]], out / "cameras.fgb")))
-    if "parquet" in camera_formats:
-        jobs.append(("cameras.parquet", lambda: write_geoparquet(
-            cams_out[[*cam_cols, "geometry"]], out / "cameras.parquet")))
-    jobs.append(("rejected.csv", lambda: write_rejected(
-        [s.details["register"] for s in analysis.sources if "register" in s.details],
-        out / "rejected.csv")))
-    jobs.append(("conflicts.csv", lambda: write_csv(conflicts, out / "conflicts.csv")))
-    jobs.append(("problems.csv", lambda: write_csv(problem_frame, out / "problems.csv")))
-    jobs.append(("sources.json", lambda: write_json(_sources_record(analysis),
-                                                   out / "sources.json")))
-    outputs.update(_run_writers(jobs, parallel=len(cams_out) >= PARALLEL_EXPORT_ROWS))
-    timings["export"] = round(time.perf_counter() - clock, 4)
+            f"{cameras * 560 / 1e6:,.0f} MB, which browsers and QGIS open slowly, and "
+            "half a minute to write. Ask for them with --format geojson,csv,gpkg."]
+
+
+def _write_build(analysis: Analysis, out: Path, plan: _OutputPlan, *,
+                 progress: Callable[[str], None] | None) -> BuildResult:
+    """Write the map, the exports and the reports of ``analysis`` into folder ``out``."""
+    stages = _Stages(progress, analysis.timings)
+    with stages("render"):
+        outputs = _render(analysis, out, plan)
+    with stages("export"):
+        jobs = _export_jobs(analysis, out, plan)
+        outputs.update(_run_writers(jobs, parallel=len(analysis.cameras) >= PARALLEL_EXPORT_ROWS))
     result = BuildResult(**{f.name: getattr(analysis, f.name) for f in fields(Analysis)},
-                         outputs=outputs, notes=notes)
+                         outputs=outputs, notes=plan.notes(len(analysis.cameras)))
     outputs["summary.txt"] = write_text_atomic(
-        out / "summary.txt", clean_text("\n".join([result.summary(), *notes])) + "\n")
+        out / "summary.txt", clean_text("\n".join([result.summary(), *result.notes])) + "\n")
     outputs["README.md"] = write_text_atomic(out / "README.md",
                                              clean_text(_output_readme(result)))
     return result
+
+
+def _render(analysis: Analysis, out: Path, plan: _OutputPlan) -> dict[str, Path]:
+    """map.html, and the printed map in each print format (``plan.png``)."""
+    from .render import render_map
+
+    opts = _map_options(analysis, plan)
+    outputs = {"map.html": render_map(analysis.metrics.units, analysis.cameras,
+                                      out / "map.html", attribution=analysis.attribution,
+                                      context=analysis.context, **opts)}
+    if plan.png:
+        outputs.update(_render_print(analysis, out, plan, opts))
+    return outputs
+
+
+def _map_options(analysis: Analysis, plan: _OutputPlan) -> dict[str, Any]:
+    """The map's options: the caller's, with the title, the data's date and the base map
+    filled in where the caller left them out."""
+    opts = dict(plan.map_options)
+    if "title" not in opts:
+        opts["title"] = _default_title(analysis.layer, str(opts.get("lang", "en")))
+    opts.setdefault("data_date", _data_date(analysis.cameras))
+    if "basemap" not in opts and plan.extract is not None:
+        # the extract that places addresses also draws the streets around the cameras
+        opts["basemap"] = plan.extract
+    return opts
+
+
+def _render_print(analysis: Analysis, out: Path, plan: _OutputPlan,
+                  opts: dict[str, Any]) -> dict[str, Path]:
+    """map.png (map.svg, map.pdf): the choropleth with what each figure is in footnotes."""
+    from .render import figure_footnotes
+    from .render.static import camera_credit, render_png
+
+    png_opts = {k: v for k, v in opts.items() if k in ("title", "metric", "scheme", "k",
+                                                       "lang", "data_date")}
+    if plan.size is not None:
+        png_opts["size"], png_opts["dpi"] = plan.size[:2], plan.size[2]
+    lang = str(opts.get("lang", "en"))
+    credit = camera_credit(analysis.cameras, lang)
+    # what each figure is (status, date, "at least", range) travels into print
+    footnotes = figure_footnotes(analysis.metrics.units, lang)
+    return {f"map.{fmt}": render_png(analysis.metrics.units, out / f"map.{fmt}",
+                                     attribution=analysis.attribution,
+                                     camera_sources=credit, notes=footnotes, **png_opts)
+            for fmt in dict.fromkeys(plan.print_formats)}
+
+
+_Job = tuple[str, Callable[[], Path]]
+
+
+def _export_jobs(analysis: Analysis, out: Path, plan: _OutputPlan) -> list[_Job]:
+    """The writers of the exports, format by format (the units' file, then the cameras'),
+    then the reports."""
+    units, cams, attribution = analysis.metrics.units, analysis.cameras, analysis.attribution
+    cam_cols = [c for c in (*COLUMNS, *MERGE_COLUMNS, *JOIN_COLUMNS) if c in cams.columns]
+    camera_formats = plan.camera_formats(len(cams))
+    unit_jobs: dict[str, _Job] = {
+        "geojson": ("municipalities.geojson", lambda: write_geojson(
+            units, out / "municipalities.geojson", coordinate_decimals=6,
+            name="municipalities", attribution=attribution)),
+        "csv": ("municipalities.csv", lambda: write_csv(units, out / "municipalities.csv")),
+        "gpkg": ("camera-map.gpkg", lambda: write_geopackage(
+            out / "camera-map.gpkg",
+            _gpkg_layers(analysis, cam_cols, cameras="gpkg" in camera_formats),
+            description="; ".join(attribution))),
+        "fgb": ("municipalities.fgb", lambda: write_flatgeobuf(
+            units, out / "municipalities.fgb")),
+    }
+    camera_jobs: dict[str, _Job] = {
+        "geojson": ("cameras.geojson", lambda: write_geojson(
+            cams, out / "cameras.geojson", columns=cam_cols, json_columns=["tags"],
+            drop_nulls=True, name="cameras", attribution=attribution)),
+        "csv": ("cameras.csv", lambda: write_csv(
+            _with_lonlat(cams), out / "cameras.csv",
+            columns=[*cam_cols, "longitude", "latitude"])),
+        "fgb": ("cameras.fgb", lambda: write_flatgeobuf(
+            cams[[*cam_cols, "geometry"]], out / "cameras.fgb")),
+        "parquet": ("cameras.parquet", lambda: write_geoparquet(
+            cams[[*cam_cols, "geometry"]], out / "cameras.parquet")),
+    }
+    jobs = []
+    for fmt in FORMATS:
+        if fmt in plan.formats and fmt in unit_jobs:
+            jobs.append(unit_jobs[fmt])
+        if fmt in camera_formats and fmt in camera_jobs:
+            jobs.append(camera_jobs[fmt])
+    return [*jobs, *_report_jobs(analysis, out)]
+
+
+def _report_jobs(analysis: Analysis, out: Path) -> list[_Job]:
+    """rejected.csv, conflicts.csv, problems.csv and sources.json: written by every build."""
+    return [
+        ("rejected.csv", lambda: write_rejected(analysis.rejected, out / "rejected.csv")),
+        ("conflicts.csv", lambda: write_csv(_conflict_frame(analysis), out / "conflicts.csv")),
+        ("problems.csv", lambda: write_csv(_problem_frame(analysis.problems),
+                                           out / "problems.csv")),
+        ("sources.json", lambda: write_json(_sources_record(analysis), out / "sources.json")),
+    ]
+
+
+def _gpkg_layers(analysis: Analysis, cam_cols: list[str], *,
+                 cameras: bool) -> dict[str, pd.DataFrame]:
+    """The layers of camera-map.gpkg: the units, the cameras (unless a large build keeps
+    them in cameras.parquet), the cities and the reports."""
+    layers: dict[str, pd.DataFrame] = {"municipalities": analysis.metrics.units}
+    if cameras:
+        layers["cameras"] = analysis.cameras[[*cam_cols, "geometry"]]
+    layers.update({"cities": analysis.metrics.groups,
+                   "rejected": analysis.rejected.text_frame(),
+                   "conflicts": _conflict_frame(analysis),
+                   "problems": _problem_frame(analysis.problems)})
+    return layers
+
+
+def _conflict_frame(analysis: Analysis) -> pd.DataFrame:
+    """The conflicts of the merge, with their columns even when there are none."""
+    if len(analysis.conflicts.columns):
+        return analysis.conflicts
+    return pd.DataFrame(columns=list(CONFLICT_COLUMNS))
 
 
 #: From this many cameras on, the exports are written by several threads at once: Arrow's
@@ -679,13 +874,6 @@ def _check_distinct_names(inputs: Sequence[str | os.PathLike[str]]) -> None:
                          "rows are cited by file name, so rename one of them")
 
 
-def _int_or_none(v: object) -> int | None:
-    try:
-        return int(v)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
-
-
 def _fetch_overpass(area: str | None, bbox: Any, url: str | None) -> SourceResult:
     from .sources.overpass import overpass_answer, read_answer
 
@@ -700,7 +888,7 @@ def _fetch_overpass(area: str | None, bbox: Any, url: str | None) -> SourceResul
 
 def _drop_repeated_elements(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The same OSM element read from two files counts once (the newest version wins)."""
-    if table.empty:
+    if table.empty or not repeats_values(table["camera_id"]):
         return table
     dup = table["camera_id"].duplicated(keep=False) & (table["source"] == "osm")
     if not dup.any():
@@ -710,13 +898,6 @@ def _drop_repeated_elements(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     keep = ~order["camera_id"].duplicated(keep="last") | (order["source"] != "osm")
     log.info("dropped %d repeated OSM element(s)", int((~keep).sum()))
     return order[keep].drop(columns="_v").sort_index()
-
-
-def _rejected(sources: list[SourceResult]) -> pd.DataFrame:
-    frames = [s.rejected for s in sources if s.rejected is not None and len(s.rejected)]
-    if not frames:
-        return pd.DataFrame(columns=["file", "sheet", "row", "reason"])
-    return pd.concat(frames, ignore_index=True)
 
 
 def _problem_frame(problems: list[Problem]) -> pd.DataFrame:

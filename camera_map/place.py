@@ -20,7 +20,6 @@ so it could not follow the rules above (the tests compare our choice with osmnx'
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Mapping
@@ -34,7 +33,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import _http, settings
 from .errors import InputError, UnknownPlaceError
-from .geocode.nominatim import _check_answer
+from .geocode.nominatim import parse_answer
 from .layers import OSM_ATTRIBUTION, Layer, _conform_units, area_km2
 
 __all__ = ["OsmPlace", "layer_from_place", "place_from_answer", "place_from_osm",
@@ -157,40 +156,46 @@ def place_from_answer(results: object, name: str) -> OsmPlace:
             "country ('Ljig, Serbia'), or give the boundary with --boundaries")
     found: list[str] = []
     for raw in places:
-        label = str(raw.get("display_name") or raw.get("name") or "?")
-        geojson = raw.get("geojson")
-        kind = geojson.get("type") if isinstance(geojson, Mapping) else None
-        osm_type, osm_id = raw.get("osm_type"), raw.get("osm_id")
-        if kind not in _POLYGONS or osm_type not in ("relation", "way"):
-            found.append(f"{label} ({osm_type} with a {kind or 'missing'} geometry)")
-            continue
-        try:
-            geometry = shape(geojson)
-            if not geometry.is_valid:
-                geometry = shapely.make_valid(geometry)
-        except (ValueError, TypeError, AttributeError, IndexError, KeyError,
-                shapely.errors.GEOSException) as exc:
-            found.append(f"{label} (a boundary that cannot be read: {exc})")
-            continue
-        ident = _whole_number(osm_id)
-        if ident is None or geometry.is_empty:
-            found.append(f"{label} (no usable OSM id or an empty boundary)")
-            continue
-        tags = raw.get("extratags") if isinstance(raw.get("extratags"), Mapping) else {}
-        assert isinstance(tags, Mapping)
-        text = lambda v: str(v) if isinstance(v, str | int | float) and str(v) else None  # noqa: E731
-        return OsmPlace(
-            osm_type=str(osm_type), osm_id=ident,
-            name=text(raw.get("name")) or label.split(",")[0].strip() or name,
-            display_name=label, geometry=geometry,
-            population=_whole_number(tags.get("population")),
-            population_date=text(tags.get("population:date")),
-            population_source=text(tags.get("source:population")),
-        )
+        place = _boundary(raw, name)
+        if isinstance(place, OsmPlace):
+            return place
+        found.append(place)
     raise UnknownPlaceError(
         f"OpenStreetMap has no boundary for {name!r}: Nominatim found "
         + "; ".join(found[:3]) + ". Add the country or region to the name, or give the "
         "boundary with --boundaries")
+
+
+def _boundary(raw: Mapping[str, Any], name: str) -> OsmPlace | str:
+    """The place of one Nominatim result, if it is a usable polygon of an OSM relation or
+    way; else what it is, for the message."""
+    label = str(raw.get("display_name") or raw.get("name") or "?")
+    geojson = raw.get("geojson")
+    kind = geojson.get("type") if isinstance(geojson, Mapping) else None
+    osm_type, osm_id = raw.get("osm_type"), raw.get("osm_id")
+    if kind not in _POLYGONS or osm_type not in ("relation", "way"):
+        return f"{label} ({osm_type} with a {kind or 'missing'} geometry)"
+    try:
+        geometry = shape(geojson)
+        if not geometry.is_valid:
+            geometry = shapely.make_valid(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError,
+            shapely.errors.GEOSException) as exc:
+        return f"{label} (a boundary that cannot be read: {exc})"
+    ident = _whole_number(osm_id)
+    if ident is None or geometry.is_empty:
+        return f"{label} (no usable OSM id or an empty boundary)"
+    tags = raw.get("extratags") if isinstance(raw.get("extratags"), Mapping) else {}
+    assert isinstance(tags, Mapping)
+    text = lambda v: str(v) if isinstance(v, str | int | float) and str(v) else None  # noqa: E731
+    return OsmPlace(
+        osm_type=str(osm_type), osm_id=ident,
+        name=text(raw.get("name")) or label.split(",")[0].strip() or name,
+        display_name=label, geometry=geometry,
+        population=_whole_number(tags.get("population")),
+        population_date=text(tags.get("population:date")),
+        population_source=text(tags.get("source:population")),
+    )
 
 
 def place_from_osm(
@@ -217,10 +222,10 @@ def place_from_osm(
     base = (url or settings.nominatim_url).rstrip("/")
     response = _http.request(
         f"{base}/search", params=place_params(name, country_codes=country_codes),
-        validate=_check_answer, max_age=settings.nominatim_max_age,
+        validate=parse_answer, max_age=settings.nominatim_max_age,
         min_interval=settings.nominatim_min_delay, service="Nominatim",
         hint="Give the boundary with --boundaries to work offline.")
-    place = place_from_answer(json.loads(response.body.decode("utf-8")), name)
+    place = place_from_answer(response.parsed, name)
     log.info("%s: %s (%s)", name, place.display_name, response.provenance())
     return replace(place, provenance=response.provenance())
 

@@ -38,6 +38,9 @@ def parse_seconds(text: str) -> float | None:
 
     >>> parse_seconds("12h"), parse_seconds("90"), parse_seconds("none")
     (43200.0, 90.0, None)
+    >>> parse_seconds("soon")
+    Traceback (most recent call last):
+    ValueError: 'soon' is not a duration; expected seconds or a number with a unit, e.g. ...
 
     Raises
     ------

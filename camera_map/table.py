@@ -247,11 +247,29 @@ def validate_cameras(gdf: gpd.GeoDataFrame, *, where: str = "camera table") -> g
     not_one = points & ~bad_xy & (count != 1).fillna(False).to_numpy()
     report(not_one, "a located camera must have count 1; a count row has no point", "count",
            count)
-    dup = table["camera_id"][table["camera_id"].duplicated(keep=False) & table["camera_id"].notna()]
-    for cid in sorted(set(dup)):
-        log.add("camera_id is not unique", column="camera_id", value=cid)
+    ids = table["camera_id"]
+    if repeats_values(ids):
+        for cid in sorted(set(ids[ids.duplicated(keep=False) & ids.notna()])):
+            log.add("camera_id is not unique", column="camera_id", value=cid)
     log.raise_if_any(f"{where}: the camera table is not valid", CameraTableError)
     return table
+
+
+def repeats_values(column: pd.Series) -> bool:
+    """Whether a value (other than missing) stands in ``column`` more than once.
+
+    Asked of Arrow: pandas' ``duplicated`` turns a million strings into Python objects
+    first, and any hash table of them leaves 100 MB more in the process. A column in
+    ascending order (a camera table usually is, by ``camera_id``) needs no hashing at all.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(column.array, from_pandas=True)
+    if values.null_count == 0 and (len(values) < 2 or pc.all(
+            pc.greater(values[1:], values[:-1])).as_py()):
+        return False
+    return bool(pc.count_distinct(values).as_py() != len(values) - values.null_count)
 
 
 def clean_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -273,7 +291,8 @@ def clean_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
         arr = pa.array(frame[col], type=pa.large_string(), from_pandas=True)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        if not has_control_bytes(arr):
+        # (a column of missing values may sit on a buffer of zeros: nothing to clean)
+        if arr.null_count == len(arr) or not has_control_bytes(arr):
             continue
         if out is frame:
             out = frame.copy()

@@ -58,22 +58,37 @@ def has_control_bytes(arr: Any) -> bool:
     if data_buffer is None:
         return False
     data = np.frombuffer(data_buffer, dtype=np.uint8)
-    low = (data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)
-    if bool(low.any()) or bool((data == 0x7F).any()):
-        return True
-    lead = np.flatnonzero(data[:-1] == 0xC2)
-    return bool(((data[lead + 1] >= 0x80) & (data[lead + 1] <= 0x9F)).any())
+    block = 1 << 22  # a few MB of temporaries at a time, not 4x the column's text
+    for start in range(0, len(data), block):
+        part = data[start:start + block + 1]  # one byte more: a C1 pair across the border
+        low = (part < 0x20) & (part != 0x09) & (part != 0x0A) & (part != 0x0D)
+        if bool(low.any()) or bool((part == 0x7F).any()):
+            return True
+        lead = np.flatnonzero(part[:-1] == 0xC2)
+        if bool(((part[lead + 1] >= 0x80) & (part[lead + 1] <= 0x9F)).any()):
+            return True
+    return False
 
 
 def terminal_text(text: str) -> str:
-    """``text`` safe to print: no escape sequences, carriage returns or bidi overrides."""
+    """``text`` safe to print: no escape sequences, carriage returns or bidi overrides.
+
+    The escape character goes, so what followed it is shown as plain text:
+
+    >>> terminal_text("Ljig\\r\\x1b[2J\\u202egnp.exe")
+    'Ljig[2Jgnp.exe'
+    """
     return _terminal.sub("", text)
 
 
 def is_formula(text: str) -> bool:
     """Whether a spreadsheet could run ``text`` as a formula: it starts with one of
     :data:`FORMULA_START`, is more than that one character (a lone ``-`` is a common
-    "none" in registers) and is not a plain number."""
+    "none" in registers) and is not a plain number.
+
+    >>> is_formula("=1+2"), is_formula("@SUM(A1)"), is_formula("-"), is_formula("-3.5e2")
+    (True, True, False, False)
+    """
     return len(text) > 1 and text[0] in FORMULA_START and not _number.fullmatch(text)
 
 
@@ -83,7 +98,11 @@ def neutralise_formula(text: str) -> str:
 
 
 def safe_cell(value: object) -> object:
-    """A value for a CSV or XLSX cell: text cleaned and neutralised, anything else as is."""
+    """A value for a CSV or XLSX cell: text cleaned and neutralised, anything else as is.
+
+    >>> safe_cell("+381 11\\x00"), safe_cell(-3), safe_cell(None)
+    ("'+381 11", -3, None)
+    """
     if isinstance(value, str):
         return neutralise_formula(clean_text(value))
     return value

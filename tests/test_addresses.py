@@ -156,8 +156,11 @@ def test_municipality_is_carried_and_parsed() -> None:
     assert (q.place, q.municipality) == ("Pričević", "Osečina")
 
 
-def test_empty_text() -> None:
-    assert parse_address("  ,  ").kind == "empty"
+@pytest.mark.parametrize("text", ["  ,  ", "(kod pijace)", "; (kod pijace)", "( )"])
+def test_no_location_is_empty(text: str) -> None:
+    # a note in brackets is a hint, never the location (it raised IndexError when alone)
+    q = parse_address(text, "Osečina")
+    assert (q.kind, q.streets, q.landmark, q.municipality) == ("empty", (), None, "Osečina")
 
 
 def test_housenumber_key() -> None:

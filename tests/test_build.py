@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import geopandas as gpd
@@ -152,10 +153,20 @@ def test_own_boundaries_population_csv_and_points(tmp_path: Path) -> None:
     assert units.at["A", "area_km2"] == pytest.approx(89.0, abs=0.5)
 
 
+def _console_script() -> Path:
+    """The ``camera-map`` script that installing the package made beside this interpreter
+    (its scripts folder), not whichever one PATH finds first."""
+    name = "camera-map.exe" if os.name == "nt" else "camera-map"
+    folders = dict.fromkeys([Path(sysconfig.get_path("scripts")), Path(sys.executable).parent])
+    found = [f / name for f in folders if (f / name).is_file()]
+    assert found, f"no {name} in {', '.join(map(str, folders))}: install the package first"
+    return found[0]
+
+
 def test_the_console_script_runs_the_default(tmp_path: Path) -> None:
     env = dict(os.environ, CAMERA_MAP_OUTPUT=str(tmp_path / "out"))
-    res = subprocess.run(["camera-map", "build"], capture_output=True, text=True, env=env,
-                         cwd=tmp_path, timeout=120)
+    res = subprocess.run([str(_console_script()), "build"], capture_output=True, text=True,
+                         env=env, cwd=tmp_path, timeout=600)
     assert res.returncode == 0, res.stderr
     assert "✓ Osečina" in res.stdout
     assert (tmp_path / "out" / "map.html").exists()

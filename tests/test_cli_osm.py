@@ -19,7 +19,7 @@ def overpass(http_server: LocalServer, data_dir: Path, monkeypatch: pytest.Monke
              tmp_path: Path) -> str:
     monkeypatch.setattr(settings, "cache_dir", tmp_path / "cache")
     monkeypatch.setattr(settings, "backoff", 0.01)
-    monkeypatch.setattr(settings, "timeout", 2.0)
+    monkeypatch.setattr(settings, "timeout", 30.0)  # never the end of a try under load
     http_server.reply(200, (data_dir / "osm" / "overpass_osecina.json").read_bytes(),
                       headers={"Content-Type": "application/json"})
     return f"{http_server.url}/api/interpreter"

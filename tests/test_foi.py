@@ -22,7 +22,6 @@ from camera_map.sources.foi import (
     load_mapping,
     match_header,
     read_register,
-    write_rejected,
 )
 
 FOI = Path(__file__).resolve().parent / "data" / "foi"
@@ -462,23 +461,6 @@ def test_unknown_columns_kept_in_tags_with_original_header(tmp_path: Path) -> No
 
 
 # --- reports --------------------------------------------------------------------------------
-
-
-def test_write_rejected_keeps_original_values(tmp_path: Path) -> None:
-    a = read_register(FOI / "latin_cp1250.csv")
-    b = read_register(FOI / "cyrillic_cp1251.csv")
-    out = write_rejected([a, b], tmp_path / "out" / "rejected.csv")
-    raw = out.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    with out.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    assert list(rows[0])[:5] == ["file", "sheet", "row", "reason", "Opština"]
-    assert [(r["file"], r["row"]) for r in rows] == [("latin_cp1250.csv", "4"),
-                                                    ("cyrillic_cp1251.csv", "6")]
-    assert rows[0]["Geografska širina"] == "abc" and rows[0]["Interna šifra"] == "OS-002"
-    assert rows[1]["Општина"] == "Укупно" and rows[1]["Opština"] == ""
-    empty = write_rejected(read_register(FOI / "only_headers.csv"), tmp_path / "none.csv")
-    assert empty.read_text(encoding="utf-8-sig") == "file,sheet,row,reason\n"
 
 
 def test_check_report_text_and_ok_flag(units: gpd.GeoDataFrame) -> None:

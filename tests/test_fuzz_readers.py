@@ -92,7 +92,8 @@ def test_random_bytes_give_a_result_or_one_input_error(prefix: bytes, body: byte
             return
         for res in results:
             if res.kind in ("csv", "xlsx", "ods"):
-                reg = res.details["register"]
+                reg = res.register
+                assert reg is not None
                 assert len(reg.cameras) + len(reg.rejected) == reg.rows_read
 
 

@@ -23,7 +23,7 @@ def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setattr(settings, "cache_dir", tmp_path / "cache")
     monkeypatch.setattr(settings, "nominatim_min_delay", 0.0)  # these tests are not about rate
     monkeypatch.setattr(settings, "backoff", 0.01)
-    monkeypatch.setattr(settings, "timeout", 2.0)
+    monkeypatch.setattr(settings, "timeout", 30.0)  # never the end of a try under load
     return tmp_path / "cache"
 
 

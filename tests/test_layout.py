@@ -16,7 +16,8 @@ PKG = Path(__file__).resolve().parent.parent / "camera_map"
 #: Rank of each top-level module or subpackage of camera_map.
 RANKS: dict[str, int] = {
     **dict.fromkeys(["_version", "errors", "settings", "_io", "text", "_http", "_outdir"], 0),
-    **dict.fromkeys(["names", "directions", "companies", "table", "layers"], 1),
+    **dict.fromkeys(["names", "directions", "companies", "table", "layers",
+                     "rejected"], 1),
     **dict.fromkeys(["sources", "geocode", "place", "merge", "join", "metrics", "claims"], 2),
     **dict.fromkeys(["render", "export", "request"], 3),
     **dict.fromkeys(["pipeline", "cli_options", "cli", "__init__", "__main__"], 4),

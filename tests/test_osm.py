@@ -149,7 +149,8 @@ def test_table_has_the_canonical_columns_and_attribution(osm_xml: Path) -> None:
     checked = validate_cameras(result.cameras, where="osm reader")
     pd.testing.assert_frame_equal(pd.DataFrame(checked), pd.DataFrame(result.cameras))
     assert result.cameras.crs.to_epsg() == 4326
-    assert result.attribution == OSM_ATTRIBUTION == "© OpenStreetMap contributors, ODbL 1.0"
+    assert result.attribution == OSM_ATTRIBUTION == ("© OpenStreetMap contributors, ODbL 1.0 "
+                                                     "(https://www.openstreetmap.org/copyright)")
 
 
 def test_cameras_from_osm_logs_the_problems(
@@ -231,7 +232,8 @@ def test_sniff_recognises_overpass_json_and_nothing_else(
 def test_overpass_json_nodes_and_out_center_elements(overpass_json: Path) -> None:
     result = read_osm(overpass_json)
     cams = _by_ref(result.cameras)
-    assert list(cams.index) == ["node/1001", "node/1002", "way/2001", "relation/3001"]
+    # rows come in camera_id order (osm-node-…, osm-relation-…, osm-way-…)
+    assert list(cams.index) == ["node/1001", "node/1002", "relation/3001", "way/2001"]
     assert cams.loc["node/1001", "direction"] == "45"  # NE
     assert cams.loc["node/1001", "manufacturer"] == "Dahua"
     assert cams.loc["node/1002", "surveillance_type"] == "ALPR"

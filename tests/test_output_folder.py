@@ -225,3 +225,39 @@ def test_a_build_leaves_git_status_clean(inputs: dict[str, Path], tmp_path: Path
                         args(inputs, "old", Path("output")), cwd=repo)
     kill(proc)  # the leftovers of a killed build are ignored too
     assert git("status", "--porcelain", "--ignored=no") == ""
+
+
+def test_every_file_reaches_the_disk_before_the_swap(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a power cut the folder must not hold the new names over data never written:
+    each file and folder of the new build is fsync-ed before the swap, the parent after."""
+    from camera_map import _outdir
+
+    events: list[tuple[str, str]] = []
+    real_fsync, real_swap = os.fsync, _outdir._swap
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def swap(stage: Path, target: Path) -> None:
+        events.append(("swap", str(stage)))
+        real_swap(stage, target)
+
+    monkeypatch.setattr(_outdir.os, "fsync", fsync)
+    monkeypatch.setattr(_outdir, "_swap", swap)
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "notes.txt").write_text("the user's", encoding="utf-8")
+    with _outdir.staged_folder(target) as stage:
+        (stage / "map.html").write_text("<html>", encoding="utf-8")
+        (stage / "towns").mkdir()
+        (stage / "towns" / "a.html").write_text("<html>", encoding="utf-8")
+        stage_name = str(stage)
+    kinds = [kind for kind, _ in events]
+    swapped = kinds.index("swap")
+    flushed = {path for kind, path in events[:swapped] if kind == "fsync"}
+    assert {f"{stage_name}/map.html", f"{stage_name}/towns/a.html", f"{stage_name}/towns",
+            f"{stage_name}/notes.txt", stage_name} <= flushed
+    assert events[swapped + 1:] == [("fsync", str(tmp_path))]
+    assert (target / "towns" / "a.html").exists() and (target / "notes.txt").exists()

@@ -79,7 +79,7 @@ def test_javascript_wrapped_and_newline_delimited_geojson(tmp_path: Path,
         assert len(res.cameras) == 1 and len(res.rejected) == n - 1
         assert res.cameras["manufacturer"].tolist() == ["Hikvision"]
         assert res.cameras["description"].tolist() == ["Kamera kod škole"]
-        assert "the same camera as row" in res.rejected["reason"].iloc[0]
+        assert "the same camera as row" in res.rejected[0].reason
 
 
 def test_json_that_is_neither_overpass_nor_geojson_is_refused(tmp_path: Path) -> None:
@@ -149,8 +149,9 @@ def test_csv_with_a_wkt_geometry_column(tmp_path: Path, units: gpd.GeoDataFrame)
     res = _read(f, units)
     assert [(round(g.x, 3), round(g.y, 3)) for g in res.cameras.geometry] == [
         (19.6, 44.37), (19.61, 44.372)]
+    assert res.register is not None
     assert any("latitude and longitude in one cell by its values" in s
-               for i in res.details["register"].sheet_info for s in i.inferred)
+               for i in res.register.sheet_info for s in i.inferred)
 
 
 def test_a_web_map_folder_reads_its_data_not_its_scripts(tmp_path: Path,

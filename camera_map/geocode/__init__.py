@@ -22,9 +22,10 @@ fix the register.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ from .addresses import AddressQuery, parse_address, place_key
 from .gazetteer import Gazetteer, build_gazetteer
 
 if TYPE_CHECKING:
+    from ..sources.foi import RegisterResult
     from .nominatim import NominatimClient
 
 log = logging.getLogger(__name__)
@@ -150,38 +152,55 @@ class _Chain:
         self.nominatim_down: str | None = None
 
     def place(self, address: str, municipality: str | None) -> _Placed | str:
+        """The point of an address, from the first step that finds one; else why not,
+        step by step."""
         query = parse_address(address, municipality)
         reasons: list[str] = []
-        unit_scope: frozenset[str] | None = None
-        if municipality and self.scope is not None:
-            unit_scope = self.scope.resolve(municipality)
-            if unit_scope is None:
-                close = self.scope.suggest(municipality)
-                hint = f" (did you mean {', '.join(close)}?)" if close else ""
-                reasons.append(f"municipality {municipality!r} is not in the layer{hint}")
-
+        unit_scope = self._unit_scope(municipality, reasons)
         if query.kind == "empty":
             return "address is empty; give a street, intersection or place"
+        for step in (self._from_gazetteer, self._from_nominatim, self._from_layer):
+            found = step(query, municipality, unit_scope, reasons)
+            if found is not None:
+                return found
+        return "; ".join(dict.fromkeys(reasons))
 
-        # 1. offline gazetteer
-        if self.gazetteer is not None:
-            near = None
-            if municipality and unit_scope is None:
-                # no layer to scope by: the municipality's seat, if the extract has it
-                pl = self.gazetteer.find_place(municipality)
-                if pl.match is not None:
-                    near = (pl.match.lon, pl.match.lat)
-            hit = self.gazetteer.lookup(query, scope=unit_scope, near=near)
-            if hit.match is not None:
-                m = hit.match
-                return _Placed(m.lon, m.lat, m.precision, "gazetteer")
-            reasons.append(f"gazetteer: {hit.reason}")
-        else:
+    def _unit_scope(self, municipality: str | None,
+                    reasons: list[str]) -> frozenset[str] | None:
+        """The units the row's municipality names (None if it names none, or no layer)."""
+        if not municipality or self.scope is None:
+            return None
+        unit_scope = self.scope.resolve(municipality)
+        if unit_scope is None:
+            close = self.scope.suggest(municipality)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            reasons.append(f"municipality {municipality!r} is not in the layer{hint}")
+        return unit_scope
+
+    def _from_gazetteer(self, query: AddressQuery, municipality: str | None,
+                        unit_scope: frozenset[str] | None, reasons: list[str]) -> _Placed | None:
+        """1. The offline gazetteer, within the named units, or near the municipality's seat
+        when there is no layer to scope by."""
+        if self.gazetteer is None:
             reasons.append("gazetteer: no OSM extract given (use --extract)")
+            return None
+        near = None
+        if municipality and unit_scope is None:
+            pl = self.gazetteer.find_place(municipality)
+            if pl.match is not None:
+                near = (pl.match.lon, pl.match.lat)
+        hit = self.gazetteer.lookup(query, scope=unit_scope, near=near)
+        if hit.match is not None:
+            m = hit.match
+            return _Placed(m.lon, m.lat, m.precision, "gazetteer")
+        reasons.append(f"gazetteer: {hit.reason}")
+        return None
 
-        # 2. Nominatim
+    def _from_nominatim(self, query: AddressQuery, municipality: str | None,
+                        unit_scope: frozenset[str] | None, reasons: list[str]) -> _Placed | None:
+        """2. Nominatim, when online and not down."""
         if self.nominatim is not None:
-            found = self._nominatim(query, unit_scope, address)
+            found = self._nominatim(query, unit_scope, query.text)
             if isinstance(found, _Placed):
                 return found
             reasons.append(f"nominatim: {found}")
@@ -189,8 +208,11 @@ class _Chain:
             reasons.append(f"nominatim: unavailable ({self.nominatim_down})")
         else:
             reasons.append("nominatim: not asked (offline; use --online)")
+        return None
 
-        # 3. the municipal layer
+    def _from_layer(self, query: AddressQuery, municipality: str | None,
+                    unit_scope: frozenset[str] | None, reasons: list[str]) -> _Placed | None:
+        """3. The municipal layer: a point inside the one unit the row names."""
         if self.scope is None:
             reasons.append("no municipal layer to fall back on")
         elif not municipality:
@@ -204,7 +226,7 @@ class _Chain:
             names = ", ".join(sorted(self.scope.names[u] for u in unit_scope)[:5])
             reasons.append(f"{municipality!r} covers {len(unit_scope)} municipalities "
                            f"({names}, ...); name the one the camera is in")
-        return "; ".join(dict.fromkeys(reasons))
+        return None
 
     def _nominatim(self, query: AddressQuery, unit_scope: frozenset[str] | None,
                    address: str) -> _Placed | str:
@@ -283,6 +305,27 @@ def geocode_cameras(
     run: one warning is logged and recorded in :attr:`GeocodeResult.problems`, and the rows
     go on to the next step. Answers received so far are cached for the next run.
     """
+    table, located = _prepared_table(cameras)
+    addresses, munis, todo, no_address = _rows_to_place(table, located)
+    points = _Points.of(table)
+    unplaced: list[tuple[int, str]] = [
+        (int(i), "no coordinates and no address: add either (the row still counts toward "
+                 "the municipality it names)") for i in no_address
+    ]
+    with _chain_for(extract, online=online, nominatim_url=nominatim_url, units=units,
+                    country_codes=country_codes) as chain:
+        unplaced += _place_rows(chain, todo.tolist(), addresses, munis, points, progress)
+    table = points.written_into(table)
+    report = _unplaced_report(table, unplaced, addresses, munis)
+    log.info("geocoded %d rows; %d placed, %d unplaced", len(todo), points.placed(),
+             len(unplaced))
+    return GeocodeResult(table, report, problems=chain.problems)
+
+
+def _prepared_table(cameras: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """A copy of the table with the geocoding columns, located rows marked ``exact`` /
+    ``"source"`` where not set, and which rows are located; ColumnError for a table that
+    is not a camera table."""
     table = cameras.copy()
     for col in ("geocode_precision", "geocoder", "address", "municipality"):
         if col not in table.columns:
@@ -298,77 +341,124 @@ def geocode_cameras(
                                            & prec.isna(), "exact")
     table["geocoder"] = geocoder.mask(pd.Series(located, index=table.index)
                                       & geocoder.isna(), "source")
+    return table, located
 
+
+def _rows_to_place(
+    table: gpd.GeoDataFrame, located: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The addresses and municipalities of the rows, the positions of the one-camera rows
+    without a point that have an address, and of those that have none."""
     count = pd.to_numeric(table["count"], errors="coerce").to_numpy(dtype=float, na_value=1.0)
     addr = table["address"].astype("string")
     has_addr = (addr.notna() & (addr.str.strip() != "")).to_numpy(dtype=bool, na_value=False)
     todo = np.flatnonzero(~located & (count == 1) & has_addr)
     no_address = np.flatnonzero(~located & (count == 1) & ~has_addr)
-
-    gaz: Gazetteer | None
-    own_gaz = False
-    if isinstance(extract, Gazetteer):
-        gaz = extract
-    elif extract is not None:
-        gaz = Gazetteer(build_gazetteer(extract, units=units))
-        own_gaz = True
-    else:
-        gaz = None
-    client: NominatimClient | None = None
-    if online:
-        from .nominatim import NominatimClient
-
-        client = NominatimClient(nominatim_url, country_codes=country_codes)
-    chain = _Chain(gaz, client, UnitScope(units) if units is not None else None)
-
     addresses = addr.to_numpy(dtype=object, na_value=None)
     munis = table["municipality"].astype("string").to_numpy(dtype=object, na_value=None)
-    lon = np.full(len(table), np.nan)
-    lat = np.full(len(table), np.nan)
-    out_prec = table["geocode_precision"].to_numpy(dtype=object, na_value=None)
-    out_geocoder = table["geocoder"].to_numpy(dtype=object, na_value=None)
+    return addresses, munis, todo, no_address
+
+
+@contextlib.contextmanager
+def _chain_for(
+    extract: str | os.PathLike[str] | Gazetteer | None,
+    *,
+    online: bool,
+    nominatim_url: str | None,
+    units: gpd.GeoDataFrame | None,
+    country_codes: str | None,
+) -> Iterator[_Chain]:
+    """The chain of steps for a run; closes what it opened (a gazetteer it built, the
+    Nominatim client) when the run ends."""
+    with contextlib.ExitStack() as stack:
+        gaz: Gazetteer | None = None
+        if isinstance(extract, Gazetteer):
+            gaz = extract
+        elif extract is not None:
+            gaz = stack.enter_context(Gazetteer(build_gazetteer(extract, units=units)))
+        client: NominatimClient | None = None
+        if online:
+            from .nominatim import NominatimClient
+
+            client = stack.enter_context(NominatimClient(nominatim_url,
+                                                         country_codes=country_codes))
+        yield _Chain(gaz, client, UnitScope(units) if units is not None else None)
+
+
+@dataclass
+class _Points:
+    """The point, precision and geocoder found for each row (NaN where none)."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    precision: np.ndarray
+    geocoder: np.ndarray
+
+    @classmethod
+    def of(cls, table: gpd.GeoDataFrame) -> _Points:
+        return cls(np.full(len(table), np.nan), np.full(len(table), np.nan),
+                   table["geocode_precision"].to_numpy(dtype=object, na_value=None),
+                   table["geocoder"].to_numpy(dtype=object, na_value=None))
+
+    def set(self, i: int, found: _Placed) -> None:
+        self.lon[i], self.lat[i] = found.lon, found.lat
+        self.precision[i], self.geocoder[i] = found.precision, found.geocoder
+
+    def placed(self) -> int:
+        return int(np.count_nonzero(~np.isnan(self.lon)))
+
+    def written_into(self, table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``table`` with the points found as geometry (EPSG:4326), and the precisions and
+        geocoders."""
+        placed = np.flatnonzero(~np.isnan(self.lon))
+        if len(placed):
+            geoms = np.asarray(table.geometry.values, dtype=object)
+            geoms[placed] = shapely.points(self.lon[placed], self.lat[placed])
+            table = table.set_geometry(gpd.GeoSeries(geoms, index=table.index,
+                                                     crs="EPSG:4326"))
+        table["geocode_precision"] = pd.array(self.precision, dtype="string")
+        table["geocoder"] = pd.array(self.geocoder, dtype="string")
+        return table
+
+
+def _place_rows(
+    chain: _Chain,
+    todo: list[int],
+    addresses: np.ndarray,
+    munis: np.ndarray,
+    points: _Points,
+    progress: Callable[[int, int], None] | None,
+) -> list[tuple[int, str]]:
+    """Run the chain on the rows ``todo``, each distinct (address, municipality) once;
+    return the rows it could not place, with the reason."""
     memo: dict[tuple[str, str | None], _Placed | str] = {}
-    unplaced: list[tuple[int, str]] = [
-        (int(i), "no coordinates and no address: add either (the row still counts toward "
-                 "the municipality it names)") for i in no_address
-    ]
+    unplaced: list[tuple[int, str]] = []
     total = len(todo)
     step = max(1, total // 200)
-    try:
-        for done, i in enumerate(todo.tolist(), start=1):
-            a = str(addresses[i]).strip()
-            m = munis[i].strip() if munis[i] is not None and str(munis[i]).strip() else None
-            key = (a, m)
-            res = memo.get(key)
-            if res is None:
-                res = memo[key] = chain.place(a, m)
-            if isinstance(res, _Placed):
-                lon[i], lat[i] = res.lon, res.lat
-                out_prec[i], out_geocoder[i] = res.precision, res.geocoder
-            else:
-                unplaced.append((i, res))
-            if progress is not None and (done % step == 0 or done == total):
-                progress(done, total)
-    finally:
-        if client is not None:
-            client.close()
-        if own_gaz and gaz is not None:
-            gaz.close()
+    for done, i in enumerate(todo, start=1):
+        a = str(addresses[i]).strip()
+        m = munis[i].strip() if munis[i] is not None and str(munis[i]).strip() else None
+        key = (a, m)
+        res = memo.get(key)
+        if res is None:
+            res = memo[key] = chain.place(a, m)
+        if isinstance(res, _Placed):
+            points.set(i, res)
+        else:
+            unplaced.append((i, res))
+        if progress is not None and (done % step == 0 or done == total):
+            progress(done, total)
+    return unplaced
 
-    placed = np.flatnonzero(~np.isnan(lon))
-    if len(placed):
-        geoms = np.asarray(table.geometry.values, dtype=object)
-        geoms[placed] = shapely.points(lon[placed], lat[placed])
-        table = table.set_geometry(gpd.GeoSeries(geoms, index=table.index, crs="EPSG:4326"))
-    table["geocode_precision"] = pd.array(out_prec, dtype="string")
-    table["geocoder"] = pd.array(out_geocoder, dtype="string")
+
+def _unplaced_report(table: gpd.GeoDataFrame, unplaced: list[tuple[int, str]],
+                     addresses: np.ndarray, munis: np.ndarray) -> pd.DataFrame:
+    """One row per unplaced camera, in table order, with the reason."""
     rows = [
         (table["camera_id"].iat[i], table["source_ref"].iat[i], addresses[i], munis[i], why)
         for i, why in sorted(unplaced)
     ]
-    report = pd.DataFrame(rows, columns=list(UNPLACED_COLUMNS)).astype("string")
-    log.info("geocoded %d rows; %d placed, %d unplaced", total, len(placed), len(unplaced))
-    return GeocodeResult(table, report, problems=chain.problems)
+    return pd.DataFrame(rows, columns=list(UNPLACED_COLUMNS)).astype("string")
 
 
 # --------------------------------------------------------------------------- files
@@ -410,9 +500,21 @@ def geocode_file(
     read_options
         As for :func:`camera_map.sources.foi.read_register` (``encoding``, ``sheet``, ``crs``, …).
     """
+    reg = _register_of(Path(path), units=units, address_column=address_column,
+                       municipality_column=municipality_column, read_options=read_options)
+    result = geocode_cameras(reg.cameras, extract=extract, online=online,
+                             nominatim_url=nominatim_url, units=units, progress=progress)
+    written = _register_with_points(reg, result.cameras)
+    return _write_outputs(written, result, Path(out), reg.rejected)
+
+
+def _register_of(src: Path, *, units: gpd.GeoDataFrame | None, address_column: str | None,
+                 municipality_column: str | None, read_options: dict[str, Any]) -> RegisterResult:
+    """The register read from ``src`` (as ``build`` reads it), with the column names given
+    mapped to ``address`` and ``municipality``; InputError or ColumnError for a file that
+    is no register with an address column."""
     from ..sources import read_source
 
-    src = Path(path)
     if not src.exists():
         raise InputError(f"register {src} does not exist")
     from ..sources.foi import header_key, load_mapping
@@ -425,7 +527,7 @@ def geocode_file(
     if src.is_dir():
         raise InputError(f"{src}: geocode writes one register back; give a file, not a folder")
     [source] = read_source(src, units=units, mapping=mapping or None, **read_options)
-    reg = source.details.get("register")
+    reg = source.register
     if reg is None:
         raise InputError(f"{src.name}: geocode places the addresses of registers and point "
                          "layers; OpenStreetMap data have coordinates already")
@@ -434,9 +536,13 @@ def geocode_file(
         raise ColumnError(f"{src.name}: no address column; found columns {found}. Name it "
                           "'address' (or 'adresa', 'lokacija'), or pass address_column= "
                           "(a --mapping file on the command line)")
-    result = geocode_cameras(reg.cameras, extract=extract, online=online,
-                             nominatim_url=nominatim_url, units=units, progress=progress)
-    cams = result.cameras
+    return reg
+
+
+def _register_with_points(reg: RegisterResult, cams: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The register's rows as read (``sheet`` first when several sheets were read), with
+    ``latitude``, ``longitude`` (7 decimals), ``geocode_precision`` and ``geocoder`` of the
+    camera each row became; empty where none."""
     geoms = np.asarray(cams.geometry.values, dtype=object)
     lat, lon = shapely.get_y(geoms), shapely.get_x(geoms)  # NaN where there is no point
     placed = {ref: (la, lo, prec, how) for ref, la, lo, prec, how in zip(
@@ -459,8 +565,7 @@ def geocode_file(
         rows.append(rec)
     extra = [c for c in ("latitude", "longitude", "geocode_precision", "geocoder")
              if c not in header]
-    written = pd.DataFrame(rows, columns=[*header, *extra]).fillna("")
-    return _write_outputs(written, result, Path(out), reg.rejected)
+    return pd.DataFrame(rows, columns=[*header, *extra]).fillna("")
 
 
 def _cell_text(value: Any) -> str:

@@ -256,18 +256,42 @@ def parse_address(text: str, municipality: str | None = None) -> AddressQuery:
     >>> parse_address("угао Карађорђеве и Кнеза Милоша").streets
     ('Karađorđeve', 'Kneza Miloša')
     """
-    raw = text
     s = _clean(_latin(text or ""))
-    if not s:
-        return AddressQuery(raw, "empty", municipality=municipality)
-    landmark_note: str | None = None
-    m = _PARENS.search(s)
-    if m:  # "(kod pijace)" adds a hint, never the location itself
-        landmark_note = m.group(1).strip() or None
-        s = _clean(_PARENS.sub(" ", s))
-
+    s, note = _without_note(s)
     parts = [p.strip() for p in re.split(r"\s*[,;]\s*", s) if p.strip()]
-    head, rest = parts[0], parts[1:]
+    if not parts:  # nothing, or only a note in brackets: no location to look up
+        return AddressQuery(text, "empty", municipality=municipality)
+    housenumber, place, muni = _trailing_parts(parts[1:], municipality)
+    head = _Head(text, parts[0], _folded(parts[0]), place, muni)
+    return (_announced_intersection(head) or _landmark(head)
+            or _bare_intersection(head, note) or _street(head, housenumber, note))
+
+
+@dataclass(frozen=True)
+class _Head:
+    """The first part of an address (before any comma), folded, with what the other parts
+    and the row said."""
+
+    raw: str
+    text: str
+    folded: str
+    place: str | None
+    muni: str | None
+
+
+def _without_note(s: str) -> tuple[str, str | None]:
+    """The text without a note in brackets, and the note: "(kod pijace)" adds a hint,
+    never the location itself."""
+    m = _PARENS.search(s)
+    if not m:
+        return s, None
+    return _clean(_PARENS.sub(" ", s)), m.group(1).strip() or None
+
+
+def _trailing_parts(rest: list[str], municipality: str | None
+                    ) -> tuple[str | None, str | None, str | None]:
+    """The house number, settlement and municipality named by the parts after the first
+    comma (a postcode and the country are dropped); the row's municipality wins."""
     housenumber: str | None = None
     place: str | None = None
     muni = municipality
@@ -286,40 +310,60 @@ def parse_address(text: str, municipality: str | None = None) -> AddressQuery:
             continue
         if place is None:
             place = _PLACE_LEAD.sub("", part).strip() or None
+    return housenumber, place, muni
 
-    # an intersection announced by a word: "ugao A i B", "kod raskrsnice A - B"
-    folded_head = _folded(head)
-    body, announced = _strip_lead(_INTERSECTION_LEAD, head, folded_head)
-    if announced:
-        pieces = [p for p in _SEP_AFTER_LEAD.split(body, maxsplit=1) if p.strip()]
-        if len(pieces) == 2:
-            streets = tuple(_tidy_street(_split_number(p)[0]) for p in pieces)
-            return AddressQuery(raw, "intersection", streets, None, place, muni)
-        # "kružni tok kod ..." or "raskrsnica kod pijace": a landmark, not two streets
-        lm = body.strip() or head
-        return AddressQuery(raw, "landmark", (), None, place, muni, landmark=_tidy_street(lm))
 
-    body, near_word = _strip_lead(_LANDMARK_LEAD, head, folded_head)
-    if near_word:  # "kod raskrsnice ..." was handled above; "kod pijace" is a landmark
-        return AddressQuery(raw, "landmark", (), None, place, muni, landmark=body.strip())
-    if _LANDMARK_WORDS.match(folded_head):
-        return AddressQuery(raw, "landmark", (), None, place, muni, landmark=head.strip())
-
-    pieces = [p for p in _SEP_EXPLICIT.split(head, maxsplit=1) if p.strip()]
-    guessed = False
-    if len(pieces) < 2:
-        pieces = [p for p in _SEP_GUESS.split(head, maxsplit=1) if p.strip()]
-        guessed = len(pieces) == 2
+def _announced_intersection(head: _Head) -> AddressQuery | None:
+    """An intersection announced by a word: "ugao A i B", "kod raskrsnice A - B" (or a
+    landmark such as "kružni tok kod ..." when no second street follows)."""
+    body, announced = _strip_lead(_INTERSECTION_LEAD, head.text, head.folded)
+    if not announced:
+        return None
+    pieces = [p for p in _SEP_AFTER_LEAD.split(body, maxsplit=1) if p.strip()]
     if len(pieces) == 2:
         streets = tuple(_tidy_street(_split_number(p)[0]) for p in pieces)
-        if all(streets):
-            return AddressQuery(raw, "intersection", streets, None, place, muni,
-                                landmark=landmark_note, guessed_split=guessed)
+        return AddressQuery(head.raw, "intersection", streets, None, head.place, head.muni)
+    lm = body.strip() or head.text
+    return AddressQuery(head.raw, "landmark", (), None, head.place, head.muni,
+                        landmark=_tidy_street(lm))
 
-    street, number = _split_number(head)
+
+def _landmark(head: _Head) -> AddressQuery | None:
+    """A landmark: after "kod", "pored", … ("kod pijace"), or a school, market, … by name."""
+    body, near_word = _strip_lead(_LANDMARK_LEAD, head.text, head.folded)
+    if near_word:  # "kod raskrsnice ..." was handled before; "kod pijace" is a landmark
+        return AddressQuery(head.raw, "landmark", (), None, head.place, head.muni,
+                            landmark=body.strip())
+    if _LANDMARK_WORDS.match(head.folded):
+        return AddressQuery(head.raw, "landmark", (), None, head.place, head.muni,
+                            landmark=head.text.strip())
+    return None
+
+
+def _bare_intersection(head: _Head, note: str | None) -> AddressQuery | None:
+    """Two streets joined by "/", " x ", " & " or, guessed, by " i " or " - "."""
+    pieces = [p for p in _SEP_EXPLICIT.split(head.text, maxsplit=1) if p.strip()]
+    guessed = False
+    if len(pieces) < 2:
+        pieces = [p for p in _SEP_GUESS.split(head.text, maxsplit=1) if p.strip()]
+        guessed = len(pieces) == 2
+    if len(pieces) != 2:
+        return None
+    streets = tuple(_tidy_street(_split_number(p)[0]) for p in pieces)
+    if not all(streets):
+        return None
+    return AddressQuery(head.raw, "intersection", streets, None, head.place, head.muni,
+                        landmark=note, guessed_split=guessed)
+
+
+def _street(head: _Head, housenumber: str | None, note: str | None) -> AddressQuery:
+    """A street with or without a house number; only a place, or nothing, without one."""
+    street, number = _split_number(head.text)
     street = _tidy_street(street)
     housenumber = number or housenumber
     if not street:
-        return AddressQuery(raw, "place" if place else "empty", (), housenumber, place, muni)
+        return AddressQuery(head.raw, "place" if head.place else "empty", (), housenumber,
+                            head.place, head.muni)
     kind = "address" if housenumber else "street"
-    return AddressQuery(raw, kind, (street,), housenumber, place, muni, landmark=landmark_note)
+    return AddressQuery(head.raw, kind, (street,), housenumber, head.place, head.muni,
+                        landmark=note)

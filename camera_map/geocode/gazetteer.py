@@ -180,53 +180,66 @@ def _read_extract(extract: Path) -> _Raw:
     )
     try:
         for obj in proc:
-            tags = obj.tags
             if isinstance(obj, osmium.osm.Node):
-                loc = obj.location
-                if not loc.valid():
-                    continue
-                kind = tags.get("place")
-                if kind in PLACE_KINDS and "name" in tags:
-                    ref = f"node/{obj.id}"
-                    for nm in _names(tags):
-                        raw.places.append((ref, kind, nm, loc.lon, loc.lat, tags["name"]))
-                hn = tags.get("addr:housenumber")
-                street = tags.get("addr:street") or tags.get("addr:place")
-                if hn and street:
-                    city = tags.get("addr:city") or tags.get("addr:place") or ""
-                    raw.addresses.append((f"node/{obj.id}", street, hn, city, loc.lon,
-                                          loc.lat))
+                _read_node(obj, raw)
             elif isinstance(obj, osmium.osm.Way):
-                hw = tags.get("highway")
-                hn = tags.get("addr:housenumber")
-                street = tags.get("addr:street") or tags.get("addr:place")
-                need_street = hw is not None and hw not in _SKIP_HIGHWAY and "name" in tags
-                need_addr = bool(hn and street)
-                if not (need_street or need_addr):
-                    continue
-                refs, coords = [], []
-                for n in obj.nodes:
-                    if n.location.valid():
-                        refs.append(n.ref)
-                        coords.append((n.location.lon, n.location.lat))
-                if len(coords) < 2:
-                    continue
-                xy = np.asarray(coords, dtype=np.float64)
-                if need_street:
-                    raw.way_ids.append(obj.id)
-                    raw.way_names.append(_names(tags))
-                    raw.way_nodes.append(np.asarray(refs, dtype=np.int64))
-                    raw.way_coords.append(xy)
-                if need_addr:
-                    c = (shapely.polygons(xy).centroid if len(xy) >= 4
-                         and refs[0] == refs[-1] else shapely.linestrings(xy).centroid)
-                    city = tags.get("addr:city") or tags.get("addr:place") or ""
-                    raw.addresses.append((f"way/{obj.id}", str(street), str(hn), city,
-                                          float(c.x), float(c.y)))
+                _read_way(obj, raw)
     except RuntimeError as exc:  # pyosmium reports unreadable files as RuntimeError
         raise UnknownFormatError(f"{extract} could not be read as an OSM file: {exc}; "
                                  "check that the download is complete") from exc
     return raw
+
+
+def _address_tags(tags: Any) -> tuple[str | None, str | None, str]:
+    """House number, street (or ``addr:place``) and city of an object's ``addr:*`` tags."""
+    street = tags.get("addr:street") or tags.get("addr:place")
+    city = tags.get("addr:city") or tags.get("addr:place") or ""
+    return tags.get("addr:housenumber"), street, city
+
+
+def _read_node(obj: Any, raw: _Raw) -> None:
+    """A named place node (one entry per name) and/or an address node."""
+    tags, loc = obj.tags, obj.location
+    if not loc.valid():
+        return
+    kind = tags.get("place")
+    if kind in PLACE_KINDS and "name" in tags:
+        ref = f"node/{obj.id}"
+        for nm in _names(tags):
+            raw.places.append((ref, kind, nm, loc.lon, loc.lat, tags["name"]))
+    hn, street, city = _address_tags(tags)
+    if hn and street:
+        raw.addresses.append((f"node/{obj.id}", street, hn, city, loc.lon, loc.lat))
+
+
+def _read_way(obj: Any, raw: _Raw) -> None:
+    """A named street (its nodes and coordinates) and/or a building with an address
+    (placed at its centroid)."""
+    tags = obj.tags
+    hw = tags.get("highway")
+    hn, street, city = _address_tags(tags)
+    need_street = hw is not None and hw not in _SKIP_HIGHWAY and "name" in tags
+    need_addr = bool(hn and street)
+    if not (need_street or need_addr):
+        return
+    refs, coords = [], []
+    for n in obj.nodes:
+        if n.location.valid():
+            refs.append(n.ref)
+            coords.append((n.location.lon, n.location.lat))
+    if len(coords) < 2:
+        return
+    xy = np.asarray(coords, dtype=np.float64)
+    if need_street:
+        raw.way_ids.append(obj.id)
+        raw.way_names.append(_names(tags))
+        raw.way_nodes.append(np.asarray(refs, dtype=np.int64))
+        raw.way_coords.append(xy)
+    if need_addr:
+        c = (shapely.polygons(xy).centroid if len(xy) >= 4
+             and refs[0] == refs[-1] else shapely.linestrings(xy).centroid)
+        raw.addresses.append((f"way/{obj.id}", str(street), str(hn), city,
+                              float(c.x), float(c.y)))
 
 
 def _count_nodes(extract: Path) -> int:
@@ -415,31 +428,15 @@ def build_gazetteer(
     target = Path(path) if path is not None else default_gazetteer_path(extract, units=units)
     fingerprint = f"{_extract_fingerprint(extract)}|{_units_fingerprint(units)}"
     if target.exists() and not rebuild:
-        try:
-            with sqlite3.connect(target) as con:
-                meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-            if (meta.get("format") == str(FORMAT_VERSION)
-                    and meta.get("fingerprint") == fingerprint and meta.get("complete") == "1"):
-                log.info("reusing gazetteer %s", target)
-                return target
-        except sqlite3.DatabaseError:
-            pass
+        if _is_complete(target, fingerprint):
+            log.info("reusing gazetteer %s", target)
+            return target
         log.info("gazetteer %s is stale or incomplete; rebuilding", target)
 
     t0 = time.perf_counter()
     raw = _read_extract(extract)
     t_read = time.perf_counter() - t0
-
-    p_lon = np.array([p[3] for p in raw.places], dtype=float)
-    p_lat = np.array([p[4] for p in raw.places], dtype=float)
-    a_lon = np.array([a[4] for a in raw.addresses], dtype=float)
-    a_lat = np.array([a[5] for a in raw.addresses], dtype=float)
-    mids = np.array([_midpoint(c) for c in raw.way_coords], dtype=float).reshape(-1, 2)
-    all_units = _assign_units(np.concatenate([p_lon, a_lon, mids[:, 0]]),
-                              np.concatenate([p_lat, a_lat, mids[:, 1]]), units)
-    n_p, n_a = len(p_lon), len(a_lon)
-    place_units, addr_units, way_units = (all_units[:n_p], all_units[n_p:n_p + n_a],
-                                          all_units[n_p + n_a:])
+    place_units, addr_units, way_units = _units_of(raw, units)
     groups = _group_streets(raw, way_units)
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -448,48 +445,14 @@ def build_gazetteer(
     con = sqlite3.connect(tmp)
     try:
         con.executescript(_SCHEMA)
-        place_ids: dict[tuple[str, str], int] = {}
-        place_rows, place_key_rows = [], []
-        for (ref, kind, nm, lon, lat, main), unit in zip(raw.places, place_units, strict=True):
-            pid = place_ids.get((ref, main))
-            if pid is None:
-                pid = place_ids[(ref, main)] = len(place_ids)
-                place_rows.append((pid, ref, kind, main, lon, lat, unit))
-            k = place_key(nm)
-            place_key_rows.append((k, 0, pid))
-            place_key_rows.append((k.replace("dj", "d"), 1, pid))
-        con.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?)", place_rows)
-        con.executemany("INSERT INTO place_keys VALUES (?,?,?)", place_key_rows)
-
-        street_rows: list[tuple[Any, ...]] = []
-        skey_rows: list[tuple[str, int, int]] = []
-        way_rows: list[tuple[Any, ...]] = []
-        for gid, g in enumerate(groups):
-            street_rows.append((gid, g["name"], g["unit"], g["lon"], g["lat"], g["length_m"]))
-            keys = {street_key(n) for n in g["names"]}
-            skey_rows.extend((k, 0, gid) for k in keys)
-            skey_rows.extend((k, 1, gid) for k in {street_key_loose(n) for n in g["names"]})
-            for i in g["ways"]:
-                way_rows.append((raw.way_ids[i], gid, raw.way_nodes[i].tobytes(),
-                                 raw.way_coords[i].tobytes()))
-        con.executemany("INSERT INTO streets VALUES (?,?,?,?,?,?)", street_rows)
-        con.executemany("INSERT INTO street_keys VALUES (?,?,?)", skey_rows)
-        con.executemany("INSERT INTO street_ways VALUES (?,?,?,?)", way_rows)
-        con.executemany("INSERT INTO junctions VALUES (?,?,?,?,?)", _junctions(raw, groups))
-
-        addr_rows = []
-        for i, ((ref, street, hn, city, lon, lat), unit) in enumerate(
-                zip(raw.addresses, addr_units, strict=True)):
-            addr_rows.append((i, ref, street, hn, city, street_key(street),
-                              street_key_loose(street), housenumber_key(hn),
-                              place_key(city) if city else "", lon, lat, unit))
-        con.executemany("INSERT INTO addresses VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", addr_rows)
+        counts = {"places": _insert_places(con, raw, place_units)}
+        counts.update(_insert_streets(con, raw, groups))
+        counts["addresses"] = _insert_addresses(con, raw, addr_units)
         con.executescript(_INDEXES)
         meta = {
             "format": str(FORMAT_VERSION), "fingerprint": fingerprint,
             "extract": str(extract.resolve()), "units": "yes" if units is not None else "no",
-            "places": str(len(place_rows)), "streets": str(len(street_rows)),
-            "ways": str(len(way_rows)), "addresses": str(len(addr_rows)),
+            **{name: str(n) for name, n in counts.items()},
             "junctions": str(con.execute("SELECT count(*) FROM junctions").fetchone()[0]),
             "read_seconds": f"{t_read:.3f}", "complete": "1",
         }  # fmt: skip
@@ -501,6 +464,88 @@ def build_gazetteer(
     log.info("built gazetteer %s in %.1f s: %s places, %s streets, %s addresses", target,
              time.perf_counter() - t0, meta["places"], meta["streets"], meta["addresses"])
     return target
+
+
+def _is_complete(target: Path, fingerprint: str) -> bool:
+    """Whether the index at ``target`` was fully built, in this format, from the same
+    extract and units."""
+    try:
+        with sqlite3.connect(target) as con:
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
+        return False
+    return (meta.get("format") == str(FORMAT_VERSION)
+            and meta.get("fingerprint") == fingerprint and meta.get("complete") == "1")
+
+
+def _units_of(raw: _Raw, units: gpd.GeoDataFrame | None
+              ) -> tuple[list[str | None], list[str | None], list[str | None]]:
+    """The unit that contains each place, address and street way (by its midpoint), in
+    one spatial query."""
+    p_lon = np.array([p[3] for p in raw.places], dtype=float)
+    p_lat = np.array([p[4] for p in raw.places], dtype=float)
+    a_lon = np.array([a[4] for a in raw.addresses], dtype=float)
+    a_lat = np.array([a[5] for a in raw.addresses], dtype=float)
+    mids = np.array([_midpoint(c) for c in raw.way_coords], dtype=float).reshape(-1, 2)
+    all_units = _assign_units(np.concatenate([p_lon, a_lon, mids[:, 0]]),
+                              np.concatenate([p_lat, a_lat, mids[:, 1]]), units)
+    n_p, n_a = len(p_lon), len(a_lon)
+    return all_units[:n_p], all_units[n_p:n_p + n_a], all_units[n_p + n_a:]
+
+
+def _insert_places(con: sqlite3.Connection, raw: _Raw,
+                   place_units: Sequence[str | None]) -> int:
+    """Write the places (one row per place and main name) and their keys; return how many
+    places."""
+    place_ids: dict[tuple[str, str], int] = {}
+    place_rows, place_key_rows = [], []
+    for (ref, kind, nm, lon, lat, main), unit in zip(raw.places, place_units, strict=True):
+        pid = place_ids.get((ref, main))
+        if pid is None:
+            pid = place_ids[(ref, main)] = len(place_ids)
+            place_rows.append((pid, ref, kind, main, lon, lat, unit))
+        k = place_key(nm)
+        place_key_rows.append((k, 0, pid))
+        place_key_rows.append((k.replace("dj", "d"), 1, pid))
+    con.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?)", place_rows)
+    con.executemany("INSERT INTO place_keys VALUES (?,?,?)", place_key_rows)
+    return len(place_rows)
+
+
+def _insert_streets(con: sqlite3.Connection, raw: _Raw,
+                    groups: list[dict[str, Any]]) -> dict[str, int]:
+    """Write the streets, their keys (strict and loose), their ways and the junctions;
+    return how many streets and ways."""
+    street_rows: list[tuple[Any, ...]] = []
+    skey_rows: list[tuple[str, int, int]] = []
+    way_rows: list[tuple[Any, ...]] = []
+    for gid, g in enumerate(groups):
+        street_rows.append((gid, g["name"], g["unit"], g["lon"], g["lat"], g["length_m"]))
+        keys = {street_key(n) for n in g["names"]}
+        skey_rows.extend((k, 0, gid) for k in keys)
+        skey_rows.extend((k, 1, gid) for k in {street_key_loose(n) for n in g["names"]})
+        for i in g["ways"]:
+            way_rows.append((raw.way_ids[i], gid, raw.way_nodes[i].tobytes(),
+                             raw.way_coords[i].tobytes()))
+    con.executemany("INSERT INTO streets VALUES (?,?,?,?,?,?)", street_rows)
+    con.executemany("INSERT INTO street_keys VALUES (?,?,?)", skey_rows)
+    con.executemany("INSERT INTO street_ways VALUES (?,?,?,?)", way_rows)
+    con.executemany("INSERT INTO junctions VALUES (?,?,?,?,?)", _junctions(raw, groups))
+    return {"streets": len(street_rows), "ways": len(way_rows)}
+
+
+def _insert_addresses(con: sqlite3.Connection, raw: _Raw,
+                      addr_units: Sequence[str | None]) -> int:
+    """Write the addresses with their street, house number and place keys; return how
+    many."""
+    addr_rows = []
+    for i, ((ref, street, hn, city, lon, lat), unit) in enumerate(
+            zip(raw.addresses, addr_units, strict=True)):
+        addr_rows.append((i, ref, street, hn, city, street_key(street),
+                          street_key_loose(street), housenumber_key(hn),
+                          place_key(city) if city else "", lon, lat, unit))
+    con.executemany("INSERT INTO addresses VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", addr_rows)
+    return len(addr_rows)
 
 
 # --------------------------------------------------------------------------- lookups

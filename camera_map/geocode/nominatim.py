@@ -48,6 +48,7 @@ __all__ = [
     "NominatimClient",
     "answer_from_raw",
     "cache_key",
+    "parse_answer",
     "precision_for",
     "query_for",
 ]
@@ -68,14 +69,18 @@ _ADDRESS_CLASSES = frozenset({
 class NominatimAnswer:
     """One geocoded point from Nominatim (longitude/latitude in EPSG:4326 degrees)."""
 
+    #: Longitude, degrees east.
     lon: float
+    #: Latitude, degrees north.
     lat: float
+    #: ``"address"``, ``"street"``, ``"settlement"`` or ``"municipality"``
+    #: (:func:`precision_for`, from the result's class, type and rank).
     precision: str
+    #: Nominatim's full description of the place found.
     display_name: str
-    osm_type: str | None = None
-    osm_id: int | None = None
-    category: str | None = None
-    type: str | None = None
+    #: The OSM element found, as the camera table writes it ("node/42"), if the answer
+    #: names one.
+    osm: str | None = None
 
 
 def precision_for(raw: Mapping[str, Any]) -> str:
@@ -134,24 +139,29 @@ def answer_from_raw(raw: Mapping[str, Any]) -> NominatimAnswer:
     InputError
         The element's ``lat``/``lon`` are not a latitude and a longitude.
 
-    >>> a = answer_from_raw({"lat": "44.37", "lon": "19.6", "class": "highway"})
-    >>> (a.lon, a.lat, a.precision)
-    (19.6, 44.37, 'street')
+    >>> a = answer_from_raw({"lat": "44.37", "lon": "19.6", "class": "highway",
+    ...                      "osm_type": "way", "osm_id": 42})
+    >>> (a.lon, a.lat, a.precision, a.osm)
+    (19.6, 44.37, 'street', 'way/42')
     """
     if not isinstance(raw, Mapping):
         raise InputError(f"Nominatim answered {str(raw)[:60]!r}, not a place; the answer "
                          "was not used")
     lat, lon = _coordinate(raw, "lat", 90), _coordinate(raw, "lon", 180)
-    osm_id = raw.get("osm_id")
-    text = lambda v: str(v) if isinstance(v, str | int | float) else None  # noqa: E731
-    return NominatimAnswer(
-        lon=lon, lat=lat, precision=precision_for(raw),
-        display_name=str(raw.get("display_name") or ""),
-        osm_type=text(raw.get("osm_type")),
-        osm_id=int(osm_id) if isinstance(osm_id, int) or (
-            isinstance(osm_id, str) and osm_id.isascii() and osm_id.isdigit()) else None,
-        category=text(raw.get("class") or raw.get("category")), type=text(raw.get("type")),
-    )
+    return NominatimAnswer(lon=lon, lat=lat, precision=precision_for(raw),
+                           display_name=str(raw.get("display_name") or ""), osm=_osm_ref(raw))
+
+
+def _osm_ref(raw: Mapping[str, Any]) -> str | None:
+    """``"node/42"`` from a result's ``osm_type`` and ``osm_id``; None unless both are
+    usable (a type of OSM element and a whole number)."""
+    osm_type, osm_id = raw.get("osm_type"), raw.get("osm_id")
+    if osm_type not in ("node", "way", "relation"):
+        return None
+    if isinstance(osm_id, bool) or not (isinstance(osm_id, int) or (
+            isinstance(osm_id, str) and osm_id.isascii() and osm_id.isdigit())):
+        return None
+    return f"{osm_type}/{int(osm_id)}"
 
 
 def query_for(query: AddressQuery) -> Query | None:
@@ -198,13 +208,15 @@ def cache_key(query: Query, *, url: str, country_codes: str | None) -> str:
                       ensure_ascii=False, sort_keys=True)
 
 
-def _check_answer(body: bytes) -> None:
-    """Raise ValueError when an answer is not a Nominatim result list (retried, not cached)."""
+def parse_answer(body: bytes) -> list[Any]:
+    """The JSON of a Nominatim ``/search`` answer, parsed once and checked: ValueError when
+    it is not a list of results (so that it is retried, not cached)."""
     data = _http.json_answer(body, "a Nominatim answer")
     if isinstance(data, Mapping) and "error" in data:
         raise ValueError(f"Nominatim reported an error: {str(data['error'])[:200]}")
     if not isinstance(data, list):
         raise ValueError(f"expected a list of places, got {type(data).__name__}")
+    return data
 
 
 class NominatimClient:
@@ -238,7 +250,7 @@ class NominatimClient:
         self.min_delay = settings.nominatim_min_delay if min_delay is None else min_delay
         #: Answers received from the server by this client (cached ones not counted).
         self.requests_made = 0
-        self._memory: dict[str, bytes] = {}  # answers of this run when the disk cache is off
+        self._memory: dict[str, list[Any]] = {}  # answers of this run when the cache is off
 
     # -- lifecycle (nothing to release: kept for ``with`` blocks)
     def close(self) -> None:
@@ -265,13 +277,13 @@ class NominatimClient:
         key = hashlib.sha256(
             cache_key(query, url=self.url, country_codes=self.country_codes).encode("utf-8")
         ).hexdigest()
-        body = self._memory.get(key)
-        if body is None:
+        results = self._memory.get(key)
+        if results is None:
             shown = query if isinstance(query, str) else ", ".join(
                 f"{k}={v}" for k, v in query.items())
             response = _http.request(
                 f"{self.url}/search", params=self._params(query), key=key,
-                validate=_check_answer, max_age=settings.nominatim_max_age,
+                validate=parse_answer, max_age=settings.nominatim_max_age,
                 min_interval=self.min_delay, service="Nominatim",
                 hint=(f"(query {shown!r}) A 403 usually means the User-Agent or the usage "
                       "policy was not accepted: set camera_map.settings.user_agent to name "
@@ -281,11 +293,10 @@ class NominatimClient:
             )
             if not response.from_cache:
                 self.requests_made += 1
-            body = response.body
+            results = response.parsed
             if not settings.use_cache:
-                self._memory[key] = body
-        data = json.loads(body.decode("utf-8"))
-        return data if isinstance(data, list) else []
+                self._memory[key] = results
+        return results
 
     def search(self, query: Query) -> NominatimAnswer | None:
         """Geocode one query; ``None`` when Nominatim finds nothing.

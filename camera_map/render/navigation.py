@@ -80,9 +80,10 @@ def unit_navigation(units: gpd.GeoDataFrame, lang: str) -> list[dict[str, Any]]:
     order = label_order(units)
     ranked = pd.to_numeric(units["rank"], errors="coerce").notna().tolist()
     out: list[dict[str, Any]] = []
-    for i, (_, row) in enumerate(units.iterrows()):
+    geoms = units.geometry.tolist()
+    for i, row in enumerate(units[["name", "name_cyr"]].to_dict("records")):
         name_cyr = row.get("name_cyr")
-        point = label_point(units.geometry.iloc[i])
+        point = label_point(geoms[i])
         out.append({
             "n": i18n.unit_name(row, lang),
             "s": slug(str(row["name"])),

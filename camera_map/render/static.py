@@ -21,6 +21,7 @@ import logging
 import re
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -28,7 +29,9 @@ import geopandas as gpd
 
 from .._io import write_bytes_atomic
 from ..errors import InputError
-from . import NO_EVIDENCE, UNKNOWN_FIGURE, check_metric, classify, i18n, prepare_units
+from . import i18n, prepare_units
+from .classes import check_metric, classify
+from .contract import NO_EVIDENCE, UNIT_COLOURS, UNKNOWN_FIGURE
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +39,6 @@ logger = logging.getLogger(__name__)
 FORMATS: Final = ("png", "svg", "pdf")
 # no dates or versions in the file: the same data give the same bytes
 _METADATA: Final[dict[str, dict[str, Any]]] = {
-    "png": {"Software": None},
     "svg": {"Date": None, "Creator": None},
     "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
 }
@@ -200,122 +202,214 @@ def print_figure(
     matplotlib.figure.Figure
         On an Agg canvas, ready to save.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
     lang = i18n.check_lang(lang)
     check_metric(metric)
     width, height = size if size is not None else (size_px, size_px)
     units = prepare_units(units)
     classes = classify(units, metric, scheme=scheme, k=k)
-    projected = units.to_crs(utm_crs(units)) if len(units) else units
-    if len(projected):
-        # detail finer than a pixel only costs drawing time: simplify to a third of a pixel
-        minx, miny, maxx, maxy = projected.total_bounds
-        pixel = max(maxx - minx, maxy - miny) / max(width, height)
-        projected = projected.set_geometry(
-            projected.geometry.simplify_coverage(pixel / 3)
-            if hasattr(projected.geometry, "simplify_coverage")
-            else projected.geometry.simplify(pixel / 3, preserve_topology=True))
-    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
-    canvas = FigureCanvasAgg(fig)
-    # geopandas' plot() asks the canvas for a full redraw after every layer it adds (eight
-    # or more here): the picture is drawn once, by savefig
-    canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
-    renderer = canvas.get_renderer()
-    # type sizes follow the page: 8 inches on the short side is the reference
-    pt = min(width, height) / dpi / 8
-    pad = 0.25 / (width / dpi), 0.25 / (height / dpi)  # a quarter inch, as fractions
-
-    def text(x: float, y: float, s: str, **kw: Any) -> Any:
-        return fig.text(x, y, s, parse_math=False, **kw)  # data are never mathtext
-
-    def top_of(artist: Any) -> float:
-        return float(fig.transFigure.inverted().transform(
-            artist.get_window_extent(renderer))[1][1])
-
-    def bottom_of(artist: Any) -> float:
-        return float(fig.transFigure.inverted().transform(
-            artist.get_window_extent(renderer))[0][1])
-
-    # header: title and date
-    wrap = max(20, int(width / dpi * 72 / (13 * pt) * 1.7))
-    head = text(pad[0], 1 - pad[1], textwrap.fill(title, wrap), fontsize=13 * pt,
-                fontweight="bold", va="top")
-    header_bottom = bottom_of(head)
-    if data_date:
-        date = text(pad[0], header_bottom - 0.004, i18n.text("map.data_date", lang,
-                    date=data_date), fontsize=8 * pt, va="top", color="#444")
-        header_bottom = bottom_of(date)
-    # footer: notes, then credits (boundaries, population, cameras)
-    credit_lines = [*attribution, *([camera_sources] if camera_sources else [])]
-    chars = max(40, int(width / dpi * 72 / (5 * pt) * 1.8))
-    footer = "\n".join(textwrap.fill(a, chars) for a in credit_lines)
-    credits = text(pad[0], pad[1] * 0.6, footer, fontsize=5 * pt, va="bottom", color="#444")
-    footer_top = top_of(credits) if footer else pad[1]
-    if notes:
-        note_text = "\n".join(textwrap.fill(n, chars) for n in notes)
-        note_artist = text(pad[0], footer_top + 0.006, note_text, fontsize=5.5 * pt,
-                           va="bottom", color="#222")
-        footer_top = top_of(note_artist)
-
+    projected = _projected(units, max(width, height))
+    page = _Page.new(width, height, dpi)
+    header_bottom = page.header(title, i18n.text("map.data_date", lang, date=data_date)
+                                if data_date else None)
+    footer_top = page.footer([*attribution, *([camera_sources] if camera_sources else [])],
+                             notes)
     group = (units["evidence"] == "group").to_numpy()
-    none = classes.klass == NO_EVIDENCE
-    unknown = classes.klass == UNKNOWN_FIGURE
+    legend = page.legend_options(_legend_handles(classes, group, lang),
+                                 i18n.text(f"metric.{metric}", lang))
+    ax = page.map_axes(legend, header_bottom, footer_top)
+    _draw_units(ax, projected, classes, group)
+    if labels > 0 and len(projected):
+        _label_top_units(ax, projected, classes.values, labels, lang, 7.5 * page.pt,
+                         page.renderer)
+    return page.fig
+
+
+def _projected(units: gpd.GeoDataFrame, pixels: int) -> gpd.GeoDataFrame:
+    """``units`` in their UTM zone, simplified to a third of a pixel of a ``pixels`` wide
+    picture: finer detail only costs drawing time."""
+    if not len(units):
+        return units
+    projected = units.to_crs(utm_crs(units))
+    minx, miny, maxx, maxy = projected.total_bounds
+    tolerance = max(maxx - minx, maxy - miny) / pixels / 3
+    return projected.set_geometry(
+        projected.geometry.simplify_coverage(tolerance)
+        if hasattr(projected.geometry, "simplify_coverage")
+        else projected.geometry.simplify(tolerance, preserve_topology=True))
+
+
+@dataclass
+class _Page:
+    """The figure of a printed map and its type scale, filled top (title), bottom
+    (credits), then legend and map in the room left."""
+
+    fig: Any
+    renderer: Any
+    width: int
+    height: int
+    dpi: int
+
+    @classmethod
+    def new(cls, width: int, height: int, dpi: int) -> _Page:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+        canvas = FigureCanvasAgg(fig)
+        return cls(fig, canvas.get_renderer(), width, height, dpi)
+
+    @property
+    def pt(self) -> float:
+        """Type scale: 8 inches on the short side is the reference."""
+        return min(self.width, self.height) / self.dpi / 8
+
+    @property
+    def pad(self) -> tuple[float, float]:
+        """A quarter inch, as fractions of the width and the height."""
+        return 0.25 / (self.width / self.dpi), 0.25 / (self.height / self.dpi)
+
+    @property
+    def landscape(self) -> bool:
+        return self.width / self.height >= 1.15
+
+    def text(self, x: float, y: float, s: str, **kw: Any) -> Any:
+        return self.fig.text(x, y, s, parse_math=False, **kw)  # data are never mathtext
+
+    def _extent(self, artist: Any) -> Any:
+        return self.fig.transFigure.inverted().transform(artist.get_window_extent(self.renderer))
+
+    def top_of(self, artist: Any) -> float:
+        return float(self._extent(artist)[1][1])
+
+    def bottom_of(self, artist: Any) -> float:
+        return float(self._extent(artist)[0][1])
+
+    def header(self, title: str, date: str | None) -> float:
+        """Print the title and the date; return the bottom of the header."""
+        pt, pad = self.pt, self.pad
+        wrap = max(20, int(self.width / self.dpi * 72 / (13 * pt) * 1.7))
+        head = self.text(pad[0], 1 - pad[1], textwrap.fill(title, wrap), fontsize=13 * pt,
+                         fontweight="bold", va="top")
+        bottom = self.bottom_of(head)
+        if date:
+            line = self.text(pad[0], bottom - 0.004, date, fontsize=8 * pt, va="top",
+                             color="#444")
+            bottom = self.bottom_of(line)
+        return bottom
+
+    def footer(self, credit_lines: Sequence[str], notes: Sequence[str]) -> float:
+        """Print the credits (boundaries, population, cameras) and the notes above them;
+        return the top of the footer."""
+        pt, pad = self.pt, self.pad
+        chars = max(40, int(self.width / self.dpi * 72 / (5 * pt) * 1.8))
+        footer = "\n".join(textwrap.fill(a, chars) for a in credit_lines)
+        credits = self.text(pad[0], pad[1] * 0.6, footer, fontsize=5 * pt, va="bottom",
+                            color="#444")
+        top = self.top_of(credits) if footer else pad[1]
+        if notes:
+            note_text = "\n".join(textwrap.fill(n, chars) for n in notes)
+            top = self.top_of(self.text(pad[0], top + 0.006, note_text, fontsize=5.5 * pt,
+                                        va="bottom", color="#222"))
+        return top
+
+    def legend_options(self, handles: list[Any], title: str) -> dict[str, Any]:
+        """The keywords of a one-column legend whose labels wrap to its column."""
+        # a quarter of a landscape page, most of a portrait one
+        room = (0.24 if self.landscape else 0.6) * self.width / self.dpi * 72 / (
+            7 * self.pt * 0.55)
+        for handle in handles:
+            handle.set_label(textwrap.fill(str(handle.get_label()), max(16, int(room))))
+        return {"handles": handles, "fontsize": 7 * self.pt, "title": title,
+                "title_fontsize": 8 * self.pt, "frameon": False, "ncols": 1,
+                "alignment": "left"}
+
+    def map_axes(self, legend_kw: dict[str, Any], header_bottom: float,
+                 footer_top: float) -> Any:
+        """Place the legend (beside the map on a landscape page, under it on a portrait
+        one) and return the map's axes in the room left."""
+        pad = self.pad
+        if self.landscape:  # legend at the top of a right-hand column
+            legend = self.fig.legend(loc="upper left",
+                                     bbox_to_anchor=(0.74, header_bottom - 0.02), **legend_kw)
+            box = (pad[0], footer_top + 0.015, 0.72 - pad[0],
+                   header_bottom - footer_top - 0.035)
+        else:
+            legend = self.fig.legend(loc="lower left",
+                                     bbox_to_anchor=(pad[0], footer_top + 0.01), **legend_kw)
+            legend_top = self.top_of(legend)
+            box = (pad[0], legend_top + 0.01, 1 - 2 * pad[0], header_bottom - legend_top - 0.03)
+        for t in [*legend.get_texts(), legend.get_title()]:
+            t.set_parse_math(False)
+        ax = self.fig.add_axes(box)
+        ax.set_axis_off()
+        return ax
+
+
+#: The look of a kind of unit: face, edge, line width in points, line style, hatch.
+_Look = tuple[str, str, float, str, str | None]
+_NO_DATA: Final[_Look] = (UNIT_COLOURS["noData"], UNIT_COLOURS["noDataHatch"], 0.3, "-", "////")
+_UNKNOWN: Final[_Look] = (UNIT_COLOURS["unknown"], UNIT_COLOURS["edge"], 0.3, "-", None)
+
+
+def _legend_handles(classes: Any, group: Any, lang: str) -> list[Any]:
+    """A patch per class, then no data, unknown figure and city (when the map has them)."""
+    from matplotlib.patches import Patch
+
     handles = [
-        Patch(facecolor=c, edgecolor="#555", label=label)
+        Patch(facecolor=c, edgecolor=UNIT_COLOURS["edge"], label=label)
         for c, label in zip(classes.colors, classes.labels(lang), strict=True)
     ]
-    handles.append(Patch(facecolor="#e0e0e0", edgecolor="#8c8c8c", hatch="////",
+    face, edge, _, _, hatch = _NO_DATA
+    handles.append(Patch(facecolor=face, edgecolor=edge, hatch=hatch,
                          label=i18n.text("legend.no_data", lang)))
-    if unknown.any():
-        handles.append(Patch(facecolor="#bdbdbd", edgecolor="#555",
+    if (classes.klass == UNKNOWN_FIGURE).any():
+        handles.append(Patch(facecolor=_UNKNOWN[0], edgecolor=_UNKNOWN[1],
                              label=i18n.text("legend.unknown", lang)))
     if group.any():
-        handles.append(Patch(facecolor="white", edgecolor="#222", linestyle="--",
+        handles.append(Patch(facecolor="white", edgecolor=UNIT_COLOURS["groupEdge"], linestyle="--",
                              label=i18n.text("legend.group", lang)))
-    landscape = width / height >= 1.15
-    # legend labels wrap to the legend's column (a quarter of a landscape page)
-    room = (0.24 if landscape else 0.6) * width / dpi * 72 / (7 * pt * 0.55)
-    for handle in handles:
-        handle.set_label(textwrap.fill(str(handle.get_label()), max(16, int(room))))
-    legend_kw: dict[str, Any] = {
-        "handles": handles, "fontsize": 7 * pt, "title": i18n.text(f"metric.{metric}", lang),
-        "title_fontsize": 8 * pt, "frameon": False, "ncols": 1, "alignment": "left",
-    }
-    if landscape:  # legend beside the map, at the top of a right-hand column
-        legend = fig.legend(loc="upper left", bbox_to_anchor=(0.74, header_bottom - 0.02),
-                            **legend_kw)
-        map_box = (pad[0], footer_top + 0.015, 0.72 - pad[0],
-                   header_bottom - footer_top - 0.035)
-    else:  # legend under the map, one column
-        legend = fig.legend(loc="lower left", bbox_to_anchor=(pad[0], footer_top + 0.01),
-                            **legend_kw)
-        legend_top = top_of(legend)
-        map_box = (pad[0], legend_top + 0.01, 1 - 2 * pad[0],
-                   header_bottom - legend_top - 0.03)
-    for t in [*legend.get_texts(), legend.get_title()]:
-        t.set_parse_math(False)
-    ax = fig.add_axes(map_box)
-    ax.set_axis_off()
+    return handles
+
+
+def _draw_units(ax: Any, projected: gpd.GeoDataFrame, classes: Any, group: Any) -> None:
+    """Fill the units by class; each kind of unit is one compound path, so that the hatch
+    of the units without data is drawn once, not once per unit."""
+    from matplotlib.collections import PathCollection
+
+    layers: list[tuple[Any, _Look]] = []
     for i, colour in enumerate(classes.colors):
         sel = classes.klass == i
-        if (sel & ~group).any():
-            projected[sel & ~group].plot(ax=ax, color=colour, edgecolor="#555", linewidth=0.3)
-        if (sel & group).any():
-            projected[sel & group].plot(
-                ax=ax, color=colour, edgecolor="#222", linewidth=0.6, linestyle="--"
-            )
-    if none.any():
-        projected[none].plot(
-            ax=ax, facecolor="#e0e0e0", edgecolor="#8c8c8c", hatch="////", linewidth=0.3
-        )
-    if unknown.any():
-        projected[unknown].plot(ax=ax, color="#bdbdbd", edgecolor="#555", linewidth=0.3)
-    if labels > 0 and len(projected):
-        _label_top_units(ax, projected, classes.values, labels, lang, 7.5 * pt, renderer)
-    return fig
+        layers.append((sel & ~group, (colour, UNIT_COLOURS["edge"], 0.3, "-", None)))
+        layers.append((sel & group, (colour, UNIT_COLOURS["groupEdge"], 0.6, "--", None)))
+    layers.append((classes.klass == NO_EVIDENCE, _NO_DATA))
+    layers.append((classes.klass == UNKNOWN_FIGURE, _UNKNOWN))
+    geoms = projected.geometry.to_numpy()
+    for sel, (face, edge, width, style, hatch) in layers:
+        if sel.any():
+            ax.add_collection(PathCollection(
+                [_compound_path(geoms[sel])], facecolors=face, edgecolors=edge,
+                linewidths=width, linestyles=style, hatch=hatch), autolim=False)
+    if len(projected):
+        minx, miny, maxx, maxy = projected.total_bounds
+        ax.update_datalim([(minx, miny), (maxx, maxy)])
+        ax.autoscale_view()
+    ax.set_aspect("equal")
+
+
+def _compound_path(geoms: Any) -> Any:
+    """One matplotlib Path of every ring of the (multi)polygons ``geoms``: each ring a
+    closed sub-path, holes included (what geopandas draws a polygon with)."""
+    import numpy as np
+    import shapely
+    from matplotlib.path import Path as MplPath
+
+    rings = shapely.get_rings(shapely.get_parts(geoms))
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    codes = np.full(len(coords), MplPath.LINETO, dtype=MplPath.code_type)
+    starts = np.flatnonzero(np.r_[True, np.diff(ring) != 0])
+    codes[starts] = MplPath.MOVETO
+    codes[np.r_[starts[1:] - 1, len(coords) - 1]] = MplPath.CLOSEPOLY
+    return MplPath(coords, codes)
 
 
 def render_png(
@@ -349,13 +443,31 @@ def render_png(
         lang=lang, data_date=data_date, size_px=size_px, dpi=dpi, size=size,
         camera_sources=camera_sources, labels=labels, notes=notes,
     )  # fmt: skip
-    buf = io.BytesIO()
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "camera-map",
-                     "pdf.fonttype": 42}):
-        fig.savefig(buf, format=fmt, dpi=fig.dpi, metadata=_METADATA[fmt])
-    out = write_bytes_atomic(path, buf.getvalue())
-    logger.info("wrote %s (%d bytes)", out, len(buf.getvalue()))
+    if fmt == "png":
+        data = _png_bytes(fig)
+    else:
+        buf = io.BytesIO()
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "camera-map",
+                         "pdf.fonttype": 42}):
+            fig.savefig(buf, format=fmt, dpi=fig.dpi, metadata=_METADATA[fmt])
+        data = buf.getvalue()
+    out = write_bytes_atomic(path, data)
+    logger.info("wrote %s (%d bytes)", out, len(data))
     return out
+
+
+def _png_bytes(fig: Any) -> bytes:
+    """The figure as an RGB PNG: the page is opaque, so the alpha channel matplotlib
+    writes holds nothing; without it the file is 10 % smaller and encodes in half the
+    time (the same pixels; no date or software in the file)."""
+    import numpy as np
+    from PIL import Image
+
+    fig.canvas.draw()
+    rgb = np.ascontiguousarray(np.asarray(fig.canvas.buffer_rgba())[..., :3])
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="png", dpi=(fig.dpi, fig.dpi), compress_level=3)
+    return buf.getvalue()
 
 
 def _label_top_units(ax: Any, projected: gpd.GeoDataFrame, values: Any, n: int, lang: str,

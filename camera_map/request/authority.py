@@ -25,22 +25,27 @@ _KIND_TITLE: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Authority:
-    """A local self-government body a request for information can be addressed to.
+    """A local self-government body a request for information can be addressed to."""
 
-    ``name`` is the bare name in the request's script ("Осечина"), ``title`` the body as
-    addressed ("Општина Осечина"); ``name_latn`` the layer's Latin name (for file names and
-    the register); ``parent`` the title of the city a city municipality belongs to, if any;
-    ``note`` why a name given led here (an alias), or None.
-    """
-
+    #: The unit's or city's id in the boundary layer.
     id: str
+    #: ``"municipality"``, ``"city"`` or ``"city municipality"``.
     kind: str
+    #: The bare name in the request's script ("Осечина").
     name: str
+    #: The layer's Latin name (for file names and the register).
     name_latn: str
-    title: str
+    #: The request's language (``"sr-Latn"``, ``"sr-Cyrl"``, ``"en"``).
     lang: str
-    parent: str | None = None
-    note: str | None = None
+    #: The title of the city a city municipality belongs to, if any.
+    parent: str | None
+    #: Why a name given led here (an alias), or None.
+    note: str | None
+
+    @property
+    def title(self) -> str:
+        """The body as addressed, in the request's script ("Општина Осечина")."""
+        return _title(self.kind, self.name, self.lang)
 
 
 def _title(kind: str, name: str, lang: str) -> str:
@@ -71,7 +76,7 @@ def authority_for(name: str, lang: str = "sr-Latn", *, layer: Layer | str | None
         if lang == "en" and isinstance(english, str) and english:
             shown = english
         return Authority(id=match.id, kind=kind, name=shown, name_latn=str(row["name"]),
-                         title=_title(kind, shown, lang), lang=lang, note=note)
+                         lang=lang, parent=None, note=note)
     units = the_layer.units
     row = units.loc[units["id"].astype(str) == match.id].iloc[0]
     kind = str(row["kind"]) if "kind" in units and isinstance(row["kind"], str) \
@@ -82,4 +87,4 @@ def authority_for(name: str, lang: str = "sr-Latn", *, layer: Layer | str | None
     if isinstance(group, str) and group:
         parent = _title("city", place_name(group, lang), lang)
     return Authority(id=match.id, kind=kind, name=shown, name_latn=str(row["name"]),
-                     title=_title(kind, shown, lang), lang=lang, parent=parent, note=note)
+                     lang=lang, parent=parent, note=note)

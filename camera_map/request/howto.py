@@ -74,6 +74,9 @@ def can_ask(name: str) -> bool:
     The request cites Serbian law and addresses units of the bundled Serbian layer: a place
     from the user's own boundaries elsewhere, or a town taken from OpenStreetMap
     (``town --online``), gets no "how to ask" that would send it to the wrong law.
+
+    >>> can_ask("Осечина"), can_ask("Tuzla")
+    (True, False)
     """
     from ..errors import InputError
 
@@ -107,6 +110,11 @@ def how_to_ask(name: str, lang: str = "en") -> HowToAsk:
 
     ``name`` goes into the command as given (it is quoted for a POSIX shell), so any
     spelling the layer knows works.
+
+    >>> how_to_ask("Novi Sad", "sr-Cyrl").command
+    'camera-map request "Novi Sad" --lang sr-Cyrl'
+    >>> how_to_ask("Ljig").heading, how_to_ask("Ljig").command
+    ('How to ask', 'camera-map request Ljig --lang sr-Latn')
     """
     check_lang(lang)
     table = _TEXT["en" if lang == "en" else "sr-Latn"]

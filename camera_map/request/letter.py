@@ -185,6 +185,16 @@ def letter_for(authority: Authority, *, template: str) -> Letter:
     """Return the request to ``authority`` in the authority's language.
 
     ``template`` is the file name of the register template sent with the request.
+
+    Names go into the letter in the script of its language; a city municipality's request
+    goes to the authority that answers for it:
+
+    >>> from camera_map.request.authority import authority_for
+    >>> letter = letter_for(authority_for("Osečina", "sr-Cyrl"), template="cameras.xlsx")
+    >>> letter.recipient[0], letter.attachment
+    ('Општина Осечина', 'Прилог: образац табеле камера (cameras.xlsx)')
+    >>> letter_for(authority_for("Medijana", "en"), template="cameras.xlsx").recipient[0]
+    'City of Niš'
     """
     lang = check_lang(authority.lang)
     base = "en" if lang == "en" else "sr-Latn"

@@ -13,9 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from .._io import write_bytes_atomic, write_text_atomic
 from ..names import to_cyrillic
@@ -35,130 +37,24 @@ class Column:
     example: str
 
 
-def _c(target: str, en: str, sr: str, what_en: str, what_sr: str, allowed_en: str,
-       allowed_sr: str, example: str = "") -> Column:
-    return Column(target, {"en": en, "sr-Latn": sr}, {"en": what_en, "sr-Latn": what_sr},
-                  {"en": allowed_en, "sr-Latn": allowed_sr}, example)
+def _load() -> tuple[tuple[Column, ...], dict[str, dict[str, str]]]:
+    """The columns and texts of ``camera_map/data/register_template.toml``."""
+    raw = resources.files("camera_map").joinpath("data", "register_template.toml")
+    data = tomllib.loads(raw.read_text("utf-8"))
+
+    def texts(column: dict[str, Any], part: str) -> dict[str, str]:
+        return {lang: column[lang][part] for lang in ("en", "sr-Latn")}
+
+    columns = tuple(Column(c["target"], header=texts(c, "header"), what=texts(c, "what"),
+                           allowed=texts(c, "allowed"), example=c["example"])
+                    for c in data["columns"])
+    return columns, data["texts"]
 
 
-COLUMNS: Final[tuple[Column, ...]] = (
-    _c("ordinal", "No", "redni broj", "Running number of the row (optional).",
-       "Redni broj reda (nije obavezno).", "a number", "broj", "1"),
-    _c("ref", "camera id", "oznaka kamere",
-       "The authority's own identifier of the camera, if it has one: two rows with the same "
-       "identifier are one camera listed twice.",
-       "Oznaka kamere kod organa, ako postoji: dva reda sa istom oznakom su ista kamera "
-       "navedena dvaput.", "text", "tekst", "K-017"),
-    _c("municipality", "city/municipality", "grad/opština",
-       "Leave empty: the municipality named above the table applies. Fill in only for a "
-       "camera of another municipality or city.",
-       "Ostavite prazno: važi opština navedena iznad tabele. Popunite samo za kameru druge "
-       "opštine ili grada.", "a name or official code", "naziv ili matični broj"),
-    _c("address", "address", "adresa",
-       "Where the camera is: street and number, or a junction (\"Street A / Street B\").",
-       "Gde je kamera: ulica i broj, ili raskrsnica (\"Ulica A / Ulica B\").",
-       "text", "tekst", "Karađorđeva 1"),
-    _c("latitude", "latitude", "geografska širina",
-       "Latitude in degrees (WGS 84), if known; give it with the longitude.",
-       "Geografska širina u stepenima (WGS 84), ako je poznata; uz geografsku dužinu.",
-       "decimal degrees, e.g. 44.37; a decimal comma is fine",
-       "decimalni stepeni, npr. 44,37", "44.3708"),
-    _c("longitude", "longitude", "geografska dužina",
-       "Longitude in degrees (WGS 84), if known; give it with the latitude.",
-       "Geografska dužina u stepenima (WGS 84), ako je poznata; uz geografsku širinu.",
-       "decimal degrees, e.g. 19.60", "decimalni stepeni, npr. 19,60", "19.6012"),
-    _c("count", "number of cameras", "broj kamera",
-       "Cameras this row stands for: 1 for one camera at a place; a total for the whole "
-       "municipality on a row with no address; 0 if there are none.",
-       "Broj kamera koje red opisuje: 1 za jednu kameru na jednom mestu; ukupan broj za "
-       "celu opštinu u redu bez adrese; 0 ako kamera nema.", "a whole number ≥ 0",
-       "ceo broj ≥ 0", "1"),
-    _c("scope", "scope", "vrsta prostora",
-       "Public space (streets, squares, parks), or premises such as schools and buildings: "
-       "these are kept apart and never added to the public-space count.",
-       "Javna površina (ulice, trgovi, parkovi) ili objekat, npr. škola ili zgrada: oni se "
-       "vode odvojeno i ne dodaju se broju kamera na javnim površinama.",
-       "public space, premises (schools)", "javna površina, objekat (škola)",
-       "javna površina"),
-    _c("as_of", "as of", "stanje na dan",
-       "Date the row describes, if it is not the date of the reply.",
-       "Datum na koji se red odnosi, ako to nije datum odgovora.",
-       "a date: 15.03.2024, 03.2024, 2024", "datum: 15.03.2024, 03.2024, 2024", ""),
-    _c("status", "status", "status", "Whether the camera is installed, contracted, planned or "
-       "removed.", "Da li je kamera postavljena, ugovorena, planirana ili uklonjena.",
-       "installed, contracted, planned, removed",
-       "instalirano, ugovoreno, planirano, uklonjeno", "instalirano"),
-    _c("surveillance_type", "surveillance type", "vrsta nadzora",
-       "ALPR for a camera that reads vehicle licence plates; otherwise \"camera\".",
-       "ALPR za kameru koja očitava registarske tablice; inače \"kamera\".",
-       "camera, ALPR", "kamera, ALPR", "kamera"),
-    _c("camera_type", "camera type", "tip kamere", "Kind of camera.", "Vrsta kamere.",
-       "fixed, dome, PTZ (free text)", "fiksna, dome, PTZ (slobodan tekst)", "fiksna"),
-    _c("manufacturer", "manufacturer", "proizvođač", "Make of the camera.",
-       "Proizvođač kamere.", "text", "tekst", "Dahua"),
-    _c("model", "camera model", "model kamere", "Model designation of the camera.",
-       "Oznaka modela kamere.", "text", "tekst", "IPC-HFW5442T"),
-    _c("facial_recognition", "face recognition", "prepoznavanje lica",
-       "Whether the camera or its software can recognise faces. Leave empty when unknown: "
-       "empty is recorded as unknown, never as no.",
-       "Da li kamera ili njen softver mogu da prepoznaju lica. Ostavite prazno ako nije "
-       "poznato: prazno se beleži kao nepoznato, nikad kao ne.",
-       "yes, no, or empty (unknown)", "da, ne, ili prazno (nepoznato)", "ne"),
-    _c("operator", "operator", "operator",
-       "Who operates the camera and keeps the recordings (authority or company).",
-       "Ko upravlja kamerom i čuva snimke (organ ili preduzeće).", "text", "tekst",
-       "MUP, Policijska uprava Valjevo"),
-    _c("supplier", "supplier", "dobavljač", "Company that supplied or installed the camera.",
-       "Preduzeće koje je isporučilo ili postavilo kameru.", "text", "tekst", ""),
-    _c("contract_value", "contract value", "vrednost ugovora",
-       "Value of the contract that bought the camera, with its currency; on one row only, "
-       "so that it is not counted twice.",
-       "Vrednost ugovora kojim je kamera nabavljena, sa valutom; samo u jednom redu, da se "
-       "ne bi računala dvaput.", "an amount, e.g. 1.234.567,00 RSD",
-       "iznos, npr. 1.234.567,00 RSD", ""),
-    _c("installed", "installation date", "datum postavljanja", "When the camera was installed.",
-       "Kada je kamera postavljena.", "a date or a year: 15.03.2021, 03.2021, 2021",
-       "datum ili godina: 15.03.2021, 03.2021, 2021", "2021"),
-    _c("document", "document", "dokument",
-       "Leave empty: the document named above the table applies. Fill in for the contract "
-       "or tender that lists this camera (tender number, contract number and date).",
-       "Ostavite prazno: važi dokument naveden iznad tabele. Popunite za ugovor ili javnu "
-       "nabavku u kojoj je ova kamera (broj javne nabavke, broj i datum ugovora).",
-       "text", "tekst", "JN 12/2021, ugovor br. 404-17 od 03.04.2021"),
-    _c("note", "note", "napomena", "Anything else about the camera.",
-       "Sve ostalo o kameri.", "text", "tekst", ""),
-)
-
-_TEXTS: Final[dict[str, dict[str, str]]] = {
-    "en": {
-        "title": "Public-space surveillance cameras — {authority}",
-        "document": "{authority}: reply to a request for access to information of public "
-                    "importance",
-        "sheet": "cameras",
-        "guide": "guide",
-        "guide_title": "{mark}: the columns of the sheet \"{sheet}\" and their values",
-        "guide_head": "column|what to write|allowed values|example",
-        "guide_rows": "One row per camera (with an address or coordinates), or one row per "
-                      "municipality with only the number of cameras. Rows left empty are "
-                      "ignored. Answers that are not about single cameras (how long "
-                      "recordings are kept, legal basis, impact assessment) belong in the "
-                      "reply letter.",
-    },
-    "sr-Latn": {
-        "title": "Kamere za video-nadzor javnih površina — {authority}",
-        "document": "{authority}: odgovor na zahtev za pristup informacijama od javnog "
-                    "značaja",
-        "sheet": "kamere",
-        "guide": "uputstvo",
-        "guide_title": "{mark}: kolone lista \"{sheet}\" i njihove vrednosti",
-        "guide_head": "kolona|šta upisati|dozvoljene vrednosti|primer",
-        "guide_rows": "Jedan red za svaku kameru (sa adresom ili koordinatama), ili jedan red "
-                      "za opštinu samo sa brojem kamera. Prazni redovi se ne čitaju. "
-                      "Odgovori koji se ne odnose na pojedinačne kamere (koliko dugo se "
-                      "snimci čuvaju, pravni osnov, procena uticaja) idu u dopis sa "
-                      "odgovorom.",
-    },
-}
+_DATA: Final = _load()
+#: The template's columns, in the order of the sheet.
+COLUMNS: Final[tuple[Column, ...]] = _DATA[0]
+_TEXTS: Final[dict[str, dict[str, str]]] = _DATA[1]
 
 
 def _lang_text(texts: dict[str, str], lang: str) -> str:
@@ -179,7 +75,13 @@ def _keep_latin_cyrillic(text: str) -> str:
 
 
 def headers(lang: str) -> list[str]:
-    """The template's column headers in ``lang`` (each one the FOI reader recognises)."""
+    """The template's column headers in ``lang`` (each one the FOI reader recognises).
+
+    >>> headers("en")[:4]
+    ['No', 'camera id', 'city/municipality', 'address']
+    >>> headers("sr-Cyrl")[:4]
+    ['редни број', 'ознака камере', 'град/општина', 'адреса']
+    """
     return [_lang_text(c.header, lang) for c in COLUMNS]
 
 
@@ -205,7 +107,19 @@ class Template:
 
 
 def template_for(authority: Authority) -> Template:
-    """Return the register template for ``authority`` in the authority's language."""
+    """Return the register template for ``authority`` in the authority's language.
+
+    The authority and the document are filled in on labelled lines above the header, which
+    the FOI reader applies to every row that names none; in Cyrillic, product names and
+    abbreviations stay in Latin:
+
+    >>> from camera_map.request.authority import authority_for
+    >>> template = template_for(authority_for("Osečina", "sr-Cyrl"))
+    >>> template.labelled[0], template.sheet, template.guide_sheet
+    (('град/општина', 'Осечина'), 'камере', 'упутство')
+    >>> [row[2] for row in template.guide if row and row[0] == "врста надзора"]
+    ['камера, ALPR']
+    """
     lang = authority.lang
     texts = _TEXTS["en" if lang == "en" else "sr-Latn"]
 
@@ -248,12 +162,29 @@ def write_csv_template(template: Template, path: str | os.PathLike[str]) -> Path
 def write_xlsx_template(template: Template, path: str | os.PathLike[str]) -> Path:
     """Write the template as XLSX with its guide sheet, atomically; return the path."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
 
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = template.sheet
+    _fill_register_sheet(ws, template)
+    _fill_guide_sheet(wb.create_sheet(template.guide_sheet), template)
+    for sheet in wb.worksheets:  # text is text: openpyxl makes "=..." a formula
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = clean_text(cell.value)
+                    cell.data_type = "s"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return write_bytes_atomic(path, buffer.getvalue())
+
+
+def _fill_register_sheet(ws: Any, template: Template) -> None:
+    """The sheet to fill in: title, labelled lines (values highlighted), the header row
+    (bold, wrapped, frozen above the rows)."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="FFF2CC")
     for row in template.rows_above_header():
@@ -270,23 +201,19 @@ def write_xlsx_template(template: Template, path: str | os.PathLike[str]) -> Pat
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[cell.column_letter].width = max(12, len(str(cell.value)) + 4)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    guide = wb.create_sheet(template.guide_sheet)
+
+
+def _fill_guide_sheet(guide: Any, template: Template) -> None:
+    """The guide: one row per column with what to write, the allowed values, an example."""
+    from openpyxl.styles import Alignment, Font
+
     for row in template.guide:
         guide.append(row)
     guide.cell(row=1, column=1).font = Font(bold=True, size=13)
     for c in range(1, 5):
-        guide.cell(row=4, column=c).font = bold
+        guide.cell(row=4, column=c).font = Font(bold=True)
     for letter, width in zip("ABCD", (22, 70, 40, 30), strict=True):
         guide.column_dimensions[letter].width = width
     for row in guide.iter_rows(min_row=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for sheet in wb.worksheets:  # text is text: openpyxl makes "=..." a formula
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.value = clean_text(cell.value)
-                    cell.data_type = "s"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return write_bytes_atomic(path, buffer.getvalue())

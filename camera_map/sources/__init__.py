@@ -16,15 +16,18 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import pandas as pd
 
 from ..errors import InputError, Problem, UnknownFormatError
+from ..rejected import RejectedRows
 from .points import POINT_KINDS, sniff_point_layer
 from .points import SUFFIXES as POINT_SUFFIXES
 from .tabular import MAGIC, looks_binary, zip_kind
+
+if TYPE_CHECKING:
+    from .foi import RegisterResult
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +43,22 @@ _SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods", ".osm", ".pbf", "
 
 @dataclass
 class SourceResult:
-    """Cameras read from one input, and everything to tell the user about it."""
+    """Cameras read from one input, and everything to tell the user about it.
+
+    ``rejected`` holds the rows that were not used, with the reason and their cells
+    (written by the export stage as rejected.csv); ``register`` is how a register or point
+    layer was read (columns, sheets), for ``camera-map check``.
+    """
 
     path: Path
     kind: str
     cameras: gpd.GeoDataFrame
-    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rejected: RejectedRows = field(default_factory=RejectedRows)
     problems: list[Problem] = field(default_factory=list)
     rows_read: int = 0
     attribution: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    register: RegisterResult | None = None
 
 
 def detect_kind(path: str | os.PathLike[str]) -> str:
@@ -145,10 +154,10 @@ def read_source(path: str | os.PathLike[str], **options: Any) -> list[SourceResu
         reg = read_point_layer(p, kind=kind, **given)
     else:
         reg = read_register(p, **given)
-    return [SourceResult(p, kind, reg.cameras, rejected=reg.rejected,
+    return [SourceResult(p, kind, reg.cameras, rejected=reg.rejected_rows,
                          problems=list(reg.problems), rows_read=reg.rows_read,
                          details={"needs_geocoding": reg.needs_geocoding,
-                                  "columns": reg.columns, "register": reg})]
+                                  "columns": reg.columns}, register=reg)]
 
 
 def camera_files(path: str | os.PathLike[str]) -> list[Path]:
@@ -200,9 +209,8 @@ def check_source(path: str | os.PathLike[str], **options: Any) -> Any:
     if p.is_dir():
         raise InputError(f"{p}: check reads one file at a time; give a file, not a folder")
     [result] = read_source(p, **options)
-    register = result.details.get("register")
-    if register is not None:
-        return CheckReport(register)
+    if result.register is not None:
+        return CheckReport(result.register)
     return _OsmCheck(result)
 
 

@@ -45,10 +45,10 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from .._io import write_with_atomic
 from ..errors import InputError, Problem
 from ..layers import UnitNames
 from ..names import fold
+from ..rejected import RejectedRow, RejectedRows
 from ..table import (
     COLUMNS,
     COUNTS_VALUES,
@@ -99,7 +99,6 @@ _COUNT_UNITS: Final = frozenset(
     {"", "kom", "komada", "komad", "kamera", "kamere", "kameri", "pcs", "cameras", "camera"}
 )
 _PARENS: Final = re.compile(r"[(\[{].*?[)\]}]")
-_REJECT_HEADERS: Final = ("file", "sheet", "row", "reason")
 _MAIN_TARGETS: Final = ("municipality", "address", "latitude", "longitude", "x", "y", "count",
                         "manufacturer", "model", "facial_recognition", "status", "supplier",
                         "contract_value", "installed", "document")
@@ -238,12 +237,13 @@ class RegisterResult:
     ----------
     cameras
         Camera table (:mod:`camera_map.table`), one record per accepted row, EPSG:4326.
-    rejected
-        One row per rejected row: ``file``, ``sheet``, ``row``, ``reason``, then every
-        original column with the value as read.
+    rejected_rows
+        One :class:`~camera_map.rejected.RejectedRow` per rejected row: file, sheet, row,
+        reason, the cell at fault when known, and every original cell as read
+        (:attr:`rejected` is the same as a DataFrame).
     rows_read
         Non-blank data rows (below the header) in the sheets read;
-        ``len(cameras) + len(rejected) == rows_read``.
+        ``len(cameras) + len(rejected_rows) == rows_read``.
     blank_rows
         Empty data rows (and rows with nothing but a running number), not counted as read.
     needs_geocoding
@@ -258,7 +258,7 @@ class RegisterResult:
     file: str
     kind: str
     cameras: gpd.GeoDataFrame
-    rejected: pd.DataFrame
+    rejected_rows: RejectedRows
     rows_read: int
     blank_rows: int
     needs_geocoding: int
@@ -284,6 +284,12 @@ class RegisterResult:
     def accepted(self) -> int:
         """Number of accepted rows (a count row is one row)."""
         return len(self.cameras)
+
+    @functools.cached_property
+    def rejected(self) -> pd.DataFrame:
+        """:attr:`rejected_rows` as a DataFrame: ``file``, ``sheet``, ``row``, ``reason``,
+        then every original column (:meth:`camera_map.rejected.RejectedRows.frame`)."""
+        return self.rejected_rows.frame()
 
     @property
     def total_cameras(self) -> int:
@@ -698,7 +704,7 @@ class _Rows:
     def __init__(self, opts: _Options) -> None:
         self.opts = opts
         self.records: list[dict[str, Any]] = []
-        self.rejected: list[dict[str, Any]] = []
+        self.rejected: list[RejectedRow] = []
         self.problems: list[Problem] = []
         self.needs_geocoding = 0
         self.kinds: Counter[str] = Counter()
@@ -717,12 +723,11 @@ class _Rows:
         self.problems.append(Problem(message, file=self.opts.file, sheet=sheet, row=row,
                                      column=column, value=_jsonable(value), code=code))
 
-    def reject(self, sheet: str | None, row: int, reason: str,
-               original: dict[str, Any]) -> None:
-        rec = {"file": self.opts.file, "sheet": sheet or "", "row": row, "reason": reason}
-        for k, v in original.items():
-            rec[k + " (original)" if k in _REJECT_HEADERS else k] = _jsonable(v)
-        self.rejected.append(rec)
+    def reject(self, sheet: str | None, row: int, reason: str, original: dict[str, Any],
+               column: str | None = None, value: object = None) -> None:
+        self.rejected.append(RejectedRow(
+            self.opts.file, sheet, row, reason, column=column, value=_jsonable(value),
+            original={k: _jsonable(v) for k, v in original.items()}))
 
 
 def _located(values: dict[str, Cell], opts: _Options, municipality: str | None = None,
@@ -1645,11 +1650,7 @@ def register_from_table(
     _suggest_crs(acc)
     _drop_repeats(acc)
     cameras = validate_cameras(cameras_from_records(acc.records), where=p.name)
-    originals: list[str] = []
-    for rec in acc.rejected:
-        originals.extend(k for k in rec if k not in _REJECT_HEADERS and k not in originals)
-    rejected = pd.DataFrame(acc.rejected, columns=[*_REJECT_HEADERS, *originals])
-    rejected = rejected.astype({"row": "int64"}) if len(rejected) else rejected
+    rejected = RejectedRows(tuple(acc.rejected))
     columns: dict[str, str] = {}
     for info in infos:
         for k, v in info.columns.items():
@@ -1660,7 +1661,8 @@ def register_from_table(
     log.info("%s: %d rows read, %d accepted, %d rejected, %d blank", p.name, rows_read,
              len(cameras), len(rejected), blank)
     return RegisterResult(
-        file=p.name, kind=table.kind, cameras=cameras, rejected=rejected, rows_read=rows_read,
+        file=p.name, kind=table.kind, cameras=cameras, rejected_rows=rejected,
+        rows_read=rows_read,
         blank_rows=blank, needs_geocoding=acc.needs_geocoding, columns=columns,
         problems=acc.problems, encoding=table.encoding, delimiter=table.delimiter,
         sheets=[i.name for i in infos if i.header_row is not None and i.name is not None],
@@ -1718,7 +1720,7 @@ def _suggest_crs(acc: _Rows) -> None:
             hint = (f"none of the {count} CRSs whose area of use covers the boundaries places "
                     "these points inside them: check the coordinates")
     for i, _x, _y in acc.projected:
-        acc.rejected[i]["reason"] = f"{acc.rejected[i]['reason']}{sep}{hint}"
+        acc.rejected[i] = replace(acc.rejected[i], reason=f"{acc.rejected[i].reason}{sep}{hint}")
     acc.warn(f"{len(acc.projected)} row(s) have projected coordinates and no --crs: {hint}",
              None, None)
 
@@ -1777,40 +1779,6 @@ def _drop_repeats(acc: _Rows) -> None:
         if m["kind"] != "point" and not rec.get("municipality"):
             acc.unplaced_rows -= 1
     acc.records, acc.meta = records, metas
-
-
-def write_rejected(results: RegisterResult | Iterable[RegisterResult],
-                   path: str | Path) -> Path:
-    """Write the rejected rows of one or more registers to a CSV file, atomically.
-
-    Columns: ``file``, ``sheet``, ``row``, ``reason``, then every original column (the union
-    over the registers, in order of first appearance). UTF-8 with a byte-order mark, so
-    that Excel shows Cyrillic correctly when a clerk opens it; text that Excel would run as
-    a formula gets a leading ``'`` (:func:`camera_map.text.safe_cell`).
-    """
-    import csv
-
-    items = [results] if isinstance(results, RegisterResult) else list(results)
-    frames = [r.rejected for r in items]
-    header: list[str] = list(_REJECT_HEADERS)
-    for f in frames:
-        header.extend(c for c in f.columns if c not in header)
-
-    from ..text import safe_cell
-
-    def write(fh: Any) -> None:  # text cells: no control characters, formulas neutralised
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow([safe_cell(str(c)) for c in header])
-        for f in frames:
-            for rec in f.to_dict("records"):
-                w.writerow(["" if _missing(rec.get(c)) else safe_cell(rec.get(c))
-                            for c in header])
-
-    return write_with_atomic(path, write, encoding="utf-8-sig")
-
-
-def _missing(v: object) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
 
 
 # --- check ----------------------------------------------------------------------------------

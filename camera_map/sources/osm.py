@@ -62,6 +62,7 @@ from shapely.geometry import LineString, Polygon
 
 from ..directions import direction_from_tags
 from ..errors import InputError, Problem, UnknownFormatError
+from ..layers import OSM_ATTRIBUTION
 from ..table import COLUMNS, CRS, tags_json
 
 __all__ = [
@@ -78,8 +79,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Attribution every output containing OpenStreetMap data must carry.
-OSM_ATTRIBUTION: Final = "© OpenStreetMap contributors, ODbL 1.0"
 
 #: Formats :func:`sniff_osm` recognises, with the libosmium format name used to read them.
 _OSMIUM_FORMAT: Final = {
@@ -392,28 +391,18 @@ def _normalised(items: tuple[tuple[str, str], ...]) -> tuple[dict[str, Any], _Fo
                 key,
                 direction.raw,
             )
-    rec["height"] = None
-    if tags.get("height") is not None:
-        height = parse_height(tags["height"])
-        if height is None:
-            problem(
-                "height is not a number of metres (e.g. '5', '5.5 m'); kept in tags, "
-                "height left unknown",
-                "height",
-                tags["height"],
-            )
-        rec["height"] = height
-    rec["installed"] = None
-    if tags.get("start_date") is not None:
-        installed = _iso_date(tags["start_date"])
-        if installed is None:
-            problem(
-                "start_date is not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD); kept in tags, "
-                "installation date left unknown",
-                "start_date",
-                tags["start_date"],
-            )
-        rec["installed"] = installed
+    # (column, tag, parser, what a readable value looks like, what is left unknown)
+    for column, key, parse, expected, unknown in (
+        ("height", "height", parse_height, "a number of metres (e.g. '5', '5.5 m')",
+         "height"),
+        ("installed", "start_date", _iso_date, "an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)",
+         "installation date"),
+    ):
+        text = tags.get(key)
+        rec[column] = None if text is None else parse(text)
+        if text is not None and rec[column] is None:
+            problem(f"{key} is not {expected}; kept in tags, {unknown} left unknown", key,
+                    text)
     rec["facial_recognition"] = _facial_recognition(tags, problem)
     return rec, tuple(found)
 
@@ -506,7 +495,9 @@ def _table_from_columns(parts: Sequence[_Columns]) -> gpd.GeoDataFrame:
     :func:`camera_map.table.validate_cameras` returns the table unchanged. The values
     derived from tags are shared by every camera with the same tags (see
     :func:`_normalised`), so each distinct set is turned into columns once and then taken.
-    Rows are sorted by kind (nodes, ways, relations) and id.
+    Rows are sorted by ``camera_id``, the order of every later stage: sorted here, column by
+    column before the table exists, the rows need not be reordered as a whole table (a
+    second copy of it) later. The columns no camera has a value for share one Arrow array.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -515,13 +506,22 @@ def _table_from_columns(parts: Sequence[_Columns]) -> gpd.GeoDataFrame:
     kind = np.concatenate([p.kind for p in parts])
     ids = np.concatenate([p.ids for p in parts])
     set_index = np.concatenate([p.set_index + o for p, o in zip(parts, offsets, strict=False)])
-    # files are usually sorted by kind and id already: then nothing is reordered
-    ordered = bool(np.all((np.diff(kind) > 0) | ((np.diff(kind) == 0) & (np.diff(ids) > 0))))
-    order = None if ordered else np.lexsort((ids, kind))
-    if order is not None:
-        kind, ids, set_index = kind[order], ids[order], set_index[order]
     values = [v for p in parts for v in p.values]
     n = len(ids)
+    nulls = pa.nulls(n, pa.large_string())
+    number = pc.cast(pa.array(ids), pa.string())
+    kind_index = pa.array(kind)
+    camera_id = pc.binary_join_element_wise(
+        pa.array(["osm-node-", "osm-way-", "osm-relation-"]).take(kind_index), number, "")
+    source_ref = pc.binary_join_element_wise(
+        pa.array(["node/", "way/", "relation/"]).take(kind_index), number, "")
+    # Arrow sorts UTF-8 bytes: the code point order of Python's str
+    order: np.ndarray | None = pc.sort_indices(camera_id).to_numpy()
+    if np.array_equal(np.asarray(order), np.arange(n)):
+        order = None
+    else:
+        camera_id, source_ref, set_index = (camera_id.take(order), source_ref.take(order),
+                                            set_index[order])
 
     def strings(arrays: Sequence[Any]) -> Any:
         chunks = [c for a in arrays for c in getattr(a, "chunks", [a])]
@@ -531,15 +531,11 @@ def _table_from_columns(parts: Sequence[_Columns]) -> gpd.GeoDataFrame:
     def constant(text: str) -> Any:
         return pa.array([text], pa.string()).take(np.zeros(n, dtype=np.int64))
 
-    number = pc.cast(pa.array(ids), pa.string())
-    kind_index = pa.array(kind)
     columns: dict[str, Any] = {
-        "camera_id": pc.binary_join_element_wise(
-            pa.array(["osm-node-", "osm-way-", "osm-relation-"]).take(kind_index), number, ""),
+        "camera_id": camera_id,
         "count": np.ones(n, dtype=np.int64),
         "source": constant("osm"),
-        "source_ref": pc.binary_join_element_wise(
-            pa.array(["node/", "way/", "relation/"]).take(kind_index), number, ""),
+        "source_ref": source_ref,
         "source_version": strings([p.version for p in parts]),
         "source_date": strings([p.timestamp for p in parts]),
         "geocode_precision": constant("exact"),
@@ -548,9 +544,14 @@ def _table_from_columns(parts: Sequence[_Columns]) -> gpd.GeoDataFrame:
     }
     for col in _FROM_TAGS:
         uniques = pd.array([v[col] for v in values], dtype=COLUMNS[col])
-        columns[col] = uniques.take(set_index)
+        if not uniques.isna().all():
+            columns[col] = uniques.take(set_index)
+    for col in ("source_version", "source_date", "note"):
+        if columns[col].null_count == n:
+            del columns[col]
     data = {
         col: pd.array(columns[col], dtype=dtype) if col in columns
+        else pd.array(nulls, dtype=dtype) if dtype == "string"
         else pd.Series(pd.NA, index=range(n), dtype=dtype).array
         for col, dtype in COLUMNS.items()
     }
@@ -1037,6 +1038,16 @@ def read_overpass_json(
     data, default_label = _load_json(source)
     label = source_name or default_label
     problems: list[Problem] = []
+    usable = _usable_elements(_overpass_elements(data, label, problems), label, problems)
+    chosen = _latest_surveillance(usable, label)
+    records = _overpass_records(chosen, _node_positions(usable), label, problems)
+    logger.info("%s: %d camera(s) read, %d problem(s)", label, len(records), len(problems))
+    return OsmReadResult(_table(records), problems)
+
+
+def _overpass_elements(data: Any, label: str, problems: list[Problem]) -> list[Any]:
+    """The element list of an answer, a bare list or a single element; Overpass's remark
+    becomes a problem. UnknownFormatError for JSON that is none of these."""
     if isinstance(data, Mapping) and "elements" in data:
         elements = data["elements"]
         remark = data.get("remark")
@@ -1052,7 +1063,13 @@ def read_overpass_json(
         raise UnknownFormatError(f"{label}: JSON, but not Overpass JSON; expected {_EXPECTED}")
     if not isinstance(elements, list):
         raise UnknownFormatError(f'{label}: "elements" is not a list; expected {_EXPECTED}')
+    return elements
 
+
+def _usable_elements(elements: list[Any], label: str,
+                     problems: list[Problem]) -> list[Mapping[str, Any]]:
+    """The nodes, ways and relations that are well formed; the others are problems (the
+    ``count`` and ``area`` elements of an area query are skipped silently)."""
     usable: list[Mapping[str, Any]] = []
     for i, el in enumerate(elements):
         if not isinstance(el, Mapping) or el.get("type") not in _KIND_ORDER or "id" not in el:
@@ -1067,12 +1084,22 @@ def read_overpass_json(
                                     file=label, value=str(el)[:80]))
             continue
         usable.append(el)
+    return usable
 
+
+def _node_positions(usable: list[Mapping[str, Any]]) -> dict[int, tuple[float, float]]:
+    """Where each node of the answer is (lon, lat), to place ways by their member nodes."""
     node_at: dict[int, tuple[float, float]] = {}
     for el in usable:
         if el["type"] == "node" and _has_latlon(el):
             node_at[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
+    return node_at
 
+
+def _latest_surveillance(usable: list[Mapping[str, Any]],
+                         label: str) -> dict[str, Mapping[str, Any]]:
+    """The ``man_made=surveillance`` objects by ref ("node/1"), the highest version of an
+    object that comes more than once."""
     chosen: dict[str, Mapping[str, Any]] = {}
     skipped = 0
     for el in usable:
@@ -1086,7 +1113,14 @@ def read_overpass_json(
             chosen[ref] = el
     if skipped:
         logger.debug("%s: %d element(s) without man_made=surveillance skipped", label, skipped)
+    return chosen
 
+
+def _overpass_records(chosen: dict[str, Mapping[str, Any]],
+                      node_at: Mapping[int, tuple[float, float]], label: str,
+                      problems: list[Problem]) -> list[_Camera]:
+    """One camera record per object that has a position in longitude/latitude; the others
+    are problems."""
     records: list[_Camera] = []
     for ref, el in chosen.items():
         placed = _place(el, node_at)
@@ -1110,8 +1144,7 @@ def read_overpass_json(
             timestamp=_overpass_time(el.get("timestamp")), note=note,
             problems=problems, file=label,
         ))  # fmt: skip
-    logger.info("%s: %d camera(s) read, %d problem(s)", label, len(records), len(problems))
-    return OsmReadResult(_table(records), problems)
+    return records
 
 
 def cameras_from_overpass_json(

@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 
 import geopandas as gpd
 
@@ -35,6 +35,7 @@ from .osm import OsmReadResult, read_overpass_json
 
 __all__ = [
     "OverpassAnswer",
+    "OverpassSearch",
     "cameras_from_overpass",
     "fetch_overpass",
     "overpass_answer",
@@ -181,14 +182,16 @@ def overpass_query(
     )
 
 
-def _check_answer(body: bytes) -> None:
-    """Raise ValueError when an answer cannot be used (so that it is retried, not cached)."""
+def _parse_answer(body: bytes) -> dict[str, Any]:
+    """The JSON of an Overpass answer, parsed once and checked: ValueError when it cannot
+    be used (so that it is retried, not cached)."""
     data = _http.json_answer(body, "an Overpass answer")
-    if not isinstance(data, Mapping) or not isinstance(data.get("elements"), list):
+    if not isinstance(data, dict) or not isinstance(data.get("elements"), list):
         raise ValueError('JSON without an "elements" list')
     remark = data.get("remark")
     if isinstance(remark, str) and "error" in remark.lower():
         raise ValueError(f"Overpass reported: {remark}")
+    return data
 
 
 def _areas_matched(result: Mapping[str, Any]) -> int | None:
@@ -263,7 +266,7 @@ def overpass_answer(
         method="POST",
         data={"data": query},
         timeout=timeout,
-        validate=_check_answer,
+        validate=_parse_answer,
         max_age=settings.overpass_max_age,
         service="Overpass API",
         hint=(
@@ -271,7 +274,7 @@ def overpass_answer(
             "with `camera-map fetch --out FILE.json` can be reused offline."
         ),
     )
-    result: dict[str, Any] = json.loads(response.body.decode("utf-8"))
+    result: dict[str, Any] = response.parsed
     if area is not None and _areas_matched(result) == 0 and _OSM_AREA_ID.match(area):
         raise UnknownPlaceError(
             f"Overpass has no area for OpenStreetMap {area.strip()}: its area index may lag "
@@ -287,18 +290,24 @@ def overpass_answer(
     return OverpassAnswer(result, response)
 
 
-def fetch_overpass(
-    *,
-    area: str | None = None,
-    bbox: str | Sequence[float] | None = None,
-    url: str | None = None,
-    timeout: float | None = None,
-) -> dict[str, Any]:
+class OverpassSearch(TypedDict, total=False):
+    """The keyword arguments of :func:`overpass_answer`, taken alike by
+    :func:`fetch_overpass`, :func:`read_overpass` and :func:`cameras_from_overpass`:
+    ``area`` or ``bbox`` (see :func:`overpass_query`), the endpoint ``url`` and the
+    per-try ``timeout``."""
+
+    area: str | None
+    bbox: str | Sequence[float] | None
+    url: str | None
+    timeout: float | None
+
+
+def fetch_overpass(**search: Unpack[OverpassSearch]) -> dict[str, Any]:
     """Return the Overpass JSON answer for an area or bounding box.
 
     The same as :func:`overpass_answer`, without the record of where it came from.
     """
-    return overpass_answer(area=area, bbox=bbox, url=url, timeout=timeout).data
+    return overpass_answer(**search).data
 
 
 def save_overpass(result: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
@@ -311,16 +320,10 @@ def save_overpass(result: Mapping[str, Any], path: str | os.PathLike[str]) -> Pa
     return write_text_atomic(path, text)
 
 
-def read_overpass(
-    *,
-    area: str | None = None,
-    bbox: str | Sequence[float] | None = None,
-    url: str | None = None,
-    timeout: float | None = None,
-) -> OsmReadResult:
+def read_overpass(**search: Unpack[OverpassSearch]) -> OsmReadResult:
     """Fetch (see :func:`overpass_answer`) and read the cameras of an area or bounding box."""
-    answer = overpass_answer(area=area, bbox=bbox, url=url, timeout=timeout)
-    return read_answer(answer, area=area, bbox=bbox)
+    answer = overpass_answer(**search)
+    return read_answer(answer, area=search.get("area"), bbox=search.get("bbox"))
 
 
 def read_answer(
@@ -331,19 +334,13 @@ def read_answer(
     return read_overpass_json(answer.data, source_name=f"Overpass API ({what})")
 
 
-def cameras_from_overpass(
-    *,
-    area: str | None = None,
-    bbox: str | Sequence[float] | None = None,
-    url: str | None = None,
-    timeout: float | None = None,
-) -> gpd.GeoDataFrame:
+def cameras_from_overpass(**search: Unpack[OverpassSearch]) -> gpd.GeoDataFrame:
     """Return the camera table of an area or bounding box from the Overpass API.
 
     Problems (unreadable tags, elements without a position) are logged as warnings; use
     :func:`read_overpass` to get them as a list.
     """
-    result = read_overpass(area=area, bbox=bbox, url=url, timeout=timeout)
+    result = read_overpass(**search)
     for problem in result.problems:
         logger.warning("%s", problem)
     return result.cameras
