@@ -292,51 +292,59 @@ def _group_streets(raw: _Raw, way_units: list[str | None]) -> list[dict[str, Any
     buckets: dict[tuple[str, str | None], list[int]] = defaultdict(list)
     for i, names in enumerate(raw.way_names):
         buckets[(street_key(names[0]), way_units[i])].append(i)
-    groups: list[dict[str, Any]] = []
-    gap_deg = STREET_GAP_M / _M_PER_DEG
-    for (_key, unit), members in buckets.items():
-        parent = list(range(len(members)))
+    return [_street_group(raw, comp, unit)
+            for (_key, unit), members in buckets.items()
+            for comp in _near_each_other(raw, members)]
 
-        def find(a: int, parent: list[int] = parent) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
 
-        if len(members) > 1:
-            lines = _lines([raw.way_coords[i] for i in members])
-            lat0 = float(np.mean([raw.way_coords[i][0, 1] for i in members]))
-            # degrees of longitude are shorter: scale the gap so that it is >= 150 m both ways
-            dist = gap_deg / max(math.cos(math.radians(lat0)), 0.2)
-            a_i, b_i = shapely.STRtree(lines).query(lines, predicate="dwithin", distance=dist)
-            for a, b in zip(a_i.tolist(), b_i.tolist(), strict=True):
-                if a < b:
-                    ra, rb = find(a), find(b)
-                    if ra != rb:
-                        parent[rb] = ra
-        comps: dict[int, list[int]] = defaultdict(list)
-        for j, i in enumerate(members):
-            comps[find(j)].append(i)
-        for comp in comps.values():
-            merged = shapely.line_merge(
-                shapely.multilinestrings([shapely.linestrings(raw.way_coords[i]) for i in comp])
-            )
-            parts = shapely.get_parts(merged)
-            lat_c = float(raw.way_coords[comp[0]][0, 1])
-            k = math.cos(math.radians(lat_c))
-            lengths = [shapely.length(shapely.linestrings(
-                shapely.get_coordinates(p) * np.array([k, 1.0]))) for p in parts]
-            longest = parts[int(np.argmax(lengths))]
-            lon, lat = _midpoint(shapely.get_coordinates(longest))
-            all_names: list[str] = []
-            for i in comp:
-                for nm in raw.way_names[i]:
-                    if nm not in all_names:
-                        all_names.append(nm)
-            groups.append({"name": raw.way_names[comp[0]][0], "names": all_names, "unit": unit,
-                           "lon": lon, "lat": lat,
-                           "length_m": float(sum(lengths)) * _M_PER_DEG, "ways": comp})
-    return groups
+def _near_each_other(raw: _Raw, members: list[int]) -> list[list[int]]:
+    """The ways ``members`` (of one name and unit) in groups that touch or lie within
+    ``STREET_GAP_M`` of each other, directly or through other ways of the group."""
+    parent = list(range(len(members)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    if len(members) > 1:
+        lines = _lines([raw.way_coords[i] for i in members])
+        lat0 = float(np.mean([raw.way_coords[i][0, 1] for i in members]))
+        # degrees of longitude are shorter: scale the gap so that it is >= 150 m both ways
+        dist = STREET_GAP_M / _M_PER_DEG / max(math.cos(math.radians(lat0)), 0.2)
+        a_i, b_i = shapely.STRtree(lines).query(lines, predicate="dwithin", distance=dist)
+        for a, b in zip(a_i.tolist(), b_i.tolist(), strict=True):
+            if a < b:
+                ra, rb = find(a), find(b)
+                if ra != rb:
+                    parent[rb] = ra
+    comps: dict[int, list[int]] = defaultdict(list)
+    for j, i in enumerate(members):
+        comps[find(j)].append(i)
+    return list(comps.values())
+
+
+def _street_group(raw: _Raw, comp: list[int], unit: str | None) -> dict[str, Any]:
+    """One street of the ways ``comp``: its first name and all its names, its unit, the
+    midpoint of its longest merged line and its length in metres."""
+    merged = shapely.line_merge(
+        shapely.multilinestrings([shapely.linestrings(raw.way_coords[i]) for i in comp])
+    )
+    parts = shapely.get_parts(merged)
+    lat_c = float(raw.way_coords[comp[0]][0, 1])
+    k = math.cos(math.radians(lat_c))
+    lengths = [shapely.length(shapely.linestrings(
+        shapely.get_coordinates(p) * np.array([k, 1.0]))) for p in parts]
+    longest = parts[int(np.argmax(lengths))]
+    lon, lat = _midpoint(shapely.get_coordinates(longest))
+    all_names: list[str] = []
+    for i in comp:
+        for nm in raw.way_names[i]:
+            if nm not in all_names:
+                all_names.append(nm)
+    return {"name": raw.way_names[comp[0]][0], "names": all_names, "unit": unit,
+            "lon": lon, "lat": lat, "length_m": float(sum(lengths)) * _M_PER_DEG, "ways": comp}
 
 
 def _junctions(raw: _Raw, groups: list[dict[str, Any]]) -> list[tuple[int, int, int, float,
