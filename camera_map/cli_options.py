@@ -5,6 +5,10 @@ options is one decorator; a command stacks the groups it takes. The decorators a
 their options into one typed object (:class:`InputOptions`, :class:`MapOptions`), checked for
 bad combinations before the command runs, so a command receives ``inputs`` and ``map_opts``
 instead of thirty loose parameters, and ``build`` and ``town`` cannot drift apart.
+
+Each option is declared once, as a field of a group class (:class:`_Layer`, :class:`_Read`,
+...) that says its flag, type, default and help (:func:`_option`); the decorator of a group
+is made from its class's fields, and :class:`InputOptions` inherits every input group.
 """
 
 from __future__ import annotations

@@ -104,7 +104,30 @@ class Match:
 
 @dataclass
 class Layer:
-    """Municipal units with population, plus groups, aliases and attribution."""
+    """Municipal units with population, plus groups, aliases and attribution.
+
+    Attributes
+    ----------
+    name, title
+        The layer's short name (a bundled layer's folder, a user file's stem) and its title.
+    units
+        One row per unit in EPSG:4326, columns :data:`UNIT_COLUMNS` (``population`` empty
+        where unknown, ``area_km2`` computed in an equal-area CRS), sorted by ``id``.
+    groups, aliases
+        Places evidence may name as a whole (``id``, ``name``, ``population``, ``members``),
+        and other names of units or groups (``alias``, ``id``, ``note``).
+    attribution
+        The lines the licences of the boundaries and the population ask for.
+    population_year, population_source
+        Year and source of the population figures, when known.
+    country, country_local, country_code
+        The country in English and in the local language, and its ISO code (lower case).
+    contains_osm
+        Whether the boundaries themselves are OpenStreetMap data (outputs then carry
+        :data:`OSM_ATTRIBUTION`).
+    path
+        The folder or file the layer was read from (``None`` when built in memory).
+    """
 
     name: str
     title: str

@@ -219,17 +219,13 @@ def test_hostile_text_is_shown_literally_and_never_runs(browser, tmp_path) -> No
         assert not [u for u in visit.requests if u.endswith("/x")]
 
 
-def test_aggregated_map_counts_cameras_not_markers(browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from camera_map import render
+def test_aggregated_map_counts_cameras_not_markers(browser, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from camera_map.render import payload
 
     cams = many_cameras(5_000)
-    old = render.MAX_POINTS
-    render.MAX_POINTS = 500
-    try:
-        path = render_map(load_units(), cams, tmp_path / "map.html", title="t",
-                          attribution=ATTRIBUTION)
-    finally:
-        render.MAX_POINTS = old
+    monkeypatch.setattr(payload, "MAX_POINTS", 500)
+    path = render_map(load_units(), cams, tmp_path / "map.html", title="t",
+                      attribution=ATTRIBUTION)
     with open_page(browser, path, viewport=(1200, 900)) as visit:
         page = visit.page
         page.wait_for_selector(".marker-cluster")

@@ -240,3 +240,20 @@ def test_the_default_classes_need_no_mapclassify() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=__import__("pathlib").Path(__file__).parent)
     assert out.stdout.split() == ["2", "False"]
+
+
+def test_offline_inlines_exactly_the_libraries_the_page_links() -> None:
+    """Every script and stylesheet the page links is one offline.py inlines, and offline.py
+    knows no other (jQuery, d3, Bootstrap went with folium's templates)."""
+    from camera_map.render import page
+
+    scripts = [page.LEAFLET_JS, page.CLUSTER_JS, page.HEAT_JS]
+    styles = [page.LEAFLET_CSS, *page.CLUSTER_CSS]
+    used_js = {next(i for i, (p, _) in enumerate(_offline._JS) if p.search(u)) for u in scripts}
+    used_css = {next(i for i, (p, _) in enumerate(_offline._CSS) if p.search(u)) for u in styles}
+    assert used_js == set(range(len(_offline._JS)))
+    assert used_css == set(range(len(_offline._CSS)))
+    for url in scripts:
+        assert "(inlined)" in (_offline._inline_script(url) or "")
+    for url in styles:
+        assert "(inlined)" in (_offline._inline_style(url) or "")

@@ -1,9 +1,11 @@
 /* camera-map: the interactive map's behaviour (choropleth switch, legend, cameras, filters).
  * Every text that came from data is put into the page with textContent or arrives as HTML
- * that Python already escaped; nothing here builds HTML from raw data. */
+ * that Python already escaped; nothing here builds HTML from raw data.
+ * Flags, class numbers, colours and filter columns come from cfg.contract, written by
+ * camera_map/render/contract.py: this script holds none of its own. */
 function cameraMapApp(map, cfg) {
   "use strict";
-  var T = cfg.text;
+  var T = cfg.text, K = cfg.contract;
   var app = { map: map, cfg: cfg, layers: {}, metric: cfg.metric };
 
   function el(tag, cls, parent, text) {
@@ -32,10 +34,11 @@ function cameraMapApp(map, cfg) {
   (cfg.focus || []).forEach(function (id) { focus[id] = true; });
   function unitStyle(feature) {
     var p = feature.properties, c = p.c[app.metric], m = cfg.metrics[app.metric];
-    var fill = c >= 0 ? m.colors[c] : (c === -1 ? "url(#cm-hatch)" : "#bdbdbd");
-    var style = { className: "cm-unit", color: p.g ? "#222" : "#555", weight: p.g ? 1.6 : 0.8,
-                  dashArray: p.g ? "5 4" : null, fillColor: fill,
-                  fillOpacity: (c === -1 ? 1 : 0.78) * app.fade(), opacity: 1 };
+    var none = c === K.klass.noEvidence, U = K.unitColours;
+    var fill = c >= 0 ? m.colors[c] : (none ? "url(#cm-hatch)" : U.unknown);
+    var style = { className: "cm-unit", color: p.g ? U.groupEdge : U.edge,
+                  weight: p.g ? 1.6 : 0.8, dashArray: p.g ? "5 4" : null, fillColor: fill,
+                  fillOpacity: (none ? 1 : 0.78) * app.fade(), opacity: 1 };
     if (cfg.focus) {  /* a town page: the town stands out, its neighbours step back */
       if (focus[p.id]) { style.weight = 3; style.color = "#111"; }
       else { style.fillOpacity *= 0.35; style.opacity = 0.5; }
@@ -141,10 +144,14 @@ function cameraMapApp(map, cfg) {
       var li = el("li", "cm-class", ul); var sw = el("span", "cm-sw", li);
       sw.style.background = m.colors[i]; li.appendChild(document.createTextNode(label));
     });
-    var li = el("li", "cm-class cm-nodata", ul); el("span", "cm-sw cm-sw-none", li);
+    var U = K.unitColours;
+    var li = el("li", "cm-class cm-nodata", ul);
+    el("span", "cm-sw cm-sw-none", li).style.background = "repeating-linear-gradient(45deg, " +
+      U.noData + " 0 3px, " + U.noDataHatch + " 3px 4px)";
     li.appendChild(document.createTextNode(T["legend.no_data"]));
     if (m.hasUnknown) {
-      li = el("li", "cm-class", ul); el("span", "cm-sw cm-sw-unknown", li);
+      li = el("li", "cm-class", ul);
+      el("span", "cm-sw cm-sw-unknown", li).style.background = U.unknown;
       li.appendChild(document.createTextNode(T["legend.unknown"]));
     }
     if (cfg.hasGroups) {
@@ -153,8 +160,9 @@ function cameraMapApp(map, cfg) {
     }
     if (cam.n) {
       ul = el("ul", "cm-camera-legend", legendBox);
-      [["#d7191c", T["camera.legend_fr"]], ["#7b3294", T["camera.legend_alpr"]],
-       ["#2c7bb6", T["camera.legend_other"]]].forEach(function (d) {
+      var C = K.cameraColours;
+      [[C.fr, T["camera.legend_fr"]], [C.alpr, T["camera.legend_alpr"]],
+       [C.other, T["camera.legend_other"]]].forEach(function (d) {
         var li2 = el("li", null, ul); var dot = el("span", "cm-dot", li2);
         dot.style.background = d[0]; li2.appendChild(document.createTextNode(d[1]));
       });
@@ -180,7 +188,18 @@ function cameraMapApp(map, cfg) {
   function weight(i) { return cam.w ? cam.w[i] : 1; }
   var total = 0;
   for (var t = 0; t < cam.n; t++) { total += weight(t); }
-  function colour(i) { var f = cam.flags[i]; return f & 1 ? "#d7191c" : (f & 2 ? "#7b3294" : "#2c7bb6"); }
+  /* what a camera can do, from its flags: { fr: true/false, alpr: true/false } */
+  function can(i) {
+    var out = {};
+    Object.keys(K.flags).forEach(function (k) { out[k] = (cam.flags[i] & K.flags[k]) !== 0; });
+    return out;
+  }
+  app.can = can;
+  function colour(i) {
+    var c = can(i), C = K.cameraColours;
+    return c.fr ? C.fr : (c.alpr ? C.alpr : C.other);
+  }
+  app.colour = colour;
   function popupFor(i) {
     var box = el("div", "cm-popup cm-camera-popup");
     el("h3", null, box, T["camera.title"] + (value("name", i) ? ": " + value("name", i) : ""));
@@ -278,11 +297,12 @@ function cameraMapApp(map, cfg) {
   app.filter = { fr: false, alpr: false, vendor: 0, source: 0 };
   app.shown = [];
   app.applyFilter = function () {
-    var f = app.filter, list = [], pts = [], vcol = cam.cols.manufacturer, scol = cam.cols.source;
+    var f = app.filter, list = [], pts = [];
+    var vcol = cam.cols[K.filterFields.vendor], scol = cam.cols[K.filterFields.source];
     var shown = [], shownCameras = 0;
     for (var i = 0; i < cam.n; i++) {
-      if (f.fr && !(cam.flags[i] & 1)) { continue; }
-      if (f.alpr && !(cam.flags[i] & 2)) { continue; }
+      if (f.fr && !(cam.flags[i] & K.flags.fr)) { continue; }
+      if (f.alpr && !(cam.flags[i] & K.flags.alpr)) { continue; }
       if (f.vendor && !(vcol && vcol.d && vcol.i[i] === f.vendor)) { continue; }
       if (f.source && !(scol && scol.d && scol.i[i] === f.source)) { continue; }
       var ll = markers[i].getLatLng();
@@ -318,8 +338,8 @@ function cameraMapApp(map, cfg) {
     el("h2", null, box, T["filter.title"]);
     checkbox(box, T["filter.fr"], "fr");
     checkbox(box, T["filter.alpr"], "alpr");
-    select(box, T["filter.vendor"], cam.cols.manufacturer, "vendor");
-    select(box, T["filter.source"], cam.cols.source, "source");
+    select(box, T["filter.vendor"], cam.cols[K.filterFields.vendor], "vendor");
+    select(box, T["filter.source"], cam.cols[K.filterFields.source], "source");
     app.countBox = el("p", "cm-note cm-count", box);
     foldable(box, compact);
     L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);

@@ -1,17 +1,16 @@
-"""Make a folium page self-contained: every script and stylesheet inlined, no other host.
+"""Make a map page self-contained: every script and stylesheet inlined, no other host.
 
-folium links Leaflet, jQuery, Bootstrap, Font Awesome and its plugins from CDNs (folium issue
-#1985), so an offline reader sees a blank page ("L is not defined"). This module rewrites the
-rendered HTML: each ``<script src>`` and ``<link rel="stylesheet">`` pointing at a library we
-have as an installed file is replaced by the file's content, read from the xstatic-* packages
-(xstatic-leaflet 1.9.3.0, xstatic-leaflet-markercluster, xstatic-jquery, xstatic-d3 3.5.17)
-and from folium's own ``templates/`` folder (the leaflet-heat plugin). Images referenced from
-those stylesheets and Leaflet's default marker icons become ``data:`` URIs.
+The page (:mod:`camera_map.render.page`) links Leaflet, Leaflet.markercluster and
+leaflet-heat from their CDNs, so that it also works as a small online page. For an offline
+reader this module rewrites the HTML: each ``<script src>`` and ``<link rel="stylesheet">``
+pointing at one of those libraries is replaced by the file's content, read from the xstatic
+packages (xstatic-leaflet 1.9.3.0, xstatic-leaflet-markercluster) and from folium's
+``templates/`` folder (the leaflet-heat plugin). Images referenced from those stylesheets
+and Leaflet's default marker icons become ``data:`` URIs.
 
-Bootstrap, Font Awesome and awesome-markers are only needed by ``folium.Icon``; camera-map
-does not use it, so those links are dropped. Anything else that would still load a script
-or stylesheet from the network makes :func:`inline_resources` raise, so a page that claims
-to be self-contained never silently is not.
+Anything else that would still load a script or stylesheet from the network makes
+:func:`inline_resources` raise, so a page that claims to be self-contained never silently
+is not.
 """
 
 from __future__ import annotations
@@ -19,14 +18,11 @@ from __future__ import annotations
 import base64
 import functools
 import importlib.util
-import logging
 import re
 from pathlib import Path
 from typing import Final
 
 from ..errors import CameraMapError
-
-logger = logging.getLogger(__name__)
 
 
 class SelfContainedError(CameraMapError, RuntimeError):
@@ -58,9 +54,6 @@ _JS: Final[list[tuple[re.Pattern[str], tuple[str, str, str]]]] = [
                                                "leaflet.markercluster.js")),
     (re.compile(r"/leaflet(@[\d.]+)?/dist/leaflet\.js$|/leaflet(\.min)?\.js$"),
      ("xstatic", "leaflet", "leaflet.js")),
-    (re.compile(r"jquery[-.\d]*(\.min)?\.js$"), ("xstatic", "jquery", "jquery.min.js")),
-    (re.compile(r"/d3/3\.[\d.]+/d3(\.min)?\.js$|/d3@3[\d.]*/|/d3\.v3(\.min)?\.js$"),
-     ("xstatic", "d3", "d3.js")),
     (re.compile(r"leaflet_heat\.min\.js$"), ("folium", "", "leaflet_heat.min.js")),
 ]  # fmt: skip
 _CSS: Final[list[tuple[re.Pattern[str], tuple[str, str, str]]]] = [
@@ -71,11 +64,6 @@ _CSS: Final[list[tuple[re.Pattern[str], tuple[str, str, str]]]] = [
     (re.compile(r"/leaflet(@[\d.]+)?/dist/leaflet\.css$|/leaflet\.css$"),
      ("xstatic", "leaflet", "leaflet.css")),
 ]  # fmt: skip
-# Only folium.Icon (awesome markers) needs these; camera-map draws no such icon.
-_DROPPABLE: Final = re.compile(
-    r"bootstrap|awesome-markers|awesome_markers|fontawesome|font-awesome|glyphicons|"
-    r"awesome\.rotate"
-)
 
 _SCRIPT_SRC = re.compile(
     r"""<script\b[^>]*\bsrc\s*=\s*["']([^"']+)["'][^>]*>\s*</script>""", re.IGNORECASE
@@ -159,15 +147,14 @@ def inline_resources(html: str) -> str:
     Parameters
     ----------
     html
-        A page rendered by folium.
+        A page written by :mod:`camera_map.render.page`.
 
     Returns
     -------
     str
         The page with ``<script src>`` and ``<link rel="stylesheet">`` tags for Leaflet,
-        jQuery, d3, Leaflet.markercluster and leaflet-heat replaced by inline elements,
-        Bootstrap/Font Awesome/awesome-markers links removed, and a ``data:`` favicon added
-        (so browsers do not request ``/favicon.ico``).
+        Leaflet.markercluster and leaflet-heat replaced by inline elements, and a ``data:``
+        favicon added (so browsers do not request ``/favicon.ico``).
 
     Raises
     ------
@@ -180,12 +167,7 @@ def inline_resources(html: str) -> str:
         if not _REMOTE.match(url):
             return match.group(0)
         inlined = _inline_script(url)
-        if inlined is not None:
-            return inlined
-        if _DROPPABLE.search(url):
-            logger.debug("dropping %s: only folium.Icon needs it", url)
-            return ""
-        return match.group(0)  # left for check_self_contained to report
+        return inlined if inlined is not None else match.group(0)  # else reported below
 
     def link(match: re.Match[str]) -> str:
         tag = match.group(0)
@@ -195,12 +177,7 @@ def inline_resources(html: str) -> str:
         if "stylesheet" not in tag.lower():
             return tag
         inlined = _inline_style(href.group(1))
-        if inlined is not None:
-            return inlined
-        if _DROPPABLE.search(href.group(1)):
-            logger.debug("dropping %s: only folium.Icon needs it", href.group(1))
-            return ""
-        return tag
+        return inlined if inlined is not None else tag
 
     html = _SCRIPT_SRC.sub(script, html)
     html = _LINK_TAG.sub(link, html)
@@ -228,6 +205,6 @@ def check_self_contained(html: str) -> None:
         raise SelfContainedError(
             "the map is meant to be self-contained but still loads "
             f"{len(remote)} resource(s) from other hosts: {', '.join(sorted(set(remote)))}. "
-            "camera-map only knows how to inline Leaflet, jQuery, d3, Leaflet.markercluster "
-            "and leaflet-heat; build with self_contained=False to link the rest from CDNs"
+            "camera-map only knows how to inline Leaflet, Leaflet.markercluster and "
+            "leaflet-heat; build with self_contained=False to link the rest from CDNs"
         )

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Final
 
+from .contract import UNIT_COLOURS
+
 #: Libraries the page's script uses, as the CDN URLs that :mod:`camera_map.render.offline` inlines.
 LEAFLET_CSS: Final = "https://unpkg.com/leaflet@1.9.3/dist/leaflet.css"
 LEAFLET_JS: Final = "https://unpkg.com/leaflet@1.9.3/dist/leaflet.js"
@@ -34,10 +36,12 @@ _BASE_CSS: Final = """html, body { width: 100%; height: 100%; margin: 0; padding
 .cm-map-full { position: absolute; top: 0; bottom: 0; left: 0; right: 0; }
 .leaflet-container { font-size: 1rem; }"""
 
-_HATCH: Final = """<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>
+# the fill of units without evidence (colours: camera_map.render.contract)
+_HATCH: Final = f"""<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>
 <pattern id="cm-hatch" width="6" height="6" patternUnits="userSpaceOnUse"
- patternTransform="rotate(45)"><rect width="6" height="6" fill="#e0e0e0"/>
- <line x1="0" y1="0" x2="0" y2="6" stroke="#8c8c8c" stroke-width="2"/></pattern>
+ patternTransform="rotate(45)"><rect width="6" height="6" fill="{UNIT_COLOURS['noData']}"/>
+ <line x1="0" y1="0" x2="0" y2="6" stroke="{UNIT_COLOURS['noDataHatch']}" stroke-width="2"/>\
+</pattern>
 </defs></svg>"""
 
 

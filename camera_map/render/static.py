@@ -29,7 +29,9 @@ import geopandas as gpd
 
 from .._io import write_bytes_atomic
 from ..errors import InputError
-from . import NO_EVIDENCE, UNKNOWN_FIGURE, check_metric, classify, i18n, prepare_units
+from . import i18n, prepare_units
+from .classes import check_metric, classify
+from .contract import NO_EVIDENCE, UNIT_COLOURS, UNKNOWN_FIGURE
 
 logger = logging.getLogger(__name__)
 
@@ -345,8 +347,8 @@ class _Page:
 
 #: The look of a kind of unit: face, edge, line width in points, line style, hatch.
 _Look = tuple[str, str, float, str, str | None]
-_NO_DATA: Final[_Look] = ("#e0e0e0", "#8c8c8c", 0.3, "-", "////")
-_UNKNOWN: Final[_Look] = ("#bdbdbd", "#555", 0.3, "-", None)
+_NO_DATA: Final[_Look] = (UNIT_COLOURS["noData"], UNIT_COLOURS["noDataHatch"], 0.3, "-", "////")
+_UNKNOWN: Final[_Look] = (UNIT_COLOURS["unknown"], UNIT_COLOURS["edge"], 0.3, "-", None)
 
 
 def _legend_handles(classes: Any, group: Any, lang: str) -> list[Any]:
@@ -354,7 +356,7 @@ def _legend_handles(classes: Any, group: Any, lang: str) -> list[Any]:
     from matplotlib.patches import Patch
 
     handles = [
-        Patch(facecolor=c, edgecolor="#555", label=label)
+        Patch(facecolor=c, edgecolor=UNIT_COLOURS["edge"], label=label)
         for c, label in zip(classes.colors, classes.labels(lang), strict=True)
     ]
     face, edge, _, _, hatch = _NO_DATA
@@ -364,7 +366,7 @@ def _legend_handles(classes: Any, group: Any, lang: str) -> list[Any]:
         handles.append(Patch(facecolor=_UNKNOWN[0], edgecolor=_UNKNOWN[1],
                              label=i18n.text("legend.unknown", lang)))
     if group.any():
-        handles.append(Patch(facecolor="white", edgecolor="#222", linestyle="--",
+        handles.append(Patch(facecolor="white", edgecolor=UNIT_COLOURS["groupEdge"], linestyle="--",
                              label=i18n.text("legend.group", lang)))
     return handles
 
@@ -377,8 +379,8 @@ def _draw_units(ax: Any, projected: gpd.GeoDataFrame, classes: Any, group: Any) 
     layers: list[tuple[Any, _Look]] = []
     for i, colour in enumerate(classes.colors):
         sel = classes.klass == i
-        layers.append((sel & ~group, (colour, "#555", 0.3, "-", None)))
-        layers.append((sel & group, (colour, "#222", 0.6, "--", None)))
+        layers.append((sel & ~group, (colour, UNIT_COLOURS["edge"], 0.3, "-", None)))
+        layers.append((sel & group, (colour, UNIT_COLOURS["groupEdge"], 0.6, "--", None)))
     layers.append((classes.klass == NO_EVIDENCE, _NO_DATA))
     layers.append((classes.klass == UNKNOWN_FIGURE, _UNKNOWN))
     geoms = projected.geometry.to_numpy()
