@@ -294,36 +294,55 @@ def polite_turn(host: str, min_interval: float, *, until: float | None = None
         yield
         return
     with _thread_lock(host):
-        handle: IO[bytes] | None = None
-        if fcntl is not None:
-            path = throttle_path(host)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                handle = path.open("a+b")
-            except OSError as exc:
-                logger.warning("cannot use the throttle file %s (%s): the pause between "
-                               "requests holds in this process only", path, exc)
+        handle = _throttle_file(host)
         try:
             last = _LAST_END.get(host, 0.0)
             if handle is not None:
                 _lock(handle, until)
-                handle.seek(0)
-                with contextlib.suppress(ValueError):
-                    last = float(handle.read(64).decode("ascii", errors="replace") or 0)
+                last = _recorded_end(handle, last)
             _wait_until(last + min_interval, min_interval)
             try:
                 yield
             finally:
-                end = time.time()
-                _LAST_END[host] = end
-                if handle is not None:
-                    handle.seek(0)
-                    handle.truncate()
-                    handle.write(repr(end).encode("ascii"))
-                    handle.flush()
+                _record_end(host, handle)
         finally:
             if handle is not None:
                 handle.close()  # releases the flock
+
+
+def _throttle_file(host: str) -> IO[bytes] | None:
+    """The open lock file of ``host``; None where there is no ``fcntl`` or the file cannot
+    be opened (then the pause holds in this process only, with a warning)."""
+    if fcntl is None:
+        return None
+    path = throttle_path(host)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("a+b")
+    except OSError as exc:
+        logger.warning("cannot use the throttle file %s (%s): the pause between "
+                       "requests holds in this process only", path, exc)
+        return None
+
+
+def _recorded_end(handle: IO[bytes], default: float) -> float:
+    """When the previous request to the host ended, as the lock file says (``default``
+    when it says nothing readable)."""
+    handle.seek(0)
+    with contextlib.suppress(ValueError):
+        return float(handle.read(64).decode("ascii", errors="replace") or 0)
+    return default
+
+
+def _record_end(host: str, handle: IO[bytes] | None) -> None:
+    """Note that a request to ``host`` ended now, for this process and the others."""
+    end = time.time()
+    _LAST_END[host] = end
+    if handle is not None:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(repr(end).encode("ascii"))
+        handle.flush()
 
 
 def json_answer(body: bytes, what: str) -> object:

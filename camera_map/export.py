@@ -14,11 +14,14 @@ Text from the inputs is written without control characters (NUL, ESC, ...; see
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime
 import json
 import json.encoder
 import math
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -453,17 +456,23 @@ def _conformant(gdf: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
 
 
 def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
-                     description: str | None = None) -> Path:
+                     description: str | None = None, last_change: str | None = None) -> Path:
     """Write several named layers into one GeoPackage, atomically.
 
     GeoDataFrames become spatial layers (EPSG:4326); plain DataFrames become attribute
     tables. Nullable integers, floats and booleans keep their SQLite types (INTEGER, REAL,
     BOOLEAN), so QGIS shows sensible field types. ``description`` (e.g. the attribution)
     is stored as every layer's description, which QGIS shows as its abstract.
+
+    ``last_change`` (ISO date or date-time, UTC) is what the GeoPackage records as each
+    layer's last change (``gpkg_contents.last_change``); GDAL would write the current time,
+    so that two builds of the same data differ. ``SOURCE_DATE_EPOCH`` (the reproducible-
+    builds convention), when set, takes precedence.
     """
     import pyogrio
 
-    with atomic_path(path) as tmp:
+    stamp = _gpkg_timestamp(last_change)
+    with atomic_path(path) as tmp, _gdal_option("OGR_CURRENT_DATE", stamp):
         for name, frame in layers.items():
             data = _ogr_ready(frame)
             options = {"DESCRIPTION": description} if description else {}
@@ -481,15 +490,54 @@ def write_geopackage(path: str | Path, layers: dict[str, pd.DataFrame], *,
     return Path(path)
 
 
+def _gpkg_timestamp(last_change: str | None) -> str | None:
+    """The GeoPackage timestamp form of ``SOURCE_DATE_EPOCH`` or of ``last_change``.
+
+    >>> _gpkg_timestamp("2024-05-01")
+    '2024-05-01T00:00:00.000Z'
+    >>> _gpkg_timestamp(None) is None
+    True
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        when = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
+    elif last_change:
+        when = datetime.datetime.fromisoformat(last_change[:19])
+    else:
+        return None
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+@contextlib.contextmanager
+def _gdal_option(name: str, value: str | None) -> Iterator[None]:
+    """Set a GDAL configuration option for the block (nothing when ``value`` is None)."""
+    import pyogrio
+
+    if value is None:
+        yield
+        return
+    before = pyogrio.get_gdal_config_option(name)
+    pyogrio.set_gdal_config_options({name: value})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({name: before})
+
+
 def write_flatgeobuf(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
-    """Write one layer as FlatGeobuf, atomically (no spatial index when a geometry is missing)."""
+    """Write one layer as FlatGeobuf, atomically (no spatial index when a geometry is missing).
+
+    The layer is named after the file (``cameras`` for cameras.fgb), not after the temporary
+    file it is written to, so two identical builds give identical bytes.
+    """
     import pyogrio
 
     data = _ogr_ready(gdf)
     data = _conformant(data, _geometry_type(data))
     has_null = bool((data.geometry.isna() | data.geometry.is_empty).any())
     with atomic_path(path) as tmp:
-        pyogrio.write_dataframe(data, tmp, driver="FlatGeobuf", use_arrow=True,
+        pyogrio.write_dataframe(data, tmp, layer=Path(path).stem, driver="FlatGeobuf",
+                                use_arrow=True,
                                 layer_options={"SPATIAL_INDEX": "NO" if has_null else "YES"})
     return Path(path)
 

@@ -714,7 +714,7 @@ def _export_jobs(analysis: Analysis, out: Path, plan: _OutputPlan) -> list[_Job]
         "gpkg": ("camera-map.gpkg", lambda: write_geopackage(
             out / "camera-map.gpkg",
             _gpkg_layers(analysis, cam_cols, cameras="gpkg" in camera_formats),
-            description="; ".join(attribution))),
+            description="; ".join(attribution), last_change=_content_date(cams))),
         "fgb": ("municipalities.fgb", lambda: write_flatgeobuf(
             units, out / "municipalities.fgb")),
     }
@@ -911,6 +911,20 @@ def _data_date(cameras: gpd.GeoDataFrame) -> str | None:
     """The date of the newest evidence (ISO), or None when no source dates its evidence."""
     dates = cameras["source_date"].dropna().astype(str).str.slice(0, 10)
     return str(dates.max()) if len(dates) else None
+
+
+def _content_date(cameras: pd.DataFrame) -> str | None:
+    """The newest date any source gives its evidence (``source_date`` or ``as_of``; a year or
+    a month counts as its first day), for the GeoPackage's ``last_change`` in place of the
+    time of the build, so that the same inputs give the same file; None when undated."""
+    dates = [cameras[col].dropna().astype(str).str.strip()
+             for col in ("source_date", "as_of") if col in cameras.columns]
+    iso = pd.concat(dates) if dates else pd.Series([], dtype=str)
+    iso = iso[iso.str.fullmatch(r"\d{4}(-\d{2}(-\d{2}([T ].*)?)?)?")].str.slice(0, 10)
+    if iso.empty:
+        return None
+    newest = str(iso.max())
+    return newest + "-01-01"[len(newest) - 4:] if len(newest) < 10 else newest
 
 
 def _sources_record(analysis: Analysis) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import sysconfig
@@ -100,12 +101,30 @@ def test_geopackage_layers_keep_values_and_types(default_build) -> None:  # type
     assert back.crs.to_epsg() == 4326 and len(back) == 161
 
 
-def test_same_inputs_give_byte_identical_geojson_and_csv(tmp_path: Path) -> None:
-    a = camera_map.build(out_dir=tmp_path / "a", formats=["geojson", "csv"])
-    b = camera_map.build(out_dir=tmp_path / "b", formats=["geojson", "csv"])
+def test_same_inputs_give_byte_identical_exports(tmp_path: Path) -> None:
+    formats = ["geojson", "csv", "gpkg", "fgb"]
+    a = camera_map.build(out_dir=tmp_path / "a", formats=formats)
+    b = camera_map.build(out_dir=tmp_path / "b", formats=formats)
     for name in ("municipalities.geojson", "cameras.geojson", "municipalities.csv",
-                 "cameras.csv", "sources.json"):
+                 "cameras.csv", "sources.json", "camera-map.gpkg", "cameras.fgb",
+                 "municipalities.fgb"):
         assert a.outputs[name].read_bytes() == b.outputs[name].read_bytes(), name
+    # The GeoPackage dates its layers by the newest evidence, not by the clock
+    with sqlite3.connect(a.outputs["camera-map.gpkg"]) as db:
+        stamps = {row[0] for row in db.execute("SELECT last_change FROM gpkg_contents")}
+    cams = pd.read_csv(a.outputs["cameras.csv"], dtype=str)
+    dated = pd.concat([cams["source_date"], cams["as_of"]]).dropna()
+    newest = max(d for d in dated if len(d) == 10)  # the default's evidence has whole dates
+    assert stamps == {f"{newest}T00:00:00.000Z"}
+
+
+def test_source_date_epoch_dates_the_geopackage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
+    res = camera_map.build(out_dir=tmp_path / "a", formats=["gpkg"])
+    with sqlite3.connect(res.outputs["camera-map.gpkg"]) as db:
+        stamps = {row[0] for row in db.execute("SELECT last_change FROM gpkg_contents")}
+    assert stamps == {"2023-11-14T22:13:20.000Z"}
 
 
 def test_a_crash_leaves_no_half_written_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -125,3 +125,17 @@ def test_cameras_csv_keeps_coordinates_as_precise_as_the_geojson(tmp_path: Path)
     assert (row["longitude"], row["latitude"]) == ("19.6012345", "44.3731234")
     (feature,) = json.loads((out / "cameras.geojson").read_text("utf-8"))["features"]
     assert feature["geometry"]["coordinates"] == [19.6012345, 44.3731234]
+
+
+def test_flatgeobuf_is_named_after_its_file_and_the_same_twice(tmp_path: Path) -> None:
+    """The layer was named after the temporary file (".cameras.part-xxxx"): two identical
+    builds gave different bytes."""
+    from camera_map.export import write_flatgeobuf
+
+    cams = gpd.GeoDataFrame({"camera_id": ["a", "b"]},
+                            geometry=gpd.points_from_xy([LON, LON], [LAT, LAT + M]),
+                            crs="EPSG:4326")
+    first = write_flatgeobuf(cams, tmp_path / "one" / "cameras.fgb")
+    second = write_flatgeobuf(cams, tmp_path / "two" / "cameras.fgb")
+    assert first.read_bytes() == second.read_bytes()
+    assert [list(layer) for layer in pyogrio.list_layers(first)] == [["cameras", "Point"]]

@@ -228,3 +228,27 @@ def test_places_the_request_does_not_know_get_no_how_to_ask(tmp_path: Path) -> N
     units = gpd.GeoDataFrame(units, geometry="geometry", crs=units.crs)
     _, summary = render_town(units, None, "Tuzla", tmp_path, attribution=[], lang="en")
     assert "no evidence found" in summary and "camera-map request" not in summary
+
+
+def test_the_document_needs_no_odf_library(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """odfpy is a test dependency only (it has no wheel): `camera-map request` on a plain
+    install writes the ODT itself, and odfpy reads it back here as an independent check."""
+    monkeypatch.setitem(sys.modules, "odf", None)  # any import of odf.* now fails
+    files = write_request("Osečina", lang="sr-Cyrl", out_dir=tmp_path)
+    monkeypatch.undo()
+    document = odt_text(files.document)
+    assert document.splitlines()[:2] == files.letter.recipient
+    assert files.letter.subject in document and files.letter.items[0] in document
+
+
+def test_the_document_is_text_never_markup_and_the_same_bytes_each_time(tmp_path: Path) -> None:
+    from camera_map.request.authority import authority_for
+    from camera_map.request.document import write_odt
+    from camera_map.request.letter import letter_for
+
+    letter = letter_for(authority_for("Osečina", "en"), template="<b>a&amp;b</b>\x1b.xlsx")
+    first = write_odt(letter, tmp_path / "first.odt").read_bytes()
+    assert write_odt(letter, tmp_path / "second.odt").read_bytes() == first
+    assert first.startswith(b"PK") and first[30:38] == b"mimetype"  # ODF: stored, first
+    assert "(<b>a&amp;b</b>.xlsx)" in odt_text(tmp_path / "first.odt")

@@ -180,53 +180,66 @@ def _read_extract(extract: Path) -> _Raw:
     )
     try:
         for obj in proc:
-            tags = obj.tags
             if isinstance(obj, osmium.osm.Node):
-                loc = obj.location
-                if not loc.valid():
-                    continue
-                kind = tags.get("place")
-                if kind in PLACE_KINDS and "name" in tags:
-                    ref = f"node/{obj.id}"
-                    for nm in _names(tags):
-                        raw.places.append((ref, kind, nm, loc.lon, loc.lat, tags["name"]))
-                hn = tags.get("addr:housenumber")
-                street = tags.get("addr:street") or tags.get("addr:place")
-                if hn and street:
-                    city = tags.get("addr:city") or tags.get("addr:place") or ""
-                    raw.addresses.append((f"node/{obj.id}", street, hn, city, loc.lon,
-                                          loc.lat))
+                _read_node(obj, raw)
             elif isinstance(obj, osmium.osm.Way):
-                hw = tags.get("highway")
-                hn = tags.get("addr:housenumber")
-                street = tags.get("addr:street") or tags.get("addr:place")
-                need_street = hw is not None and hw not in _SKIP_HIGHWAY and "name" in tags
-                need_addr = bool(hn and street)
-                if not (need_street or need_addr):
-                    continue
-                refs, coords = [], []
-                for n in obj.nodes:
-                    if n.location.valid():
-                        refs.append(n.ref)
-                        coords.append((n.location.lon, n.location.lat))
-                if len(coords) < 2:
-                    continue
-                xy = np.asarray(coords, dtype=np.float64)
-                if need_street:
-                    raw.way_ids.append(obj.id)
-                    raw.way_names.append(_names(tags))
-                    raw.way_nodes.append(np.asarray(refs, dtype=np.int64))
-                    raw.way_coords.append(xy)
-                if need_addr:
-                    c = (shapely.polygons(xy).centroid if len(xy) >= 4
-                         and refs[0] == refs[-1] else shapely.linestrings(xy).centroid)
-                    city = tags.get("addr:city") or tags.get("addr:place") or ""
-                    raw.addresses.append((f"way/{obj.id}", str(street), str(hn), city,
-                                          float(c.x), float(c.y)))
+                _read_way(obj, raw)
     except RuntimeError as exc:  # pyosmium reports unreadable files as RuntimeError
         raise UnknownFormatError(f"{extract} could not be read as an OSM file: {exc}; "
                                  "check that the download is complete") from exc
     return raw
+
+
+def _address_tags(tags: Any) -> tuple[str | None, str | None, str]:
+    """House number, street (or ``addr:place``) and city of an object's ``addr:*`` tags."""
+    street = tags.get("addr:street") or tags.get("addr:place")
+    city = tags.get("addr:city") or tags.get("addr:place") or ""
+    return tags.get("addr:housenumber"), street, city
+
+
+def _read_node(obj: Any, raw: _Raw) -> None:
+    """A named place node (one entry per name) and/or an address node."""
+    tags, loc = obj.tags, obj.location
+    if not loc.valid():
+        return
+    kind = tags.get("place")
+    if kind in PLACE_KINDS and "name" in tags:
+        ref = f"node/{obj.id}"
+        for nm in _names(tags):
+            raw.places.append((ref, kind, nm, loc.lon, loc.lat, tags["name"]))
+    hn, street, city = _address_tags(tags)
+    if hn and street:
+        raw.addresses.append((f"node/{obj.id}", street, hn, city, loc.lon, loc.lat))
+
+
+def _read_way(obj: Any, raw: _Raw) -> None:
+    """A named street (its nodes and coordinates) and/or a building with an address
+    (placed at its centroid)."""
+    tags = obj.tags
+    hw = tags.get("highway")
+    hn, street, city = _address_tags(tags)
+    need_street = hw is not None and hw not in _SKIP_HIGHWAY and "name" in tags
+    need_addr = bool(hn and street)
+    if not (need_street or need_addr):
+        return
+    refs, coords = [], []
+    for n in obj.nodes:
+        if n.location.valid():
+            refs.append(n.ref)
+            coords.append((n.location.lon, n.location.lat))
+    if len(coords) < 2:
+        return
+    xy = np.asarray(coords, dtype=np.float64)
+    if need_street:
+        raw.way_ids.append(obj.id)
+        raw.way_names.append(_names(tags))
+        raw.way_nodes.append(np.asarray(refs, dtype=np.int64))
+        raw.way_coords.append(xy)
+    if need_addr:
+        c = (shapely.polygons(xy).centroid if len(xy) >= 4
+             and refs[0] == refs[-1] else shapely.linestrings(xy).centroid)
+        raw.addresses.append((f"way/{obj.id}", str(street), str(hn), city,
+                              float(c.x), float(c.y)))
 
 
 def _count_nodes(extract: Path) -> int:
@@ -279,51 +292,59 @@ def _group_streets(raw: _Raw, way_units: list[str | None]) -> list[dict[str, Any
     buckets: dict[tuple[str, str | None], list[int]] = defaultdict(list)
     for i, names in enumerate(raw.way_names):
         buckets[(street_key(names[0]), way_units[i])].append(i)
-    groups: list[dict[str, Any]] = []
-    gap_deg = STREET_GAP_M / _M_PER_DEG
-    for (_key, unit), members in buckets.items():
-        parent = list(range(len(members)))
+    return [_street_group(raw, comp, unit)
+            for (_key, unit), members in buckets.items()
+            for comp in _near_each_other(raw, members)]
 
-        def find(a: int, parent: list[int] = parent) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
 
-        if len(members) > 1:
-            lines = _lines([raw.way_coords[i] for i in members])
-            lat0 = float(np.mean([raw.way_coords[i][0, 1] for i in members]))
-            # degrees of longitude are shorter: scale the gap so that it is >= 150 m both ways
-            dist = gap_deg / max(math.cos(math.radians(lat0)), 0.2)
-            a_i, b_i = shapely.STRtree(lines).query(lines, predicate="dwithin", distance=dist)
-            for a, b in zip(a_i.tolist(), b_i.tolist(), strict=True):
-                if a < b:
-                    ra, rb = find(a), find(b)
-                    if ra != rb:
-                        parent[rb] = ra
-        comps: dict[int, list[int]] = defaultdict(list)
-        for j, i in enumerate(members):
-            comps[find(j)].append(i)
-        for comp in comps.values():
-            merged = shapely.line_merge(
-                shapely.multilinestrings([shapely.linestrings(raw.way_coords[i]) for i in comp])
-            )
-            parts = shapely.get_parts(merged)
-            lat_c = float(raw.way_coords[comp[0]][0, 1])
-            k = math.cos(math.radians(lat_c))
-            lengths = [shapely.length(shapely.linestrings(
-                shapely.get_coordinates(p) * np.array([k, 1.0]))) for p in parts]
-            longest = parts[int(np.argmax(lengths))]
-            lon, lat = _midpoint(shapely.get_coordinates(longest))
-            all_names: list[str] = []
-            for i in comp:
-                for nm in raw.way_names[i]:
-                    if nm not in all_names:
-                        all_names.append(nm)
-            groups.append({"name": raw.way_names[comp[0]][0], "names": all_names, "unit": unit,
-                           "lon": lon, "lat": lat,
-                           "length_m": float(sum(lengths)) * _M_PER_DEG, "ways": comp})
-    return groups
+def _near_each_other(raw: _Raw, members: list[int]) -> list[list[int]]:
+    """The ways ``members`` (of one name and unit) in groups that touch or lie within
+    ``STREET_GAP_M`` of each other, directly or through other ways of the group."""
+    parent = list(range(len(members)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    if len(members) > 1:
+        lines = _lines([raw.way_coords[i] for i in members])
+        lat0 = float(np.mean([raw.way_coords[i][0, 1] for i in members]))
+        # degrees of longitude are shorter: scale the gap so that it is >= 150 m both ways
+        dist = STREET_GAP_M / _M_PER_DEG / max(math.cos(math.radians(lat0)), 0.2)
+        a_i, b_i = shapely.STRtree(lines).query(lines, predicate="dwithin", distance=dist)
+        for a, b in zip(a_i.tolist(), b_i.tolist(), strict=True):
+            if a < b:
+                ra, rb = find(a), find(b)
+                if ra != rb:
+                    parent[rb] = ra
+    comps: dict[int, list[int]] = defaultdict(list)
+    for j, i in enumerate(members):
+        comps[find(j)].append(i)
+    return list(comps.values())
+
+
+def _street_group(raw: _Raw, comp: list[int], unit: str | None) -> dict[str, Any]:
+    """One street of the ways ``comp``: its first name and all its names, its unit, the
+    midpoint of its longest merged line and its length in metres."""
+    merged = shapely.line_merge(
+        shapely.multilinestrings([shapely.linestrings(raw.way_coords[i]) for i in comp])
+    )
+    parts = shapely.get_parts(merged)
+    lat_c = float(raw.way_coords[comp[0]][0, 1])
+    k = math.cos(math.radians(lat_c))
+    lengths = [shapely.length(shapely.linestrings(
+        shapely.get_coordinates(p) * np.array([k, 1.0]))) for p in parts]
+    longest = parts[int(np.argmax(lengths))]
+    lon, lat = _midpoint(shapely.get_coordinates(longest))
+    all_names: list[str] = []
+    for i in comp:
+        for nm in raw.way_names[i]:
+            if nm not in all_names:
+                all_names.append(nm)
+    return {"name": raw.way_names[comp[0]][0], "names": all_names, "unit": unit,
+            "lon": lon, "lat": lat, "length_m": float(sum(lengths)) * _M_PER_DEG, "ways": comp}
 
 
 def _junctions(raw: _Raw, groups: list[dict[str, Any]]) -> list[tuple[int, int, int, float,

@@ -37,7 +37,6 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -62,6 +61,7 @@ from .classes import (
 )
 from .contract import NO_EVIDENCE, UNKNOWN_FIGURE, page_contract
 from .navigation import group_navigation, unit_navigation
+from .options import AUTO, Look, MapOptions
 from .page import Page, page_document
 from .payload import (
     APPROXIMATE,
@@ -96,18 +96,17 @@ from .popups import (
 __all__ = [
     "APPROXIMATE", "AUTO", "DEFAULT_TILES", "MAX_CELLS", "MAX_POINTS", "METRICS",
     "NO_EVIDENCE", "OSM_ATTRIBUTION", "SCHEMES", "TURNING", "UNKNOWN_FIGURE", "CameraSummary",
-    "Classes", "MapOptions", "build_map", "camera_payload", "check_metric", "check_scheme",
+    "Classes", "Look", "MapOptions", "camera_payload", "check_metric", "check_scheme",
     "classify", "context_payload", "direction_cones", "document_html", "figure_caveats",
     "figure_footnotes", "figure_text", "fisher_jenks_bins", "fr_text", "how_to_ask_html",
-    "is_web_url", "kind_text", "link_html", "linkify", "map_config", "page_html",
+    "is_web_url", "kind_text", "link_html", "linkify", "map_config", "map_page",
     "prepare_units", "render_map", "row_figures", "script_json", "shown_values",
     "split_document", "status_text", "unit_facts", "unit_features", "unit_popup_html",
-    "unit_tooltip_html",
+    "unit_tooltip_html", "write_page",
 ]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
-AUTO: Final = "auto"
 DEFAULT_TILES: Final = "OpenStreetMap.Mapnik"
 
 _UNIT_COLUMNS: Final[dict[str, str]] = {
@@ -251,30 +250,6 @@ def unit_features(
 # --------------------------------------------------------------------------- the page
 
 
-@dataclass
-class MapOptions:
-    """Everything :func:`build_map` needs besides the data (see :func:`render_map`)."""
-
-    title: str
-    attribution: list[str]
-    data_date: str | None = None
-    metric: str = "cameras_per_1000"
-    scheme: str = "fisherjenks"
-    k: int = 5
-    tiles: str | None = AUTO
-    self_contained: bool = True
-    lang: str = "en"
-    town_links: bool = False
-    height: str = "100%"
-    cone_length_m: float = 30.0
-    #: ids of the units a town page is about: drawn emphasised, their neighbours faded
-    focus: list[str] | None = None
-    #: OSM extract the offline base map is made from (see :mod:`camera_map.render.basemap`)
-    basemap: str | Path | None = None
-    #: figures about the whole country that belong to no unit (:func:`context_payload`)
-    context: list[dict[str, str]] | None = None
-
-
 def _basemap(options: MapOptions, payload: dict[str, Any], units: gpd.GeoDataFrame,
              lang: str) -> dict[str, Any] | None:
     """The offline base map around the drawn cameras (and a town page's units), or None."""
@@ -300,51 +275,24 @@ def map_config(
     *,
     all_units: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Any]:
-    """Return the JSON-ready object the page's script draws everything from."""
+    """Return the JSON-ready object the page's script draws everything from.
+
+    ``all_units``, when given, is the frame classes are computed over (a town page shows
+    a few units but colours them by the country's classes).
+    """
     lang = i18n.check_lang(options.lang)
     metric = check_metric(options.metric)
-    scheme = check_scheme(options.scheme)
-    units = prepare_units(units)
-    base = prepare_units(all_units) if all_units is not None else units
     provider = _resolve_tiles(options.tiles, options.self_contained)
-    full = [classify(base, m, scheme=scheme, k=options.k) for m in METRICS]
-    ids = units["id"].tolist()
-    pos = {v: i for i, v in enumerate(base["id"].tolist())}
-    classes = [
-        Classes(
-            c.metric, c.values, c.klass[[pos[i] for i in ids]], c.bins, c.ranges, c.colors, c.counts
-        )
-        for c in full
-    ]
+    units = prepare_units(units)
+    full, classes = _classes(units, prepare_units(all_units) if all_units is not None
+                             else units, options)
     payload, summary = camera_payload(cameras, lang)
-    attribution = list(options.attribution)
-    has_osm = summary.has_osm or options.basemap is not None
-    if has_osm and not any("openstreetmap" in a.lower() for a in attribution):
-        attribution.append(OSM_ATTRIBUTION)
-    notes = []
-    if summary.approximate:
-        notes.append(i18n.text("map.not_drawn", lang, n=i18n.fmt_number(summary.approximate, lang)))
-    if summary.count_only:
-        notes.append(i18n.text("map.count_only", lang, n=i18n.fmt_number(summary.count_only, lang)))
-    if summary.cells:
-        notes.append(i18n.text("map.aggregated", lang, n=i18n.fmt_number(summary.drawn, lang),
-                               cells=i18n.fmt_number(summary.cells, lang),
-                               m=i18n.fmt_number(summary.cell_m, lang)))
-    date = options.data_date
-    t = lambda key: i18n.text(key, lang)  # noqa: E731
-    features = unit_features(units, classes, lang, town_links=options.town_links)
-    nav = dict(zip(units["id"].tolist(), unit_navigation(units, lang), strict=True))
-    for feature in features["features"]:
-        feature["properties"].update(nav[feature["properties"]["id"]])
-    tiles = None
-    if provider is not None:
-        tiles = {"url": provider.build_url(), "attribution": provider.html_attribution,
-                 "name": provider.name, "maxZoom": min(18, int(provider.get("max_zoom", 18)))}
-    config = {
+    return {
         "locale": "en-US" if lang == "en" else "sr-RS",
         "title": options.title,
-        "dataDate": i18n.text("map.data_date", lang, date=date) if date else None,
-        "notes": notes,
+        "dataDate": (i18n.text("map.data_date", lang, date=options.data_date)
+                     if options.data_date else None),
+        "notes": _camera_notes(summary, lang),
         "context": options.context or [],
         "metric": METRICS.index(metric),
         "metrics": [
@@ -353,56 +301,96 @@ def map_config(
             for c in full
         ],
         "hasGroups": bool((units["evidence"] == "group").any()),
-        "units": features,
+        "units": _unit_layer(units, classes, options),
         "groups": group_navigation(units, lang),
         "focus": [str(f) for f in options.focus] if options.focus else None,
         "basemap": _basemap(options, payload, units, lang),
         "cameras": payload,
         "labels": {f: i18n.text(f"col.{f}", lang) for f in _POPUP_FIELDS},
-        "text": {**i18n.strings(lang, "legend."), **i18n.strings(lang, "filter."),
-                 **i18n.strings(lang, "box."), **i18n.strings(lang, "page."),
-                 **i18n.strings(lang, "context."),
-                 **i18n.strings(lang, "camera.")},
-        "layerNames": {k: t(f"layer.{k}")
+        "text": {k: v for prefix in ("legend.", "filter.", "box.", "page.", "context.",
+                                     "camera.") for k, v in i18n.strings(lang, prefix).items()},
+        "layerNames": {k: i18n.text(f"layer.{k}", lang)
                        for k in ("units", "cluster", "heat", "cones", "basemap")},
-        "attribution": [linkify(a) for a in attribution],
-        "tiles": tiles,
+        "attribution": [linkify(a) for a in _attribution(options, summary)],
+        "tiles": _tiles(provider),
         "maxZoom": 18,
         "coneLength": options.cone_length_m,
         "coneMinZoom": 15,
         "coneMax": 3000,
         "contract": page_contract(),
     }  # fmt: skip
-    return config
 
 
-def build_map(
-    units: gpd.GeoDataFrame,
-    cameras: gpd.GeoDataFrame | None,
-    options: MapOptions,
-    *,
-    all_units: gpd.GeoDataFrame | None = None,
-) -> Page:
-    """Return the page (not yet rendered) for ``units`` and ``cameras``.
+def _classes(units: gpd.GeoDataFrame, base: gpd.GeoDataFrame,
+             options: MapOptions) -> tuple[list[Classes], list[Classes]]:
+    """The classes of every metric over ``base``, and the same for the rows of ``units``."""
+    scheme = check_scheme(options.scheme)
+    full = [classify(base, m, scheme=scheme, k=options.k) for m in METRICS]
+    pos = {v: i for i, v in enumerate(base["id"].tolist())}
+    rows = [pos[i] for i in units["id"].tolist()]
+    return full, [Classes(c.metric, c.values, c.klass[rows], c.bins, c.ranges, c.colors,
+                          c.counts) for c in full]
 
-    ``all_units``, when given, is the frame classes are computed over (a town page shows
-    one unit but colours it by the country's classes). Every value reaches the page as JSON
-    (see :mod:`camera_map.render.page`): nothing from the data is ever read as a template.
+
+def _camera_notes(summary: CameraSummary, lang: str) -> list[str]:
+    """What the title box says about cameras that are counted but not drawn one by one."""
+    n = lambda v: i18n.fmt_number(v, lang)  # noqa: E731
+    notes = []
+    if summary.approximate:
+        notes.append(i18n.text("map.not_drawn", lang, n=n(summary.approximate)))
+    if summary.count_only:
+        notes.append(i18n.text("map.count_only", lang, n=n(summary.count_only)))
+    if summary.cells:
+        notes.append(i18n.text("map.aggregated", lang, n=n(summary.drawn),
+                               cells=n(summary.cells), m=n(summary.cell_m)))
+    return notes
+
+
+def _attribution(options: MapOptions, summary: CameraSummary) -> list[str]:
+    """The attributions given, plus OpenStreetMap's where OSM data are shown."""
+    attribution = list(options.attribution)
+    has_osm = summary.has_osm or options.basemap is not None
+    if has_osm and not any("openstreetmap" in a.lower() for a in attribution):
+        attribution.append(OSM_ATTRIBUTION)
+    return attribution
+
+
+def _unit_layer(units: gpd.GeoDataFrame, classes: Sequence[Classes],
+                options: MapOptions) -> dict[str, Any]:
+    """The units as GeoJSON, each with its classes, text and navigation keys."""
+    features = unit_features(units, classes, options.lang, town_links=options.town_links)
+    nav = dict(zip(units["id"].tolist(), unit_navigation(units, options.lang), strict=True))
+    for feature in features["features"]:
+        feature["properties"].update(nav[feature["properties"]["id"]])
+    return features
+
+
+def _tiles(provider: Any) -> dict[str, Any] | None:
+    if provider is None:
+        return None
+    return {"url": provider.build_url(), "attribution": provider.html_attribution,
+            "name": provider.name, "maxZoom": min(18, int(provider.get("max_zoom", 18)))}
+
+
+def map_page(config: dict[str, Any], options: MapOptions) -> Page:
+    """The page (not yet written) that draws ``config`` (see :func:`map_config`).
+
+    Every value reaches the page as JSON (see :mod:`camera_map.render.page`): nothing from
+    the data is ever read as a template.
     """
-    config = map_config(units, cameras, options, all_units=all_units)
-    return Page(
-        title=options.title,
-        lang=i18n.check_lang(options.lang),
-        data_json=script_json(config),
-        map_height=options.height,
-    )
+    return Page(title=options.title, lang=i18n.check_lang(options.lang),
+                data_json=script_json(config), map_height=options.height)
 
 
-def page_html(page: Page, *, self_contained: bool, lang: str | None = None) -> str:
-    """Render a page built by :func:`build_map` to one HTML document."""
-    if lang is not None:
-        page.lang = lang
-    return page_document(page, self_contained=self_contained)
+def write_page(path: str | Path, page: Page, options: MapOptions) -> Path:
+    """Write ``page`` as one HTML document (self-contained if ``options`` say so),
+    atomically; return the path."""
+    started = time.perf_counter()
+    text = page_document(page, self_contained=options.self_contained)
+    out = write_text_atomic(path, text)
+    logger.info("wrote %s (%.1f MB) in %.2f s", out, len(text.encode()) / 1e6,
+                time.perf_counter() - started)
+    return out
 
 
 def render_map(
@@ -410,18 +398,8 @@ def render_map(
     cameras: gpd.GeoDataFrame | None,
     path: str | Path,
     *,
-    title: str,
-    attribution: Sequence[str],
-    data_date: str | None = None,
-    metric: str = "cameras_per_1000",
-    scheme: str = "fisher_jenks",
-    k: int = 5,
-    tiles: str | None = AUTO,
-    self_contained: bool = True,
-    lang: str = "en",
-    town_links: bool = False,
-    basemap: str | Path | None = None,
     context: Sequence[Any] = (),
+    **options: Any,
 ) -> Path:
     """Write the interactive map to ``path`` (atomically) and return the path.
 
@@ -435,52 +413,21 @@ def render_map(
         Cameras positioned only to a settlement or municipality are counted, not drawn.
     path
         Where the HTML goes.
-    title
-        Shown on the map and as the page title.
-    attribution
-        Every attribution the data require; "© OpenStreetMap contributors, ODbL 1.0" is
-        added when OSM cameras are shown and no string mentions OpenStreetMap.
-    data_date
-        Date of the data ("2024-05-01"), shown under the title.
-    metric
-        Metric shown first: ``cameras_per_1000``, ``cameras_per_km2`` or ``cameras``.
-    scheme, k
-        mapclassify scheme (any name in :data:`SCHEMES`, underscores allowed) and classes.
-    tiles
-        xyzservices provider name of the base map, or None for none. ``"auto"``: none when
-        self-contained, else OpenStreetMap.Mapnik.
-    self_contained
-        Inline every script and stylesheet; the page then makes no request to any other
-        host (unless ``tiles`` names a base map explicitly).
-    lang
-        ``en``, ``sr-Latn`` or ``sr-Cyrl``.
-    town_links
-        Link each unit's popup to ``towns/<slug>.html``
-        (see :func:`camera_map.render.town.render_town`).
-    basemap
-        An OSM extract to draw an offline base map from (roads, railways, water, place
-        names around the drawn cameras; see :mod:`camera_map.render.basemap`), or None.
     context
         Figures about the whole country that belong to no unit
         (:class:`camera_map.claims.ContextFact`), shown in the title box with their
         documents.
+    **options
+        The fields of :class:`~camera_map.render.options.MapOptions`: ``title`` and
+        ``attribution`` (required), ``lang``, ``metric``, ``scheme``, ``k``,
+        ``data_date``, ``tiles``, ``self_contained``, ``town_links``, ``basemap``, ...
 
     Raises
     ------
     InputError
         Unknown metric, scheme, language or base map; units without ``id``/``name``.
     """
-    started = time.perf_counter()
-    options = MapOptions(
-        title=title, attribution=list(attribution), data_date=data_date, metric=metric,
-        scheme=scheme, k=k, tiles=tiles, self_contained=self_contained, lang=lang,
-        town_links=town_links, basemap=basemap,
-        context=context_payload(context, lang) if context else None,
-    )  # fmt: skip
-    m = build_map(units, cameras, options)
-    page = page_html(m, self_contained=self_contained, lang=lang)
-    out = write_text_atomic(path, page)
-    logger.info(
-        "wrote %s (%.1f MB) in %.2f s", out, len(page.encode()) / 1e6, time.perf_counter() - started
-    )
-    return out
+    opts = MapOptions(**options)
+    if context:
+        opts.context = context_payload(context, i18n.check_lang(opts.lang))
+    return write_page(path, map_page(map_config(units, cameras, opts), opts), opts)

@@ -144,9 +144,7 @@ def _estimate_text(row: Any, lang: str, prefix: str) -> str:
     return text
 
 
-def unit_facts(
-    row: Any, lang: str, *, classes_metric: str = "cameras_per_1000"
-) -> list[tuple[str, str]]:
+def unit_facts(row: Any, lang: str) -> list[tuple[str, str]]:
     """Return (label, plain text) pairs describing one unit's figures, in ``lang``.
 
     The camera figure carries what it is: "at least 73 cameras (73 locations)", its
@@ -155,69 +153,55 @@ def unit_facts(
     t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
     ev = str(row["evidence"])
     group = i18n.place_name(row["group_name"], lang)
-    prefix = "group_" if ev == "group" else ""
-    # a city-level figure is labelled with the city, so it is never read as the unit's own
-    of = f" ({group})" if ev == "group" else ""
-    facts: list[tuple[str, str]] = []
-    if ev == "none":
-        facts.append((t("field.cameras"), t("evidence.none")))
-    else:
-        facts.append((t("field.cameras") + of, _estimate_text(row, lang, prefix)))
-        numbered = [f for f in row_figures(row) if not i18n.is_missing(f.get("value"))
-                    and not str(f.get("scope") or "").lower().startswith("premises")
-                    and f.get("status") != "removed"]
-        if len(numbered) > 1:
-            values = [int(f["value"]) for f in numbered]
-            facts.append((t("field.range") + of, t(
-                "fig.range", low=i18n.fmt_number(min(values), lang),
-                high=i18n.fmt_number(max(values), lang), n=len(values))))
-        # a count of locations is a lower bound, and so is every figure made from it
-        bound = (lambda v: t("fig.at_least", v=v)) if (
-            _s(row.get("estimate_counts")) == "locations"
-            and not i18n.is_missing(row[prefix + "cameras_per_1000"])) else (lambda v: v)
-        facts.append(
-            (
-                t("field.per_1000") + of,
-                bound(i18n.fmt_metric(row[prefix + "cameras_per_1000"], "cameras_per_1000",
-                                      lang)),
-            )
-        )
-        facts.append(
-            (
-                t("field.per_km2") + of,
-                bound(i18n.fmt_metric(row[prefix + "cameras_per_km2"], "cameras_per_km2",
-                                      lang)),
-            )
-        )
-        if ev == "group" and not i18n.is_missing(row["group_population"]):
-            facts.append((t("field.population") + of,
-                          i18n.fmt_number(row["group_population"], lang)))
+    facts = ([(t("field.cameras"), t("evidence.none"))] if ev == "none"
+             else _camera_facts(row, lang))
     pop = row["population"]
-    facts.append(
-        (
-            t("field.population"),
-            i18n.fmt_number(pop, lang)
-            if not i18n.is_missing(pop)
-            else t("value.unknown_population"),
-        )
-    )
-    rank_col, ranked = (row["group_rank"] if ev == "group" else row["rank"]), row["ranked"]
-    if not i18n.is_missing(rank_col) and not i18n.is_missing(ranked):
-        facts.append(
-            (
-                t("field.rank"),
-                t("rank.of", rank=int(rank_col), ranked=int(ranked)) + " (" + t("rank.basis") + ")",
-            )
-        )
-    else:
-        facts.append((t("field.rank"), t("value.not_ranked")))
-    facts.append(
-        (
-            t("field.evidence"),
-            t("evidence.group", group=group) if ev == "group" else t(f"evidence.{ev}"),
-        )
-    )
+    facts.append((t("field.population"), i18n.fmt_number(pop, lang)
+                  if not i18n.is_missing(pop) else t("value.unknown_population")))
+    facts.append((t("field.rank"), _rank_text(row, lang)))
+    facts.append((t("field.evidence"),
+                  t("evidence.group", group=group) if ev == "group" else t(f"evidence.{ev}")))
     return facts
+
+
+def _camera_facts(row: Any, lang: str) -> list[tuple[str, str]]:
+    """The camera figure of a unit with evidence (or its city's), its range, the figures
+    per 1,000 residents and per km², and a city's population."""
+    t = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    city = str(row["evidence"]) == "group"
+    prefix = "group_" if city else ""
+    # a city-level figure is labelled with the city, so it is never read as the unit's own
+    of = f" ({i18n.place_name(row['group_name'], lang)})" if city else ""
+    facts = [(t("field.cameras") + of, _estimate_text(row, lang, prefix))]
+    numbered = [f for f in row_figures(row) if not i18n.is_missing(f.get("value"))
+                and not str(f.get("scope") or "").lower().startswith("premises")
+                and f.get("status") != "removed"]
+    if len(numbered) > 1:
+        values = [int(f["value"]) for f in numbered]
+        facts.append((t("field.range") + of, t(
+            "fig.range", low=i18n.fmt_number(min(values), lang),
+            high=i18n.fmt_number(max(values), lang), n=len(values))))
+    # a count of locations is a lower bound, and so is every figure made from it
+    at_least = (_s(row.get("estimate_counts")) == "locations"
+                and not i18n.is_missing(row[prefix + "cameras_per_1000"]))
+    for field, metric in (("field.per_1000", "cameras_per_1000"),
+                          ("field.per_km2", "cameras_per_km2")):
+        value = i18n.fmt_metric(row[prefix + metric], metric, lang)
+        facts.append((t(field) + of, t("fig.at_least", v=value) if at_least else value))
+    if city and not i18n.is_missing(row["group_population"]):
+        facts.append((t("field.population") + of,
+                      i18n.fmt_number(row["group_population"], lang)))
+    return facts
+
+
+def _rank_text(row: Any, lang: str) -> str:
+    """"3 of 24 ranked (…)" for a unit or city with a rank, else "not ranked"."""
+    rank = row["group_rank"] if str(row["evidence"]) == "group" else row["rank"]
+    ranked = row["ranked"]
+    if i18n.is_missing(rank) or i18n.is_missing(ranked):
+        return i18n.text("value.not_ranked", lang)
+    return (i18n.text("rank.of", lang, rank=int(rank), ranked=int(ranked)) + " ("
+            + i18n.text("rank.basis", lang) + ")")
 
 
 def context_payload(facts: Sequence[Any], lang: str) -> list[dict[str, str]]:

@@ -32,6 +32,7 @@ from ..errors import InputError
 from . import i18n, prepare_units
 from .classes import check_metric, classify
 from .contract import NO_EVIDENCE, UNIT_COLOURS, UNKNOWN_FIGURE
+from .options import Look
 
 logger = logging.getLogger(__name__)
 
@@ -156,35 +157,15 @@ def utm_crs(frame: gpd.GeoDataFrame) -> str:
     return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
 
 
-def print_figure(
-    units: gpd.GeoDataFrame,
-    *,
-    title: str,
-    attribution: Sequence[str],
-    metric: str = "cameras_per_1000",
-    scheme: str = "fisher_jenks",
-    k: int = 5,
-    lang: str = "en",
-    data_date: str | None = None,
-    size_px: int = 1600,
-    dpi: int = DEFAULT_DPI,
-    size: tuple[int, int] | None = None,
-    camera_sources: str | None = None,
-    labels: int = TOP_LABELS,
-    notes: Sequence[str] = (),
-) -> Any:
-    """Return the printed choropleth of ``metric`` as a matplotlib Figure (see :func:`render_png`).
+@dataclass(kw_only=True)
+class PrintOptions(Look):
+    """What the printed map shows, beside the :class:`~camera_map.render.options.Look` of
+    every map (``lang``, ``metric``, ``scheme``, ``k``, ``data_date``).
 
-    Parameters
+    Attributes
     ----------
-    units
-        The metrics frame (see :func:`camera_map.render.render_map`).
     title, attribution
         Printed above and below the map; every attribution string is printed.
-    metric, scheme, k, lang
-        As for the interactive map.
-    data_date
-        Printed under the title when given.
     size_px, dpi
         A square picture of ``size_px`` pixels at ``dpi`` (1600 px at 200 dpi is 8 × 8
         inches), unless ``size`` is given.
@@ -196,30 +177,45 @@ def print_figure(
         How many units to name, highest figure first (a city of several units once).
     notes
         Footnotes printed above the credits.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        On an Agg canvas, ready to save.
     """
-    lang = i18n.check_lang(lang)
-    check_metric(metric)
-    width, height = size if size is not None else (size_px, size_px)
+
+    title: str
+    attribution: Sequence[str]
+    size_px: int = 1600
+    dpi: int = DEFAULT_DPI
+    size: tuple[int, int] | None = None
+    camera_sources: str | None = None
+    labels: int = TOP_LABELS
+    notes: Sequence[str] = ()
+
+
+def print_figure(units: gpd.GeoDataFrame, **options: Any) -> Any:
+    """Return the printed choropleth as a matplotlib Figure (see :func:`render_png`).
+
+    ``units`` is the metrics frame (see :func:`camera_map.render.render_map`); ``options``
+    are the fields of :class:`PrintOptions` (``title`` and ``attribution`` required).
+    The Figure is on an Agg canvas, ready to save.
+    """
+    opts = PrintOptions(**options)
+    lang = i18n.check_lang(opts.lang)
+    check_metric(opts.metric)
+    width, height = opts.size if opts.size is not None else (opts.size_px, opts.size_px)
     units = prepare_units(units)
-    classes = classify(units, metric, scheme=scheme, k=k)
+    classes = classify(units, opts.metric, scheme=opts.scheme, k=opts.k)
     projected = _projected(units, max(width, height))
-    page = _Page.new(width, height, dpi)
-    header_bottom = page.header(title, i18n.text("map.data_date", lang, date=data_date)
-                                if data_date else None)
-    footer_top = page.footer([*attribution, *([camera_sources] if camera_sources else [])],
-                             notes)
+    page = _Page.new(width, height, opts.dpi)
+    header_bottom = page.header(opts.title, i18n.text("map.data_date", lang, date=opts.data_date)
+                                if opts.data_date else None)
+    footer_top = page.footer(
+        [*opts.attribution, *([opts.camera_sources] if opts.camera_sources else [])],
+        opts.notes)
     group = (units["evidence"] == "group").to_numpy()
     legend = page.legend_options(_legend_handles(classes, group, lang),
-                                 i18n.text(f"metric.{metric}", lang))
+                                 i18n.text(f"metric.{opts.metric}", lang))
     ax = page.map_axes(legend, header_bottom, footer_top)
     _draw_units(ax, projected, classes, group)
-    if labels > 0 and len(projected):
-        _label_top_units(ax, projected, classes.values, labels, lang, 7.5 * page.pt,
+    if opts.labels > 0 and len(projected):
+        _label_top_units(ax, projected, classes.values, opts.labels, lang, 7.5 * page.pt,
                          page.renderer)
     return page.fig
 
@@ -412,37 +408,16 @@ def _compound_path(geoms: Any) -> Any:
     return MplPath(coords, codes)
 
 
-def render_png(
-    units: gpd.GeoDataFrame,
-    path: str | Path,
-    *,
-    title: str,
-    attribution: Sequence[str],
-    metric: str = "cameras_per_1000",
-    scheme: str = "fisher_jenks",
-    k: int = 5,
-    lang: str = "en",
-    data_date: str | None = None,
-    size_px: int = 1600,
-    dpi: int = DEFAULT_DPI,
-    size: tuple[int, int] | None = None,
-    camera_sources: str | None = None,
-    labels: int = TOP_LABELS,
-    notes: Sequence[str] = (),
-) -> Path:
-    """Write the printed choropleth of ``metric`` to ``path`` (PNG, SVG or PDF, atomically).
+def render_png(units: gpd.GeoDataFrame, path: str | Path, **options: Any) -> Path:
+    """Write the printed choropleth to ``path`` (PNG, SVG or PDF, atomically); return ``path``.
 
-    Parameters are those of :func:`print_figure`; the suffix of ``path`` (``.png``,
-    ``.svg``, ``.pdf``) is the format. Returns ``path``.
+    ``options`` are those of :func:`print_figure` (:class:`PrintOptions`); the suffix of
+    ``path`` (``.png``, ``.svg``, ``.pdf``) is the format.
     """
     from matplotlib import rc_context
 
     fmt = print_format(path)
-    fig = print_figure(
-        units, title=title, attribution=attribution, metric=metric, scheme=scheme, k=k,
-        lang=lang, data_date=data_date, size_px=size_px, dpi=dpi, size=size,
-        camera_sources=camera_sources, labels=labels, notes=notes,
-    )  # fmt: skip
+    fig = print_figure(units, **options)
     if fmt == "png":
         data = _png_bytes(fig)
     else:

@@ -9,7 +9,6 @@ text for the terminal.
 from __future__ import annotations
 
 import html
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,14 +19,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from .._io import write_text_atomic
 from ..errors import UnknownPlaceError
 from ..layers import UnitNames
 from ..names import fold, slug, to_cyrillic
 from . import (
-    AUTO,
     MapOptions,
-    build_map,
     camera_payload,
     document_html,
     how_to_ask_html,
@@ -35,12 +31,13 @@ from . import (
     kind_text,
     link_html,
     linkify,
-    page_html,
+    map_config,
+    map_page,
     prepare_units,
     unit_facts,
+    write_page,
 )
-
-logger = logging.getLogger(__name__)
+from .page import Page
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
 
@@ -333,16 +330,8 @@ def render_town(
     name: str,
     out_dir: str | Path,
     *,
-    attribution: Sequence[str],
-    lang: str = "en",
-    data_date: str | None = None,
-    metric: str = "cameras_per_1000",
-    scheme: str = "fisher_jenks",
-    k: int = 5,
-    tiles: str | None = AUTO,
-    self_contained: bool = True,
     map_href: str | None = "../map.html",
-    basemap: str | Path | None = None,
+    **options: Any,
 ) -> tuple[Path, str]:
     """Write the town page of the unit called ``name`` and return (path, summary text).
 
@@ -355,13 +344,14 @@ def render_town(
         The unit's name in Latin or Cyrillic, with or without diacritics, or its code.
     out_dir
         The page goes to ``out_dir/towns/<slug>.html``.
-    attribution
-        Attribution strings shown on the page and its map.
     map_href
         Link back to the country map (relative to the page), or None for no link.
-    basemap
-        OSM extract for the offline base map (streets around the town's cameras and in
-        the town), or None.
+    **options
+        As for :func:`camera_map.render.render_map` (the fields of
+        :class:`~camera_map.render.options.MapOptions`) but the title, which names the
+        town: ``attribution`` (required; shown on the page and its map), ``lang``,
+        ``metric``, ``scheme``, ``k``, ``data_date``, ``tiles``, ``self_contained``,
+        ``basemap`` (streets around the town's cameras and in the town).
 
     Returns
     -------
@@ -373,10 +363,25 @@ def render_town(
     UnknownPlaceError
         ``name`` matches no unit (the message lists the closest names) or several.
     """
-    lang = i18n.check_lang(lang)
+    opts = MapOptions(title="", height="520px", **options)
+    lang = opts.lang = i18n.check_lang(opts.lang)
     units = prepare_units(units)
     place = _find_place(units, name)
-    row = place.row
+    opts.title = i18n.text("town.city_heading" if place.city_id else "town.heading", lang,
+                           name=i18n.unit_name(place.row, lang))
+    opts.focus = [str(units["id"].iloc[p]) for p in place.positions]
+    page = _town_map(units, cameras, place, opts)
+    page.extra_css.append(_TOWN_CSS)
+    page.before_map = _town_header_html(units, place, opts.title, map_href, lang)
+    page.after_map = _town_footer_html(opts.attribution, lang)
+    path = write_page(Path(out_dir) / "towns" / f"{slug(str(place.row['name']))}.html", page,
+                      opts)
+    return path, _summary_text(units, cameras, place, lang)
+
+
+def _town_map(units: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame | None, place: _Place,
+              options: MapOptions) -> Page:
+    """The map of the place and its neighbours, coloured by the country's classes."""
     geom = shapely.union_all(units.geometry.iloc[place.positions].to_numpy())
     minx, miny, maxx, maxy = geom.bounds
     pad = max(maxx - minx, maxy - miny) * 0.05
@@ -385,53 +390,38 @@ def render_town(
     ]
     local = near if len(near) else units.iloc[place.positions]
     cams = _unit_cameras(cameras, units, place.positions, place.ids)
-    display = i18n.unit_name(row, lang)
-    heading = i18n.text("town.city_heading" if place.city_id else "town.heading", lang,
-                        name=display)
-    options = MapOptions(
-        title=heading, attribution=list(attribution), data_date=data_date, metric=metric,
-        scheme=scheme, k=k, tiles=tiles, self_contained=self_contained, lang=lang,
-        height="520px", focus=[str(units["id"].iloc[p]) for p in place.positions],
-        basemap=basemap,
-    )  # fmt: skip
-    m = build_map(local, cams, options, all_units=units)
-    facts_html = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-        for k, v in _town_facts(row, lang)
-    )
+    return map_page(map_config(local, cams, options, all_units=units), options)
+
+
+def _town_header_html(units: gpd.GeoDataFrame, place: _Place, heading: str,
+                      map_href: str | None, lang: str) -> str:
+    """Heading, link back, facts, evidence, unknowns and how to ask (escaped HTML)."""
+    e = html.escape
+    row = place.row
+    facts_html = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>"
+                         for k, v in _town_facts(row, lang))
     docs_html = _evidence_html(row, lang)
     if place.city_id:
         names = ", ".join(i18n.unit_name(units.iloc[p], lang) for p in place.positions)
-        docs_html = f"<p>{html.escape(i18n.text('town.members', lang, names=names))}</p>" + \
-            docs_html
+        docs_html = f"<p>{e(i18n.text('town.members', lang, names=names))}</p>" + docs_html
     unknown = _unknowns(row, lang)
     unknown_html = (
-        f"<h2>{html.escape(i18n.text('town.unknowns', lang))}</h2><ul class=\"cm-unknowns\">"
-        + "".join(f"<li>{html.escape(u)}</li>" for u in unknown) + "</ul>"
+        f"<h2>{e(i18n.text('town.unknowns', lang))}</h2><ul class=\"cm-unknowns\">"
+        + "".join(f"<li>{e(u)}</li>" for u in unknown) + "</ul>"
         if unknown else ""
     )  # fmt: skip
-    back = (
-        f'<p><a href="{html.escape(map_href)}">{html.escape(i18n.text("town.back", lang))}</a></p>'
-        if map_href else ""
-    )  # fmt: skip
-    attribution_html = (
-        f"<h2>{html.escape(i18n.text('town.attribution', lang))}</h2><ul>"
-        + "".join(f"<li>{linkify(a)}</li>" for a in attribution)
-        + "</ul>"
-    )
-    m.extra_css.append(_TOWN_CSS)
-    m.before_map = (
-        f'<main class="cm-town"><h1>{html.escape(heading)}</h1>{back}'
-        f'<table class="cm-facts">{facts_html}</table>{docs_html}{unknown_html}'
-        f"{how_to_ask_html(row, lang, full=True)}</main>"
-    )
-    m.after_map = f'<footer class="cm-town">{attribution_html}</footer>'
-    page = page_html(m, self_contained=self_contained, lang=lang)
+    back = (f'<p><a href="{e(map_href)}">{e(i18n.text("town.back", lang))}</a></p>'
+            if map_href else "")
+    return (f'<main class="cm-town"><h1>{e(heading)}</h1>{back}'
+            f'<table class="cm-facts">{facts_html}</table>{docs_html}{unknown_html}'
+            f"{how_to_ask_html(row, lang, full=True)}</main>")
 
-    path = Path(out_dir) / "towns" / f"{slug(str(row['name']))}.html"
-    write_text_atomic(path, page)
-    logger.info("wrote town page %s", path)
-    return path, _summary_text(units, cameras, place, lang)
+
+def _town_footer_html(attribution: Sequence[str], lang: str) -> str:
+    """Every attribution, linked where it has a URL (escaped HTML)."""
+    items = "".join(f"<li>{linkify(a)}</li>" for a in attribution)
+    return (f'<footer class="cm-town"><h2>{html.escape(i18n.text("town.attribution", lang))}'
+            f"</h2><ul>{items}</ul></footer>")
 
 
 def _evidence_html(row: Any, lang: str) -> str:
