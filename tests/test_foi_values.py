@@ -121,8 +121,19 @@ def test_latin_never_mistaken_for_cyrillic(text: str, encoding: str) -> None:
     assert decoded == text and found in ("cp1250", "iso-8859-2")
 
 
+def _not_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+# A few short texts are also valid UTF-8 in cp1251 ("ГЂ" is 0xC3 0x80, UTF-8 "À"), and a
+# plausible UTF-8 reading is kept by design (decode_bytes): those cannot be told apart.
 @given(st.text(alphabet="абвгдђежзијклљмнњопрстћуфхцчџшАБВГЂЖЉЊЋЏШ ;,.0123", min_size=1,
-               max_size=40).filter(lambda t: any(c.isalpha() for c in t)))
+               max_size=40).filter(lambda t: any(c.isalpha() for c in t)
+                                   and _not_utf8(t.encode("cp1251"))))
 def test_cyrillic_cp1251_always_detected(text: str) -> None:
     assert decode_bytes(text.encode("cp1251"), name="x.csv") == (text, "cp1251")
 
