@@ -35,13 +35,14 @@ import math
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, overload
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
@@ -64,8 +65,10 @@ from .tabular import (
     DELIMITER_NAMES,
     ENCODING_LABELS,
     Cell,
+    ColumnRows,
     Sheet,
     Table,
+    column_letter,
     is_blank,
     read_table,
 )
@@ -277,8 +280,8 @@ class RegisterResult:
     municipality_from: str | None = None
     #: Every row read, as ``(sheet, row, {header: value as read})``, in the file's order:
     #: what a command that writes the register back (``geocode``) starts from.
-    originals: list[tuple[str | None, int, dict[str, Any]]] = field(default_factory=list,
-                                                                    repr=False)
+    originals: Sequence[tuple[str | None, int, dict[str, Any]]] = field(
+        default_factory=list, repr=False)
 
     @property
     def accepted(self) -> int:
@@ -401,37 +404,39 @@ def parse_status(value: Cell) -> str | None:
 
     Raises :class:`ValueError` for text that is not empty and not understood.
     """
-    if is_blank(value):
-        return None
-    raw = str(value).strip()
-    key = fold(raw, drop_unit_words=False)
-    if key in STATUS_VALUES:
-        return key
-    if not key:
-        return None
-    for status, stems in _STATUS_WORDS.items():
-        if any(key.startswith(s) or f" {s}" in f" {key}" for s in stems):
-            if key.startswith(("ne ", "nije ", "not ")):
-                break  # "nije instalirano" must not read as installed
-            return status
-    raise ValueError(
-        f"status {raw!r} is not understood: write instalirano (installed), ugovoreno "
-        "(contracted), planirano (planned) or uklonjeno (removed); it is recorded as unknown"
-    )
+    return _vocabulary(
+        value, _STATUS_WORDS, "status", STATUS_VALUES, placeholder=True,
+        negations=("ne ", "nije ", "not "),  # "nije instalirano" must not read as installed
+        hint="write instalirano (installed), ugovoreno (contracted), planirano (planned) or "
+             "uklonjeno (removed); it is recorded as unknown")
+
+
+def _stemmed(key: str, words: Mapping[str, tuple[str, ...]]) -> str | None:
+    """The first target one of whose stems starts a word of the folded ``key``."""
+    for target, stems in words.items():
+        if any(key.startswith(st) or f" {st}" in f" {key}" for st in stems):
+            return target
+    return None
 
 
 def _vocabulary(value: Cell, words: Mapping[str, tuple[str, ...]], what: str,
-                allowed: Sequence[str]) -> str | None:
+                allowed: Sequence[str], *, placeholder: bool = False,
+                negations: tuple[str, ...] = (), hint: str | None = None) -> str | None:
+    """The value of ``allowed`` a cell names, by its words' stems; None for an empty cell
+    (and, with ``placeholder``, for one without letters or digits, such as "-")."""
     if is_blank(value):
         return None
     raw = str(value).strip()
     key = fold(raw, drop_unit_words=False)
     if key in allowed:
         return key
-    for target, stems in words.items():
-        if any(key.startswith(st) or f" {st}" in f" {key}" for st in stems):
-            return target
-    raise ValueError(f"{what} {raw!r} is not understood: write one of {', '.join(allowed)}")
+    if placeholder and not key:
+        return None
+    target = _stemmed(key, words)
+    if target is not None and not key.startswith(negations):
+        return target
+    hint = hint or f"write one of {', '.join(allowed)}"
+    raise ValueError(f"{what} {raw!r} is not understood: {hint}")
 
 
 def parse_source_kind(value: Cell) -> str | None:
@@ -604,22 +609,14 @@ class _Options:
     user: dict[str, str]
     repair: bool = True
     row_shift: int = 0  # -1 for point layers: feature 1 is "row 1" under the header row
-
-
-def _col_letter(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
+    columnar: bool = True  # read a sheet kept as columns column-wise (False: row by row)
 
 
 def _row_targets(row: Sequence[Cell], user: Mapping[str, str]) -> set[str]:
     return {t for t in (match_header(c, user) for c in row) if t}
 
 
-def _find_header(rows: list[list[Cell]], user: Mapping[str, str]) -> int | None:
+def _find_header(rows: Sequence[list[Cell]], user: Mapping[str, str]) -> int | None:
     """First row (0-based) where two or more cells map to different known targets."""
     first_filled: int | None = None
     for i, row in enumerate(rows[:_HEADER_SCAN]):
@@ -644,7 +641,8 @@ def _build_columns(sheet: Sheet, h: int, user: Mapping[str, str],
     Returns the columns, the number of header rows (1 or 2) and notes about the mapping.
     """
     rows = sheet.rows
-    width = max((len(r) for r in rows), default=0)
+    width = (rows.width if isinstance(rows, ColumnRows)
+             else max((len(r) for r in rows), default=0))
     head = list(rows[h]) + [None] * (width - len(rows[h]))
     sub: list[Cell] | None = None
     if h + 1 < len(rows):
@@ -675,10 +673,10 @@ def _build_columns(sheet: Sheet, h: int, user: Mapping[str, str],
             display = top or low or ""
             target = match_header(display, user) if display else None
         if not display:
-            display = f"column {_col_letter(c) if kind != 'csv' else c + 1}"
+            display = f"column {column_letter(c) if kind != 'csv' else c + 1}"
         seen[display] += 1
         if seen[display] > 1:
-            display = f"{display} (column {_col_letter(c) if kind != 'csv' else c + 1})"
+            display = f"{display} (column {column_letter(c) if kind != 'csv' else c + 1})"
         if target == "tags":
             target = None
         if target and target in used and target not in _JOINED:
@@ -716,12 +714,26 @@ class _Rows:
         self.projected: list[tuple[int, float, float]] = []
         # per accepted record: what the within-register repeat check needs
         self.meta: list[dict[str, Any]] = []
-        self.originals: list[tuple[str | None, int, dict[str, Any]]] = []
+        # rows read: (sheet, row, {header: value}) tuples, or a sheet's rows made when read
+        self.originals: list[Any] = []
+        # rows accepted column-wise (camera_map.sources.foi_columns), one part per sheet
+        self.column_records: list[Any] = []
 
     def warn(self, message: str, sheet: str | None, row: int | None,
              column: str | None = None, value: object = None, code: str | None = None) -> None:
         self.problems.append(Problem(message, file=self.opts.file, sheet=sheet, row=row,
                                      column=column, value=_jsonable(value), code=code))
+
+    def keep(self, rec: dict[str, Any], meta: dict[str, Any], *, counted: bool = True) -> None:
+        """Accept a record; ``meta`` says what the within-register repeat check needs."""
+        kind = meta["kind"]
+        self.kinds[kind] += 1
+        if kind == "count" and counted:
+            self.count_cameras += int(rec["count"])
+        if kind != "point" and not rec.get("municipality"):
+            self.unplaced_rows += 1
+        self.records.append(rec)
+        self.meta.append(meta)
 
     def reject(self, sheet: str | None, row: int, reason: str, original: dict[str, Any],
                column: str | None = None, value: object = None) -> None:
@@ -730,83 +742,107 @@ class _Rows:
             original={k: _jsonable(v) for k, v in original.items()}))
 
 
+#: A row's point: ``((lon, lat) or None, errors, warnings)``.
+_Located = tuple[tuple[float, float] | None, list[str], list[str]]
+#: What a kind of coordinates gave: ``(point, projected (x, y) needing a CRS, errors)``.
+_Found = tuple[tuple[float, float] | None, tuple[float, float] | None, list[str]]
+
+
 def _located(values: dict[str, Cell], opts: _Options, municipality: str | None = None,
-             projected_out: list[tuple[float, float]] | None = None,
-             ) -> tuple[tuple[float, float] | None, list[str], list[str]]:
+             projected_out: list[tuple[float, float]] | None = None) -> _Located:
     """Find the row's point. Returns ``((lon, lat) or None, errors, warnings)``.
 
-    ``projected_out`` receives the (x, y) of projected coordinates given without a CRS.
+    Latitude/longitude come first, then x/y, then one cell holding both; projected numbers
+    are transformed with the CRS given. ``projected_out`` receives the (x, y) of projected
+    coordinates given without a CRS.
     """
-    errors: list[str] = []
     warns: list[str] = []
     lat_v, lon_v = values.get("latitude"), values.get("longitude")
     x_v, y_v = values.get("x"), values.get("y")
-    pair_v = values.get("coordinates")
-    projected: tuple[float, float] | None = None  # (x, y) numbers needing a CRS
-
     if not is_blank(lat_v) or not is_blank(lon_v):
-        if is_blank(lat_v) or is_blank(lon_v):
-            given, missing = ("latitude", "longitude") if is_blank(lon_v) else ("longitude",
-                                                                                  "latitude")
-            return None, [f"{given} is given but {missing} is empty: give both, or neither "
-                          "and an address"], warns
-        try:
-            lat, lat_axis = coords.parse_degrees(lat_v, axis="lat")
-        except ValueError as exc:
-            errors.append(str(exc))
-        try:
-            lon, lon_axis = coords.parse_degrees(lon_v, axis="lon")
-        except ValueError as exc:
-            errors.append(str(exc))
-        if errors:
-            return None, errors, warns
-        repaired = _repair(lat_v, lon_v, lat, lon, municipality, opts, errors, warns)
-        if repaired is not None or errors:
-            return repaired, errors, warns
-        if not coords.looks_like_degrees(lat, lon):
-            projected = (lon, lat)
-        else:
-            if lat_axis == "lon" and lon_axis == "lat":
-                lat, lon = lon, lat
-                warns.append("the latitude and longitude columns hold each other's values "
-                             "(by their N/E letters): swapped")
-            if abs(lat) > 90 and abs(lon) <= 90:
-                lat, lon = lon, lat
-                warns.append("latitude is beyond ±90°, so latitude and longitude were "
-                             "swapped")
-            return (lon, lat), errors, warns
+        point, projected, errors = _from_degrees(lat_v, lon_v, municipality, opts, warns)
     elif not is_blank(x_v) or not is_blank(y_v):
-        if is_blank(x_v) or is_blank(y_v):
-            return None, ["only one of the x/y coordinates is given: give both, or neither "
-                          "and an address"], warns
-        try:
-            x = coords.parse_number(x_v)
-            y = coords.parse_number(y_v)
-        except ValueError:
-            return None, [f"coordinates x={x_v!r}, y={y_v!r} are not numbers: write them "
-                          "like 7457291.66 (easting) and 4962972.43 (northing)"], warns
-        if coords.looks_like_degrees(y, x) and opts.crs is None:
-            if abs(y) > 90 and abs(x) <= 90:
-                x, y = y, x
-                warns.append("y is beyond ±90°, so x and y were read as latitude, longitude")
-            return (x, y), errors, warns
-        projected = (x, y)
-    elif not is_blank(pair_v):
-        try:
-            lat, lon = coords.parse_pair(pair_v)
-        except ValueError as exc:
-            return None, [str(exc)], warns
-        if coords.looks_like_degrees(lat, lon):
-            if abs(lat) > 90 and abs(lon) <= 90:
-                lat, lon = lon, lat
-                warns.append("latitude is beyond ±90°, so the pair was read as longitude, "
-                             "latitude")
-            return (lon, lat), errors, warns
-        projected = (lon, lat)
+        point, projected, errors = _from_xy(x_v, y_v, opts, warns)
+    elif not is_blank(values.get("coordinates")):
+        point, projected, errors = _from_pair(values["coordinates"], warns)
     else:
-        return None, errors, warns
+        return None, [], warns
+    if projected is None:
+        return point, errors, warns
+    return _from_projected(projected, opts, projected_out, warns)
 
-    assert projected is not None
+
+def _from_degrees(lat_v: Cell, lon_v: Cell, municipality: str | None, opts: _Options,
+                  warns: list[str]) -> _Found:
+    """Latitude and longitude columns: decimal degrees or DMS, repaired or swapped if need be."""
+    if is_blank(lat_v) or is_blank(lon_v):
+        given, missing = (("latitude", "longitude") if is_blank(lon_v)
+                          else ("longitude", "latitude"))
+        return None, None, [f"{given} is given but {missing} is empty: give both, or neither "
+                            "and an address"]
+    errors: list[str] = []
+    try:
+        lat, lat_axis = coords.parse_degrees(lat_v, axis="lat")
+    except ValueError as exc:
+        errors.append(str(exc))
+    try:
+        lon, lon_axis = coords.parse_degrees(lon_v, axis="lon")
+    except ValueError as exc:
+        errors.append(str(exc))
+    if errors:
+        return None, None, errors
+    repaired = _repair(lat_v, lon_v, lat, lon, municipality, opts, errors, warns)
+    if repaired is not None or errors:
+        return repaired, None, errors
+    if not coords.looks_like_degrees(lat, lon):
+        return None, (lon, lat), errors
+    if lat_axis == "lon" and lon_axis == "lat":
+        lat, lon = lon, lat
+        warns.append("the latitude and longitude columns hold each other's values "
+                     "(by their N/E letters): swapped")
+    if abs(lat) > 90 and abs(lon) <= 90:
+        lat, lon = lon, lat
+        warns.append("latitude is beyond ±90°, so latitude and longitude were swapped")
+    return (lon, lat), None, errors
+
+
+def _from_xy(x_v: Cell, y_v: Cell, opts: _Options, warns: list[str]) -> _Found:
+    """x/y columns: projected metres, or longitude/latitude degrees when no CRS is given."""
+    if is_blank(x_v) or is_blank(y_v):
+        return None, None, ["only one of the x/y coordinates is given: give both, or neither "
+                            "and an address"]
+    try:
+        x = coords.parse_number(x_v)
+        y = coords.parse_number(y_v)
+    except ValueError:
+        return None, None, [f"coordinates x={x_v!r}, y={y_v!r} are not numbers: write them "
+                            "like 7457291.66 (easting) and 4962972.43 (northing)"]
+    if coords.looks_like_degrees(y, x) and opts.crs is None:
+        if abs(y) > 90 and abs(x) <= 90:
+            x, y = y, x
+            warns.append("y is beyond ±90°, so x and y were read as latitude, longitude")
+        return (x, y), None, []
+    return None, (x, y), []
+
+
+def _from_pair(pair_v: Cell, warns: list[str]) -> _Found:
+    """One cell holding both coordinates ("44.27, 19.89", a map link, WKT)."""
+    try:
+        lat, lon = coords.parse_pair(pair_v)
+    except ValueError as exc:
+        return None, None, [str(exc)]
+    if not coords.looks_like_degrees(lat, lon):
+        return None, (lon, lat), []
+    if abs(lat) > 90 and abs(lon) <= 90:
+        lat, lon = lon, lat
+        warns.append("latitude is beyond ±90°, so the pair was read as longitude, latitude")
+    return (lon, lat), None, []
+
+
+def _from_projected(projected: tuple[float, float], opts: _Options,
+                    projected_out: list[tuple[float, float]] | None,
+                    warns: list[str]) -> _Located:
+    """Projected easting/northing turned into degrees with the CRS given (rejected without)."""
     px, py = projected
     if opts.crs is None:
         if projected_out is not None:
@@ -821,7 +857,7 @@ def _located(values: dict[str, Cell], opts: _Options, municipality: str | None =
     if swapped:
         warns.append(f"x and y were swapped (in Gauss-Krüger notation X is the northing): "
                      f"read easting {_num(py)}, northing {_num(px)}")
-    return (lon, lat), errors, warns
+    return (lon, lat), [], warns
 
 
 def _projected_reason(px: float, py: float) -> str:
@@ -989,6 +1025,7 @@ def _read_sheet(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows,
 
 def _read_sheet_rows(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _Rows,
                      *, generic: bool) -> bool:
+    """Map the header, describe the sheet, then read its rows (column-wise when it can)."""
     opts = acc.opts
     cols, n_head, notes = _build_columns(sheet, h, opts.user, table.kind)
     first = h + n_head
@@ -996,6 +1033,25 @@ def _read_sheet_rows(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _
     if generic and not any(c.target in _USEFUL for c in cols):
         info.inferred = []
         return False
+    _describe_sheet(sheet, info, h, n_head, cols)
+    for note in notes:
+        acc.warn(note, sheet.name, h + 1)
+    by_target: dict[str, list[_Col]] = {}
+    for c in cols:
+        if c.target:
+            by_target.setdefault(c.target, []).append(c)
+    _sheet_municipality(sheet, info, first, by_target, acc)
+    if not _read_columns(sheet, first, cols, by_target, info, acc):
+        for r in range(first, len(sheet.rows)):
+            _read_one(sheet, r, cols, by_target, info, acc)
+    if info.rows_read == 0:
+        acc.warn(f"the {'sheet' if sheet.name else 'file'} has a header row (row {h + 1}) but "
+                 "no data rows: 0 rows read", sheet.name, None)
+    return True
+
+
+def _describe_sheet(sheet: Sheet, info: SheetInfo, h: int, n_head: int,
+                    cols: list[_Col]) -> None:
     info.header_row = h + 1
     info.header_rows = n_head
     info.title = [
@@ -1004,42 +1060,128 @@ def _read_sheet_rows(sheet: Sheet, table: Table, info: SheetInfo, h: int, acc: _
         for r, row in enumerate(sheet.rows[:h]) if any(not is_blank(v) for v in row)
     ]
     info.columns = {c.header: (c.target or KEPT) for c in cols}
-    sname = sheet.name
-    for note in notes:
-        acc.warn(note, sname, h + 1)
-    by_target: dict[str, list[_Col]] = {}
-    for c in cols:
-        if c.target:
-            by_target.setdefault(c.target, []).append(c)
-    has_count_col = "count" in by_target
+
+
+def _sheet_municipality(sheet: Sheet, info: SheetInfo, first: int,
+                        by_target: dict[str, list[_Col]], acc: _Rows) -> None:
+    """The unit a title row (or the file name) names, for rows that name none."""
+    opts = acc.opts
     acc.sheet_municipality = None
-    if opts.default_municipality is None and opts.units is not None:
-        named = _unit_named_in(opts.units, info.title, opts.file)
-        if named is not None and _rows_lack(sheet.rows[first:], by_target.get("municipality")):
-            unit, said_in = named
-            acc.sheet_municipality = unit
-            acc.municipality_from = unit
-            info.inferred.append(f"municipality {unit!r} for rows that name none, from {said_in}")
-            acc.warn(f"rows that name no municipality are taken to be in {unit} (from "
-                     f"{said_in}); pass --municipality to say otherwise", sname, None)
-    for r in range(first, len(sheet.rows)):
-        cells = list(sheet.rows[r]) + [None] * (len(cols) - len(sheet.rows[r]))
-        rownum = r + 1 + opts.row_shift
-        filled = [c for c in cols if not is_blank(cells[c.index])]
-        if not filled or all(c.target == "ordinal" for c in filled):
-            info.blank_rows += 1
-            continue
-        info.rows_read += 1
-        original = {c.header: cells[c.index] for c in cols}
-        acc.originals.append((sname, rownum, original))
-        _read_row(cells, cols, by_target, has_count_col, sheet, r, rownum, original, acc)
-    if info.rows_read == 0:
-        acc.warn(f"the {'sheet' if sname else 'file'} has a header row (row {h + 1}) but no "
-                 "data rows: 0 rows read", sname, None)
+    if opts.default_municipality is not None or opts.units is None:
+        return
+    named = _unit_named_in(opts.units, info.title, opts.file)
+    if named is not None and _rows_lack(sheet.rows[first:], by_target.get("municipality")):
+        unit, said_in = named
+        acc.sheet_municipality = unit
+        acc.municipality_from = unit
+        info.inferred.append(f"municipality {unit!r} for rows that name none, from {said_in}")
+        acc.warn(f"rows that name no municipality are taken to be in {unit} (from "
+                 f"{said_in}); pass --municipality to say otherwise", sheet.name, None)
+
+
+def _read_one(sheet: Sheet, r: int, cols: list[_Col], by_target: dict[str, list[_Col]],
+              info: SheetInfo, acc: _Rows, *, originals: bool = True) -> None:
+    """Read row ``r`` (0-based) on the careful path; blank rows are only counted."""
+    cells = list(sheet.rows[r]) + [None] * (len(cols) - len(sheet.rows[r]))
+    rownum = r + 1 + acc.opts.row_shift
+    filled = [c for c in cols if not is_blank(cells[c.index])]
+    if not filled or all(c.target == "ordinal" for c in filled):
+        info.blank_rows += 1
+        return
+    info.rows_read += 1
+    original = {c.header: cells[c.index] for c in cols}
+    if originals:
+        acc.originals.append((sheet.name, rownum, original))
+    _read_row(cells, cols, by_target, "count" in by_target, sheet, r, rownum, original, acc)
+
+
+def _read_columns(sheet: Sheet, first: int, cols: list[_Col],
+                  by_target: dict[str, list[_Col]], info: SheetInfo, acc: _Rows) -> bool:
+    """Read a CSV sheet kept as columns column-wise (:mod:`.foi_columns`), if it can be.
+
+    Rows that need the careful path take it; afterwards the problems of the sheet's rows
+    and the records are put back in row order, as the careful path alone gives them.
+    """
+    rows = sheet.rows
+    if not isinstance(rows, ColumnRows) or not acc.opts.columnar:
+        return False
+    from .foi_columns import read_columns
+
+    start = len(acc.problems)
+    done = read_columns(rows, first, cols, by_target, sheet.name, acc,
+                        lambda r: _read_one(sheet, r, cols, by_target, info, acc,
+                                            originals=False))
+    if done is None:
+        return False
+    info.rows_read += done[0]
+    info.blank_rows += done[1]
+    acc.problems[start:] = sorted(acc.problems[start:], key=lambda p: p.row or 0)
+    order = sorted(range(len(acc.records)), key=lambda i: acc.meta[i]["row"])
+    acc.records = [acc.records[i] for i in order]
+    acc.meta = [acc.meta[i] for i in order]
+    acc.originals.append(_SheetOriginals(rows, first, cols, sheet.name, acc.opts.row_shift))
     return True
 
 
-def _rows_lack(rows: list[list[Cell]], mcols: list[_Col] | None) -> bool:
+class _SheetOriginals:
+    """The non-blank rows of a sheet kept as columns, as ``(sheet, row, {header: value})``,
+    made when iterated (a million rows would hold a million dicts)."""
+
+    def __init__(self, rows: ColumnRows, first: int, cols: list[_Col], sheet: str | None,
+                 row_shift: int) -> None:
+        self.rows, self.first, self.cols = rows, first, cols
+        self.sheet, self.row_shift = sheet, row_shift
+
+    def __iter__(self) -> Iterator[tuple[str | None, int, dict[str, Any]]]:
+        for r, cells in enumerate(self.rows[self.first:], start=self.first):
+            cells = cells + [None] * (len(self.cols) - len(cells))
+            filled = [c for c in self.cols if not is_blank(cells[c.index])]
+            if filled and not all(c.target == "ordinal" for c in filled):
+                yield self.sheet, r + 1 + self.row_shift, {c.header: cells[c.index]
+                                                           for c in self.cols}
+
+
+class Originals(Sequence[tuple[str | None, int, dict[str, Any]]]):
+    """Every row read, as ``(sheet, row, {header: value as read})``, in the file's order."""
+
+    def __init__(self, parts: Iterable[Any]) -> None:
+        self._parts = list(parts)
+        self._list: list[tuple[str | None, int, dict[str, Any]]] | None = None
+
+    def _all(self) -> list[tuple[str | None, int, dict[str, Any]]]:
+        if self._list is None:
+            out: list[tuple[str | None, int, dict[str, Any]]] = []
+            for part in self._parts:
+                out.extend(part if isinstance(part, _SheetOriginals) else [part])
+            self._list = out
+        return self._list
+
+    def __iter__(self) -> Iterator[tuple[str | None, int, dict[str, Any]]]:
+        for part in self._parts:
+            if isinstance(part, _SheetOriginals):
+                yield from part
+            else:
+                yield part
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[str | None, int, dict[str, Any]]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[str | None, int, dict[str, Any]]]: ...
+
+    def __getitem__(self, i: int | slice) -> Any:
+        return self._all()[i]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _rows_lack(rows: Sequence[list[Cell]], mcols: list[_Col] | None) -> bool:
     """Whether no data row names a municipality in ``mcols``."""
     if not mcols:
         return True
@@ -1119,7 +1261,7 @@ def _col_label(cols: list[_Col]) -> str:
     return f"columns {nums[0]}–{nums[-1]} ({names})" if len(cols) > 1 else f"column {names}"
 
 
-def infer_columns(rows: list[list[Cell]], cols: list[Any], units: _Units | None, *,
+def infer_columns(rows: Sequence[list[Cell]], cols: list[Any], units: _Units | None, *,
                   user: Mapping[str, str] | None = None) -> list[str]:
     """Give columns whose header says nothing a target from their values; say what was done.
 
@@ -1130,78 +1272,109 @@ def infer_columns(rows: list[list[Cell]], cols: list[Any], units: _Units | None,
     (``public``, ``outdoor``), one column holding both coordinates, two columns of
     degrees, a column of the boundaries' unit names and a column of camera counts.
     """
-    user = user or {}
-    sample = rows[:_SAMPLE]
+    inf = _Inference(rows, cols, units, user or {})
+    inf.osm_style_addresses()
+    if not inf.used & _LOCATION:
+        inf.pair_column()
+    if not inf.used & _LOCATION:
+        inf.degree_columns()
+    if "municipality" not in inf.used and units is not None:
+        inf.unit_names()
+    if "count" not in inf.used and "municipality" in inf.used and not inf.used & _LOCATION:
+        inf.count_column()
+    return inf.said
 
-    def values(c: _Col) -> list[Cell]:
-        return [r[c.index] if c.index < len(r) else None for r in sample]
 
-    def few(c: _Col) -> list[Cell]:  # point-in-polygon tests are dearer: fewer rows
-        return values(c)[:_SAMPLE_POINTS]
+class _Inference:
+    """The steps of :func:`infer_columns`, over the first rows of a sheet."""
 
-    def free(c: _Col) -> bool:
-        return c.target is None and header_key(c.header) not in user
+    def __init__(self, rows: Sequence[list[Cell]], cols: list[_Col], units: _Units | None,
+                 user: Mapping[str, str]) -> None:
+        self.sample = list(rows[:_SAMPLE])
+        self.cols, self.units, self.user = cols, units, user
+        self.used = {c.target for c in cols if c.target}
+        self.said: list[str] = []
 
-    used = {c.target for c in cols if c.target}
-    said: list[str] = []
-    for c in cols:
-        if c.target != "address" or header_key(c.header) in user:
-            continue
-        words = [fold(v, drop_unit_words=False) for v in values(c) if not is_blank(v)]
-        if not words:
-            continue
-        surv = sum(1 for w in words if w in _SURVEILLANCE_WORDS)
-        zone = sum(1 for w in words if w in _ZONE_WORDS)
-        if surv + zone >= 0.8 * len(words):
-            target = "surveillance" if surv >= zone else "zone"
-            c.target = target if target not in used else None
-            used.discard("address")
-            used.add(target)
-            kinds = ", ".join(sorted(set(words))[:4])
-            said.append(f"{c.header!r}: OSM-style values ({kinds}), not addresses: read as "
-                        f"{c.target or KEPT}")
-    if not used & _LOCATION:
-        for c in cols:
-            if not (free(c) or c.target in ("address", "name", "description", "note")):
+    def values(self, c: _Col) -> list[Cell]:
+        return [r[c.index] if c.index < len(r) else None for r in self.sample]
+
+    def few(self, c: _Col) -> list[Cell]:  # point-in-polygon tests are dearer: fewer rows
+        return self.values(c)[:_SAMPLE_POINTS]
+
+    def free(self, c: _Col) -> bool:
+        return c.target is None and header_key(c.header) not in self.user
+
+    def osm_style_addresses(self) -> None:
+        """An "address" column of OSM-style values (public, outdoor) is surveillance or zone."""
+        for c in self.cols:
+            if c.target != "address" or header_key(c.header) in self.user:
                 continue
-            ok, n = _share(values(c), _is_degree_pair)
+            words = [fold(v, drop_unit_words=False) for v in self.values(c) if not is_blank(v)]
+            if not words:
+                continue
+            surv = sum(1 for w in words if w in _SURVEILLANCE_WORDS)
+            zone = sum(1 for w in words if w in _ZONE_WORDS)
+            if surv + zone >= 0.8 * len(words):
+                target = "surveillance" if surv >= zone else "zone"
+                c.target = target if target not in self.used else None
+                self.used.discard("address")
+                self.used.add(target)
+                kinds = ", ".join(sorted(set(words))[:4])
+                self.said.append(f"{c.header!r}: OSM-style values ({kinds}), not addresses: "
+                                 f"read as {c.target or KEPT}")
+
+    def pair_column(self) -> None:
+        """One column whose cells hold latitude and longitude together."""
+        for c in self.cols:
+            if not (self.free(c) or c.target in ("address", "name", "description", "note")):
+                continue
+            ok, n = _share(self.values(c), _is_degree_pair)
             if n and ok >= 0.8 * n:
                 if c.target:
-                    used.discard(c.target)
+                    self.used.discard(c.target)
                 c.target = "coordinates"
-                used.add("coordinates")
-                said.append(f"column {c.header!r}: latitude and longitude in one cell by its "
-                            f"values, {ok} of {n} rows")
-                break
-    if not used & _LOCATION:
-        found = _degree_columns(cols, few, units, free)
-        if found is not None:
-            lat_c, lon_c, ok, n = found
-            lat_c.target, lon_c.target = "latitude", "longitude"
-            used |= {"latitude", "longitude"}
-            pair = sorted((lat_c, lon_c), key=lambda c: c.index)
-            order = "/".join("latitude" if c is lat_c else "longitude" for c in pair)
-            where = "inside the boundaries" if units is not None else "plausible degrees"
-            said.append(f"{_col_label(pair)}: {order} by their values, {ok} of {n} rows {where}")
-    if "municipality" not in used and units is not None:
-        for c in cols:
-            if not free(c):
+                self.used.add("coordinates")
+                self.said.append(f"column {c.header!r}: latitude and longitude in one cell by "
+                                 f"its values, {ok} of {n} rows")
+                return
+
+    def degree_columns(self) -> None:
+        """Two columns of degrees that put the rows inside the boundaries."""
+        found = _degree_columns(self.cols, self.few, self.units, self.free)
+        if found is None:
+            return
+        lat_c, lon_c, ok, n = found
+        lat_c.target, lon_c.target = "latitude", "longitude"
+        self.used |= {"latitude", "longitude"}
+        pair = sorted((lat_c, lon_c), key=lambda c: c.index)
+        order = "/".join("latitude" if c is lat_c else "longitude" for c in pair)
+        where = "inside the boundaries" if self.units is not None else "plausible degrees"
+        self.said.append(f"{_col_label(pair)}: {order} by their values, {ok} of {n} rows "
+                         f"{where}")
+
+    def unit_names(self) -> None:
+        """A column whose values are the names of the boundaries' units."""
+        assert self.units is not None
+        for c in self.cols:
+            if not self.free(c):
                 continue
-            names = {str(v).strip() for v in values(c) if isinstance(v, str) and v.strip()}
+            names = {str(v).strip() for v in self.values(c) if isinstance(v, str) and v.strip()}
             if not names or all(fold(v).isdigit() or not fold(v) for v in names):
                 continue
-            hits = sum(1 for v in names if units.lookup(v))
+            hits = sum(1 for v in names if self.units.lookup(v))
             if hits >= 0.8 * len(names):
                 c.target = "municipality"
-                used.add("municipality")
-                said.append(f"{c.header!r}: unit names, {hits} of {len(names)} match")
-                break
-    if "count" not in used and "municipality" in used and not used & _LOCATION:
+                self.used.add("municipality")
+                self.said.append(f"{c.header!r}: unit names, {hits} of {len(names)} match")
+                return
+
+    def count_column(self) -> None:
+        """The one column of whole numbers (or the one whose name says count) beside names."""
         counts = []
-        for c in cols:
-            if not free(c):
+        for c in self.cols:
+            if not self.free(c):
                 continue
-            ok, n = _share(values(c), _is_count)
+            ok, n = _share(self.values(c), _is_count)
             if n and ok == n:
                 counts.append(c)
         hinted = [c for c in counts if any(h in header_key(c.header).replace(" ", "")
@@ -1209,9 +1382,8 @@ def infer_columns(rows: list[list[Cell]], cols: list[Any], units: _Units | None,
         pick = hinted[0] if len(hinted) == 1 else counts[0] if len(counts) == 1 else None
         if pick is not None:
             pick.target = "count"
-            said.append(f"{pick.header!r}: count (whole numbers"
-                        + (", and its name says so)" if pick in hinted else ")"))
-    return said
+            self.said.append(f"{pick.header!r}: count (whole numbers"
+                             + (", and its name says so)" if pick in hinted else ")"))
 
 
 def _is_count(v: Cell) -> bool:
@@ -1265,28 +1437,87 @@ def _degree_columns(cols: list[_Col], values: Callable[[_Col], list[Cell]],
 def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Col]],
               has_count_col: bool, sheet: Sheet, r: int, rownum: int,
               original: dict[str, Any], acc: _Rows) -> None:
+    """Turn one row into an accepted record, or a rejected row saying why (the careful path).
+
+    Steps: rows that are no camera at all (a repeated header, part of a merged count) →
+    the row's value per target → its point → its number of cameras → its kind (located
+    camera, address, count) → the other columns parsed → the record kept.
+    """
     opts = acc.opts
     sname = sheet.name
 
     def reject(reason: str) -> None:
         acc.reject(sname, rownum, reason, original)
 
+    reason = _not_a_camera(cells, cols, by_target, sheet, r)
+    if reason:
+        return reject(reason)
+    values = _row_values(cells, by_target, sheet, r)
+    tags = _kept_cells(cells, cols)
+    municipality = (_text(values.get("municipality")) or opts.default_municipality
+                    or acc.sheet_municipality)
+    projected: list[tuple[float, float]] = []
+    point, errors, warns = _located(values, opts, municipality, projected)
+    if point is None and not errors:
+        reason = _total_row(values, [cells[c.index] for c in cols])
+        if reason:
+            return reject(reason)
+    count, count_unknown = _row_count(values, errors)
+    if errors:
+        if projected:
+            acc.projected.append((len(acc.rejected), *projected[0]))
+        return reject("; ".join(errors))
+    address = _row_address(values)
+    rec: dict[str, Any] = {"source": "foi", "source_ref": _source_ref(opts.file, sname, rownum),
+                           "municipality": municipality, "address": address}
+    inside: set[int] = set()
+    if point is not None:
+        point, inside = _check_place(point, municipality, opts, warns)
+    _check_unit_name(municipality, opts, warns)
+    notes: list[str] = []
+    kind = _row_kind(rec, point, inside, count, count_unknown, has_count_col, opts, notes,
+                     warns)
+    if kind not in _KINDS:
+        return reject(kind)
+    if kind == "address":
+        acc.needs_geocoding += 1
+    _parse_values(values, rec, tags, by_target, acc, sname, rownum)
+    _text_values(values, rec, opts)
+    if notes:
+        rec["note"] = "; ".join([*([rec["note"]] if rec.get("note") else []), *notes])
+    rec["tags"] = tags or None
+    for w in warns:
+        acc.warn(w, sname, rownum, value=getattr(w, "value", None),
+                 code=getattr(w, "code", None))
+    acc.keep(rec, {"kind": kind, "sheet": sname, "row": rownum, "original": original,
+                   "ref": _text(values.get("ref")), "digits": _digits(values)},
+             counted=not count_unknown)
+
+
+_KINDS: Final = ("point", "address", "count")
+
+
+def _not_a_camera(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Col]],
+                  sheet: Sheet, r: int) -> str | None:
+    """Why a row is no camera at all (a repeated header, part of a merged count), or None."""
     # a header repeated below (page breaks in a printed register)
     repeats = sum(1 for c in cols if c.key and not is_blank(cells[c.index])
                   and header_key(cells[c.index]) == c.key)
     if repeats >= 2:
-        return reject("repeats the header row: not a camera")
-
+        return "repeats the header row: not a camera"
     for c in by_target.get("count", []):
         src = sheet.merged_from.get((r, c.index))
         if src is not None and src[0] != r and not is_blank(cells[c.index]):
             last = max(rr for (rr, cc), s in sheet.merged_from.items() if s == src)
-            return reject(
-                f"part of the merged {c.header!r} cell of rows {src[0] + 1}-{last + 1} "
-                f"({cells[c.index]} cameras, counted once on row {src[0] + 1}): give each row "
-                "its own number of cameras to keep this row"
-            )
+            return (f"part of the merged {c.header!r} cell of rows {src[0] + 1}-{last + 1} "
+                    f"({cells[c.index]} cameras, counted once on row {src[0] + 1}): give each "
+                    "row its own number of cameras to keep this row")
+    return None
 
+
+def _row_values(cells: list[Cell], by_target: dict[str, list[_Col]], sheet: Sheet,
+                r: int) -> dict[str, Cell]:
+    """The row's value for each target: the first filled column, or the columns joined."""
     values: dict[str, Cell] = {}
     for target, tcols in by_target.items():
         parts = []
@@ -1304,39 +1535,45 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
             values[target] = _JOINED[target].join(texts) if texts else None
         else:
             values[target] = parts[0]
+    return values
 
-    tags: dict[str, Any] = {}
-    for c in cols:
-        if c.target in (None, "ordinal", "ref") and not is_blank(cells[c.index]):
-            tags[c.header] = _jsonable(cells[c.index])
 
-    municipality = (_text(values.get("municipality")) or opts.default_municipality
-                    or acc.sheet_municipality)
-    projected: list[tuple[float, float]] = []
-    point, errors, warns = _located(values, opts, municipality, projected)
-    if point is None and not errors:
-        lead = next((v for v in (values.get("municipality"), values.get("address"),
-                                 values.get("name"), *(cells[c.index] for c in cols))
-                     if not is_blank(v)), None)
-        if isinstance(lead, str) and fold(lead, drop_unit_words=False).startswith(_TOTAL_WORDS):
-            return reject(f"looks like a total row ({lead.strip()!r}): a total is not a "
-                          "camera and would count the rows above twice")
+def _kept_cells(cells: list[Cell], cols: list[_Col]) -> dict[str, Any]:
+    """The cells kept in ``tags`` as they are: unmapped columns, running number, own id."""
+    return {c.header: _jsonable(cells[c.index]) for c in cols
+            if c.target in (None, "ordinal", "ref") and not is_blank(cells[c.index])}
 
-    count: int | None = None
-    count_unknown = False
-    if (not is_blank(values.get("count")) and isinstance(values["count"], str)
-            and fold(values["count"], drop_unit_words=False) in _COUNT_UNKNOWN):
-        count_unknown = True  # cameras exist; a source names them without a number
-    elif not is_blank(values.get("count")):
-        try:
-            count = _count(values["count"])
-        except ValueError as exc:
-            errors.append(str(exc))
-    if errors:
-        if projected:
-            acc.projected.append((len(acc.rejected), *projected[0]))
-        return reject("; ".join(errors))
 
+def _source_ref(file: str, sheet: str | None, row: int) -> str:
+    return f"{file}#{sheet}!row {row}" if sheet is not None else f"{file}#row {row}"
+
+
+def _total_row(values: dict[str, Cell], cells: list[Cell]) -> str | None:
+    """The reason to reject a row without location that reads as a total ("Ukupno"), or None."""
+    lead = next((v for v in (values.get("municipality"), values.get("address"),
+                             values.get("name"), *cells) if not is_blank(v)), None)
+    if isinstance(lead, str) and fold(lead, drop_unit_words=False).startswith(_TOTAL_WORDS):
+        return (f"looks like a total row ({lead.strip()!r}): a total is not a camera and "
+                "would count the rows above twice")
+    return None
+
+
+def _row_count(values: dict[str, Cell], errors: list[str]) -> tuple[int | None, bool]:
+    """``(number of cameras or None, whether a source names cameras without a number)``."""
+    v = values.get("count")
+    if is_blank(v):
+        return None, False
+    if isinstance(v, str) and fold(v, drop_unit_words=False) in _COUNT_UNKNOWN:
+        return None, True  # cameras exist; a source names them without a number
+    try:
+        return _count(v), False
+    except ValueError as exc:
+        errors.append(str(exc))
+        return None, False
+
+
+def _row_address(values: dict[str, Cell]) -> str | None:
+    """The address to geocode: address, street and house number, settlement, joined."""
     street = _text(values.get("street"))
     number = _text(values.get("house_number"))
     settlement = _text(values.get("settlement"))
@@ -1344,36 +1581,37 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
                                  " ".join(p for p in (street, number) if p) or None) if p]
     if settlement and not any(fold(settlement) in fold(p) for p in address_parts):
         address_parts.append(settlement)
-    address = ", ".join(address_parts) or None
+    return ", ".join(address_parts) or None
 
-    rec: dict[str, Any] = {
-        "source": "foi",
-        "source_ref": (f"{opts.file}#{sname}!row {rownum}" if sname is not None
-                       else f"{opts.file}#row {rownum}"),
-        "municipality": municipality,
-        "address": address,
-    }
-    notes: list[str] = []
-    inside: set[int] = set()
-    if point is not None:
-        point, inside = _check_place(point, municipality, opts, warns)
+
+def _check_unit_name(municipality: str | None, opts: _Options, warns: list[str]) -> None:
     units = opts.units
     if units is not None and municipality and units.lookup(municipality) is None:
-        close = units.close_names(municipality)
-        hint = f" (closest: {', '.join(close)})" if close else ""
-        warns.append(_coded("unknown-unit", f"municipality {municipality!r} is not a unit of "
-                            f"the boundary layer{hint}: check the spelling"))
+        warns.append(_unknown_unit(units, municipality))
 
+
+def _unknown_unit(units: _Units, municipality: str) -> _Coded:
+    close = units.close_names(municipality)
+    hint = f" (closest: {', '.join(close)})" if close else ""
+    return _coded("unknown-unit", f"municipality {municipality!r} is not a unit of the "
+                  f"boundary layer{hint}: check the spelling")
+
+
+def _row_kind(rec: dict[str, Any], point: tuple[float, float] | None, inside: set[int],
+              count: int | None, count_unknown: bool, has_count_col: bool, opts: _Options,
+              notes: list[str], warns: list[str]) -> str:
+    """Say what the row is ("point", "address", "count") and fill ``rec`` for it.
+
+    Returns the reason to reject the row instead when it is none of them.
+    """
+    municipality, address, units = rec["municipality"], rec["address"], opts.units
     if count == 0 and (point is not None or address):
-        return reject("the number of cameras is 0 on a row with a location: a reported zero "
-                      "is a count for a municipality (give the municipality, no location)")
+        return ("the number of cameras is 0 on a row with a location: a reported zero is a "
+                "count for a municipality (give the municipality, no location)")
     if point is not None and (count is None or count == 1):
-        kind = "point"
-        rec["geometry"] = Point(*point)
-        rec["count"] = 1
-        rec["geocode_precision"] = "exact"
-    elif point is not None:
-        kind = "count"
+        rec.update(geometry=Point(*point), count=1, geocode_precision="exact")
+        return "point"
+    if point is not None:
         assert count is not None
         lon, lat = point
         rec["count"] = count
@@ -1383,31 +1621,44 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
         if not rec["municipality"]:
             warns.append(f"{count} cameras at one point without a municipality: they cannot "
                          "be counted in a municipality; add a municipality column")
-    elif address:
-        kind = "address"
+        return "count"
+    if address:
         rec["count"] = count or 1
-        acc.needs_geocoding += 1
-    elif municipality and count_unknown:
-        kind = "count"  # evidence of cameras without a number: not zero, not "no data"
-        rec["count"] = pd.NA
-    elif municipality and (count is not None or not has_count_col):
-        kind = "count"  # a reported 0 is evidence of no cameras, not "no data"
-        rec["count"] = 1 if count is None else count
-    elif municipality:
-        return reject(f"the number of cameras is empty: the row names municipality "
-                      f"{municipality!r} but no coordinates, address or number of cameras; "
-                      "fill in the number of cameras, or give coordinates or an address")
-    else:
-        return reject("no location: give latitude and longitude (or x/y with --crs), an "
-                      "address, or a municipality with a number of cameras")
+        return "address"
+    if municipality and count_unknown:
+        rec["count"] = pd.NA  # evidence of cameras without a number: not zero, not "no data"
+        return "count"
+    if municipality and (count is not None or not has_count_col):
+        rec["count"] = 1 if count is None else count  # a reported 0 is evidence of none
+        return "count"
+    if municipality:
+        return (f"the number of cameras is empty: the row names municipality "
+                f"{municipality!r} but no coordinates, address or number of cameras; fill "
+                "in the number of cameras, or give coordinates or an address")
+    return ("no location: give latitude and longitude (or x/y with --crs), an address, or a "
+            "municipality with a number of cameras")
 
-    parsers: tuple[tuple[str, Callable[[Cell], Any]], ...] = (
-        ("facial_recognition", parse_facial_recognition), ("status", parse_status),
-        ("installed", parse_date), ("as_of", parse_date), ("counts", parse_counts),
-        ("scope", parse_scope), ("source", parse_source_kind),
-        ("facial_recognition_software", parse_facial_recognition_software))
-    for target, parser in parsers:
-        v = values.get("facial_recognition" if target.endswith("_software") else target)
+
+#: Columns read by a parser, each with the target its value comes from.
+_PARSERS: Final[tuple[tuple[str, str, Callable[[Cell], Any]], ...]] = (
+    ("facial_recognition", "facial_recognition", parse_facial_recognition),
+    ("status", "status", parse_status), ("installed", "installed", parse_date),
+    ("as_of", "as_of", parse_date), ("counts", "counts", parse_counts),
+    ("scope", "scope", parse_scope), ("source", "source", parse_source_kind),
+    ("facial_recognition_software", "facial_recognition", parse_facial_recognition_software))
+#: Text columns taken as they are (spaces tidied).
+_TEXT_TARGETS: Final = ("document", "name", "description", "surveillance_type", "camera_type",
+                        "mount", "direction", "zone", "operator", "manufacturer", "model",
+                        "supplier", "note", "source_version", "source_date", "surveillance")
+
+
+def _parse_values(values: dict[str, Cell], rec: dict[str, Any], tags: dict[str, Any],
+                  by_target: dict[str, list[_Col]], acc: _Rows, sname: str | None,
+                  rownum: int) -> None:
+    """Fill ``rec`` from the columns read by a parser, amounts and heights; a value not
+    understood is recorded as unknown, kept in tags and reported."""
+    for target, source, parser in _PARSERS:
+        v = values.get(source)
         if target == "source" and is_blank(v):
             continue  # a register is an FOI reply unless it says otherwise
         try:
@@ -1439,28 +1690,15 @@ def _read_row(cells: list[Cell], cols: list[_Col], by_target: dict[str, list[_Co
             tags[col] = _jsonable(values["height"])
             acc.warn("height is not a number of metres; kept in tags", sname, rownum, col,
                      values["height"])
-    for target in ("document", "name", "description", "surveillance_type", "camera_type",
-                   "mount", "direction", "zone", "operator", "manufacturer", "model",
-                   "supplier", "note", "source_version", "source_date", "surveillance"):
+
+
+def _text_values(values: dict[str, Cell], rec: dict[str, Any], opts: _Options) -> None:
+    for target in _TEXT_TARGETS:
         text = _text(values.get(target))
         if text is not None:
             rec[target] = text
     if not rec.get("document") and opts.document:
         rec["document"] = opts.document
-    if notes:
-        rec["note"] = "; ".join([*([rec["note"]] if rec.get("note") else []), *notes])
-    rec["tags"] = tags or None
-    for w in warns:
-        acc.warn(w, sname, rownum, value=getattr(w, "value", None),
-                 code=getattr(w, "code", None))
-    acc.kinds[kind] += 1
-    if kind == "count" and not count_unknown:
-        acc.count_cameras += int(rec["count"])
-    if kind != "point" and not rec.get("municipality"):
-        acc.unplaced_rows += 1
-    acc.records.append(rec)
-    acc.meta.append({"kind": kind, "sheet": sname, "row": rownum, "original": original,
-                     "ref": _text(values.get("ref")), "digits": _digits(values)})
 
 
 def _digits(values: dict[str, Cell]) -> int:
@@ -1527,8 +1765,9 @@ def read_register(
     default_municipality: str | None = None,
     document: str | None = None,
     repair: bool = True,
+    columnar: bool = True,
 ) -> RegisterResult:
-    """Read an FOI register (CSV/TSV, XLSX or ODS) into the camera table, row by row.
+    """Read an FOI register (CSV/TSV, XLSX or ODS) into the camera table.
 
     Parameters
     ----------
@@ -1556,6 +1795,10 @@ def read_register(
         Put back decimal points a spreadsheet dropped (``461.993.881`` → 46.1993881)
         when exactly one placement lands inside the ``units`` (and the row's
         municipality); every repair is reported. False rejects such rows instead.
+    columnar
+        Read a clean CSV register a column at a time (Arrow's parser, each distinct value
+        parsed once, one spatial query); rows that need it are still read one by one.
+        False reads every row one by one; both give the same result.
 
     Returns
     -------
@@ -1571,10 +1814,11 @@ def read_register(
     if crs is not None:
         coords.crs_from_user(crs)  # fail early, before reading rows
     table = read_table(p, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                       header_score=lambda row: len(_row_targets(row, user) - {"ordinal"}))
+                       header_score=lambda row: len(_row_targets(row, user) - {"ordinal"}),
+                       columnar=columnar)
     return register_from_table(table, p.name, sheet=sheet, crs=crs, mapping=user,
                                units=units, default_municipality=default_municipality,
-                               document=document, repair=repair)
+                               document=document, repair=repair, columnar=columnar)
 
 
 def register_from_table(
@@ -1589,6 +1833,7 @@ def register_from_table(
     document: str | None = None,
     repair: bool = True,
     row_shift: int = 0,
+    columnar: bool = True,
 ) -> RegisterResult:
     """Read the rows of a :class:`~camera_map.sources.tabular.Table` as :func:`read_register` does.
 
@@ -1597,11 +1842,10 @@ def register_from_table(
     (:func:`load_mapping`).
     """
     p = Path(file)
-    user = dict(mapping or {})
     opts = _Options(
         file=p.name, crs=crs, units=_Units(units) if units is not None else None,
-        default_municipality=default_municipality, document=document, user=user,
-        repair=repair, row_shift=row_shift,
+        default_municipality=default_municipality, document=document,
+        user=dict(mapping or {}), repair=repair, row_shift=row_shift, columnar=columnar,
     )
     if not any(any(not is_blank(c) for c in row) for s in table.sheets for row in s.rows):
         raise InputError(
@@ -1609,12 +1853,26 @@ def register_from_table(
             "row and one row per camera or per municipality; check that the export finished"
         )
     acc = _Rows(opts)
+    infos = _read_sheets(table, acc, sheet)
+    _report_file(table, infos, acc)
+    _suggest_crs(acc)
+    _drop_repeats(acc)
+    return _result(table, infos, acc)
+
+
+def _read_sheets(table: Table, acc: _Rows, sheet: str | int | None) -> list[SheetInfo]:
+    """Find each sheet's header row and read the sheets that have one; say why not the others.
+
+    Raises :class:`InputError` naming the closest known column names when no sheet (or not
+    the one asked for) has a header camera-map recognises.
+    """
+    file = acc.opts.file
     infos: list[SheetInfo] = []
-    readable: list[tuple[Sheet, int, bool]] = []
+    readable: list[tuple[Sheet, SheetInfo, int, bool]] = []
     for s in table.sheets:
         info = SheetInfo(s.name, None)
         infos.append(info)
-        h = _find_header(s.rows, opts.user)
+        h = _find_header(s.rows, acc.opts.user)
         if _is_guide(s.rows):
             info.skipped = "the guide of camera-map's register template"
             continue
@@ -1622,23 +1880,28 @@ def register_from_table(
         if h is None:
             h = _generic_header(s.rows)
         if h is None:
-            filled = sum(1 for row in s.rows if any(not is_blank(c) for c in row))
+            filled = _filled_rows(s)
             info.skipped = ("empty" if not filled else
                             f"no recognisable header row ({filled} filled rows not read)")
         else:
-            readable.append((s, h, generic))
+            readable.append((s, info, h, generic))
     read_any = False
-    for s, h, generic in readable:
-        info = next(i for i in infos if i.name == s.name)
+    for s, info, h, generic in readable:
         if _read_sheet(s, table, info, h, acc, generic=generic):
             read_any = True
         else:
-            filled = sum(1 for row in s.rows if any(not is_blank(c) for c in row))
-            info.skipped = f"no recognisable header row ({filled} filled rows not read)"
-    if not read_any:
-        raise _no_header_error(p.name, table.sheets)
-    if sheet is not None and table.kind != "csv" and infos[0].skipped:
-        raise _no_header_error(p.name, table.sheets)
+            info.skipped = f"no recognisable header row ({_filled_rows(s)} filled rows not read)"
+    if not read_any or (sheet is not None and table.kind != "csv" and infos[0].skipped):
+        raise _no_header_error(file, table.sheets)
+    return infos
+
+
+def _filled_rows(sheet: Sheet) -> int:
+    return sum(1 for row in sheet.rows if any(not is_blank(c) for c in row))
+
+
+def _report_file(table: Table, infos: list[SheetInfo], acc: _Rows) -> None:
+    """Problems of the file rather than of a row: sheets not read, encodings, stray quotes."""
     for info in infos:
         if info.skipped and not info.skipped.startswith("the guide"):
             acc.warn(f"sheet {info.name!r} not read: {info.skipped}", None, None)
@@ -1646,10 +1909,13 @@ def register_from_table(
         acc.warn(message, None, None)
     for s in table.sheets:
         for r, message in sorted(s.row_problems.items()):
-            acc.warn(message, s.name, r + 1 + opts.row_shift)
-    _suggest_crs(acc)
-    _drop_repeats(acc)
-    cameras = validate_cameras(cameras_from_records(acc.records), where=p.name)
+            acc.warn(message, s.name, r + 1 + acc.opts.row_shift)
+
+
+def _result(table: Table, infos: list[SheetInfo], acc: _Rows) -> RegisterResult:
+    """What was read, as a :class:`RegisterResult`: every row read is accepted or rejected."""
+    file = acc.opts.file
+    cameras = validate_cameras(_camera_table(acc), where=file)
     rejected = RejectedRows(tuple(acc.rejected))
     columns: dict[str, str] = {}
     for info in infos:
@@ -1658,21 +1924,34 @@ def register_from_table(
     rows_read = sum(i.rows_read for i in infos)
     blank = sum(i.blank_rows for i in infos)
     assert len(cameras) + len(rejected) == rows_read
-    log.info("%s: %d rows read, %d accepted, %d rejected, %d blank", p.name, rows_read,
+    log.info("%s: %d rows read, %d accepted, %d rejected, %d blank", file, rows_read,
              len(cameras), len(rejected), blank)
     return RegisterResult(
-        file=p.name, kind=table.kind, cameras=cameras, rejected_rows=rejected,
+        file=file, kind=table.kind, cameras=cameras, rejected_rows=rejected,
         rows_read=rows_read,
         blank_rows=blank, needs_geocoding=acc.needs_geocoding, columns=columns,
         problems=acc.problems, encoding=table.encoding, delimiter=table.delimiter,
         sheets=[i.name for i in infos if i.header_row is not None and i.name is not None],
         sheet_info=infos, kinds={k: acc.kinds.get(k, 0) for k in ("point", "address", "count")},
         count_cameras=acc.count_cameras, unplaced_rows=acc.unplaced_rows,
-        municipality_from=acc.municipality_from, originals=acc.originals,
+        municipality_from=acc.municipality_from, originals=Originals(acc.originals),
     )
 
 
-def _generic_header(rows: list[list[Cell]]) -> int | None:
+def _camera_table(acc: _Rows) -> gpd.GeoDataFrame:
+    """The accepted records as a camera table, in row order (careful and column-wise ones)."""
+    table = cameras_from_records(acc.records)
+    if not acc.column_records:
+        return table
+    parts = [(np.array([m["row"] for m in acc.meta], dtype=np.int64), table),
+             *((c.rows, c.cameras) for c in acc.column_records)]
+    parts = [(rows, frame) for rows, frame in parts if len(frame)] or parts[:1]
+    merged = pd.concat([frame for _, frame in parts], ignore_index=True)
+    order = np.argsort(np.concatenate([rows for rows, _ in parts]), kind="stable")
+    return merged.iloc[order].reset_index(drop=True)
+
+
+def _generic_header(rows: Sequence[list[Cell]]) -> int | None:
     """The first filled row when it looks like a header of names nobody knows.
 
     Two or more text cells that are not numbers, with a row below it; whether the

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, overload
 
 from .. import settings
 from ..errors import InputError, LimitError, UnknownFormatError
@@ -91,7 +91,7 @@ class Sheet:
     """
 
     name: str | None
-    rows: list[list[Cell]]
+    rows: list[list[Cell]] | ColumnRows
     merged_from: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     wide_merges: set[tuple[int, int]] = field(default_factory=set)
     row_problems: dict[int, str] = field(default_factory=dict)
@@ -296,16 +296,22 @@ def decode_bytes(data: bytes, *, name: str, encoding: str | None = None) -> tupl
         return _strict(data, "utf-16", name), "utf-16"
     if data.isascii():
         return data.decode("ascii"), "utf-8"
+    text, _ = _as_utf8(data)
+    return (text, "utf-8") if text is not None else _best_decoding(data, name)
+
+
+def _as_utf8(data: bytes) -> tuple[str | None, bool]:
+    """``data`` read as UTF-8 when that reading looks right (else None), and whether
+    ``data`` is valid UTF-8 at all.
+
+    A few legacy byte pairs are also valid UTF-8 ("ĆŠ" in Windows-1250 reads as UTF-8 "Ɗ");
+    only a UTF-8 reading that looks wrong is compared with the others.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    else:
-        # A few legacy byte pairs are also valid UTF-8 ("ĆŠ" in Windows-1250 reads as
-        # UTF-8 "Ɗ"); only a UTF-8 reading that looks wrong is compared with the others.
-        if _plausible_utf8(text) or _serbian_score(text) >= 0:
-            return text, "utf-8"
-    return _best_decoding(data, name)
+        return None, False
+    return (text if _plausible_utf8(text) or _serbian_score(text) >= 0 else None), True
 
 
 def _best_decoding(data: bytes, name: str) -> tuple[str, str]:
@@ -353,15 +359,11 @@ def decode_text(data: bytes, *, name: str,
     """
     if encoding or data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or data.isascii():
         return (*decode_bytes(data, name=name, encoding=encoding), None)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        if _plausible_utf8(text) or _serbian_score(text) >= 0:
-            return text, "utf-8", None
-        text, codec = _best_decoding(data, name)
-        return text, codec, None
+    text, valid = _as_utf8(data)
+    if text is not None:
+        return text, "utf-8", None
+    if valid:
+        return (*_best_decoding(data, name), None)
     lines = data.split(b"\n")
     utf8: list[int] = []
     legacy: list[int] = []
@@ -447,7 +449,8 @@ def sniff_delimiter(text: str, header_score: HeaderScore | None = None) -> str:
 
 
 def read_text_table(path: Path, data: bytes, *, encoding: str | None,
-                    delimiter: str | None, header_score: HeaderScore | None = None) -> Table:
+                    delimiter: str | None, header_score: HeaderScore | None = None,
+                    columnar: bool = False) -> Table:
     """Read CSV/TSV bytes into a one-sheet :class:`Table`.
 
     Every line of the file ends up in exactly one row: a quote that opens a cell and is
@@ -457,6 +460,10 @@ def read_text_table(path: Path, data: bytes, *, encoding: str | None,
     row is reported in ``Sheet.row_problems``. Lines in a second encoding are reported in
     ``Table.problems``. Limits (:mod:`camera_map.settings`) on bytes, line length, cell
     size, rows and columns raise :class:`~camera_map.errors.LimitError`.
+
+    ``columnar``: a file whose every line is one well-formed record (see
+    :func:`column_rows`) is split by Arrow's C++ CSV parser and its sheet holds
+    :class:`ColumnRows` (the same cells, kept as string columns) instead of Python lists.
     """
     name = path.name
     if len(data) > settings.max_table_bytes:
@@ -465,8 +472,15 @@ def read_text_table(path: Path, data: bytes, *, encoding: str | None,
     text, codec, mixed = decode_text(data, name=name, encoding=encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
+    utf8 = (data[3:] if data.startswith(b"\xef\xbb\xbf") else data) if codec in (
+        "utf-8", "utf-8-sig") else None  # the text as it is, without decoding it back
     if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
+        text, utf8 = unicodedata.normalize("NFC", text), None
+    if columnar and mixed is None:
+        columns = column_rows(utf8 or text.encode("utf-8"), delimiter, header_score, name)
+        if columns is not None:
+            return Table("csv", [Sheet(None, columns)], [], encoding=codec,
+                         delimiter=columns.delimiter)
     # the line ends the csv module knows (str.splitlines knows more); io.StringIO would
     # hold four bytes per character
     lines = _LINE.findall(text)
@@ -477,16 +491,8 @@ def read_text_table(path: Path, data: bytes, *, encoding: str | None,
         raise limit_error(
             name, f"line {at + 1}", f"{longest:,} characters", "max_line_chars", "characters",
             "is it a text register with one row per line (were the line ends lost)? ")
-    if delimiter is not None:
-        delimiter = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";",
-                     "pipe": "|"}.get(delimiter, delimiter)
-        if len(delimiter) != 1:
-            raise InputError(
-                f"{name}: --delimiter {delimiter!r} must be one character, e.g. ',', "
-                "';', 'tab' or '|'"
-            )
     head = _head(lines, 65536)
-    delim = delimiter or sniff_delimiter(head, header_score)
+    delim = _delimiter_option(delimiter, name) or sniff_delimiter(head, header_score)
     rows, starts, row_problems = _parse_lines(lines, delim, _usual_width(head, delim), name)
     table = Table("csv", [Sheet(None, rows, row_problems=row_problems)], [], encoding=codec,
                   delimiter=delim)
@@ -496,6 +502,184 @@ def read_text_table(path: Path, data: bytes, *, encoding: str | None,
 
 
 _LINE: Final = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+
+def _delimiter_option(delimiter: str | None, name: str) -> str | None:
+    """The one character a ``--delimiter`` option names ("tab", ";", ...), or None."""
+    if delimiter is None:
+        return None
+    delimiter = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";",
+                 "pipe": "|"}.get(delimiter, delimiter)
+    if len(delimiter) != 1:
+        raise InputError(
+            f"{name}: --delimiter {delimiter!r} must be one character, e.g. ',', "
+            "';', 'tab' or '|'"
+        )
+    return delimiter
+
+
+# --- CSV, column-wise -----------------------------------------------------------------------
+
+
+class ColumnRows(Sequence[list[Cell]]):
+    """The records of a CSV file kept as Arrow string columns; reads like a list of rows.
+
+    ``columns`` hold, in file order, every record but those in ``skipped`` (0-based record
+    → its cells as the csv module reads them: the records with another number of cells
+    than the file's usual one); ``empty`` are the records of empty lines, which the columns
+    hold as empty strings and the csv module reads as ``[]``. ``rows[i]`` is record ``i``
+    as a list of ``str``, exactly what :func:`read_text_table` without ``columnar`` gives;
+    a slice is a view.
+    """
+
+    def __init__(self, columns: list[Any], skipped: dict[int, list[Cell]], empty: Any,
+                 n: int, delimiter: str, start: int = 0, stop: int | None = None) -> None:
+        import numpy as np
+
+        self.columns = columns
+        self.skipped = skipped
+        self.empty = np.asarray(empty, dtype=np.int64)
+        self.n = n
+        self.delimiter = delimiter
+        self.start = start
+        self.stop = n if stop is None else stop
+        self._skipped = np.array(sorted(skipped), dtype=np.int64)
+        self._empty = frozenset(self.empty.tolist())
+
+    @property
+    def width(self) -> int:
+        """The largest number of cells of a record."""
+        return max([len(self.columns), *map(len, self.skipped.values())])
+
+    def records(self) -> Any:
+        """Record index (0-based, in the whole file) of each row of :attr:`columns`."""
+        import numpy as np
+
+        return np.delete(np.arange(self.n, dtype=np.int64), self._skipped)
+
+    def __len__(self) -> int:
+        return max(0, self.stop - self.start)
+
+    @overload
+    def __getitem__(self, i: int) -> list[Cell]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> ColumnRows: ...
+
+    def __getitem__(self, i: int | slice) -> list[Cell] | ColumnRows:
+        import numpy as np
+
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step != 1:
+                raise ValueError("ColumnRows slices take no step")
+            view = ColumnRows.__new__(ColumnRows)
+            view.__dict__.update(self.__dict__)
+            view.start, view.stop = self.start + start, self.start + max(start, stop)
+            return view
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        at = self.start + i
+        if at in self.skipped:
+            return list(self.skipped[at])
+        if at in self._empty:
+            return []
+        row = at - int(np.searchsorted(self._skipped, at))
+        return [col[row].as_py() for col in self.columns]
+
+    def __iter__(self) -> Iterator[list[Cell]]:
+        for i in range(len(self)):
+            yield self[i]
+
+
+def _quoting(delim: str) -> str:
+    """RE2 pattern of one line that is one well-formed record: every cell either plain
+    (no quote, no delimiter) or quoted whole, with quotes inside doubled."""
+    d = f"\\x{{{ord(delim):x}}}"
+    cell = f'(?:[^"{d}\r\n]*|"(?:[^"\r\n]|"")*")'
+    return f"^{cell}(?:{d}{cell})*\r?\n?$"
+
+
+def column_rows(data: bytes, delimiter: str | None, header_score: HeaderScore | None,
+                name: str) -> ColumnRows | None:
+    """Split UTF-8 ``data`` into records with Arrow's CSV parser, or None when it must not be.
+
+    Only a text whose every line is one well-formed record (no quote left open, none in
+    the middle of a plain cell, no NUL, no line end inside a cell) is read so: there the
+    csv module and Arrow agree cell for cell, and the rows, their numbers and their cells
+    are those :func:`read_text_table` gives. Anything else (a stray quote, a line past a
+    limit, too many rows or columns) returns None, and the careful reader reads the file
+    and reports it.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    head = data[:65536 * 4 + 4].decode("utf-8", "ignore")[:65536]  # text[:65536]
+    delim = _delimiter_option(delimiter, name) or sniff_delimiter(head, header_score)
+    width = _usual_width(head, delim)
+    if width < 1 or delim in '"\r\n' or width > settings.max_columns:
+        return None
+    lines = _lines(data)
+    n = len(lines)
+    if not n or n > settings.max_rows:
+        return None
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[:n + 1]
+    sizes = np.diff(offsets)
+    longest = int(sizes.max())  # bytes, with the line end: at least the characters
+    if longest > min(settings.max_line_chars, settings.max_cell_chars):
+        longest = pc.max(pc.utf8_length(lines)).as_py()
+        if longest > min(settings.max_line_chars, settings.max_cell_chars):
+            return None
+    if not pc.all(pc.match_substring_regex(lines, _quoting(delim))).as_py():
+        return None
+    first = np.frombuffer(data, np.uint8)[np.minimum(offsets[:-1], len(data) - 1)]
+    empty = np.flatnonzero((sizes == 1) | ((sizes == 2) & (first == 13)))
+    del lines
+    names = [f"c{i}" for i in range(width)]
+    skipped: dict[int, list[Cell]] = {}
+
+    def other_width(row: Any) -> str:
+        cells: list[Cell] = list(next(csv.reader([row.text], delimiter=delim, strict=True), []))
+        skipped[row.number - 1] = cells
+        return "skip"
+
+    table = pcsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pcsv.ReadOptions(column_names=names, use_threads=False,
+                                      block_size=max(1 << 24, 4 * longest + 16)),
+        parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
+                                        escape_char=False, newlines_in_values=False,
+                                        ignore_empty_lines=False,
+                                        invalid_row_handler=other_width),
+        convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                            strings_can_be_null=False,
+                                            quoted_strings_can_be_null=False, null_values=[]))
+    if (table.num_rows + len(skipped) != n
+            or any(len(c) > settings.max_columns for c in skipped.values())):
+        return None
+    columns = [table.column(c).combine_chunks() for c in names]
+    return ColumnRows(columns, skipped, empty, n, delim)
+
+
+def _lines(data: bytes) -> Any:
+    """The lines of UTF-8 ``data`` as an Arrow string array (each with its line end), no copy."""
+    import numpy as np
+    import pyarrow as pa
+
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
+    if not len(ends) or ends[-1] != len(data):
+        ends = np.append(ends, len(data))
+    offsets = np.concatenate([[0], ends]).astype(np.int64)
+    return pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets),
+                                            pa.py_buffer(data))
+
+
 
 
 def _head(lines: list[str], size: int) -> str:
@@ -711,7 +895,7 @@ class _Grid:
         self.budget = budget  # cells left for the whole workbook (shared between sheets)
 
     def where(self, row: int, col: int | None = None) -> str:
-        cell = f", cell {_col_letter(col)}{row + 1}" if col is not None else f", row {row + 1}"
+        cell = f", cell {column_letter(col)}{row + 1}" if col is not None else f", row {row + 1}"
         return f"sheet {self.sheet!r}{cell}"
 
     def check(self, row: int, col: int, cells: int) -> None:
@@ -746,7 +930,8 @@ class _Grid:
         return max(map(len, self.rows), default=0)
 
 
-def _col_letter(col: int) -> str:
+def column_letter(col: int) -> str:
+    """The spreadsheet letters of a 0-based column: 0 → A, 26 → AA."""
     letters = ""
     col += 1
     while col:
@@ -1044,11 +1229,11 @@ def select_sheets(names: list[str], sheet: str | int | None, *, file: str) -> li
 
 def read_table(path: str | Path, *, sheet: str | int | None = None,
                encoding: str | None = None, delimiter: str | None = None,
-               header_score: HeaderScore | None = None) -> Table:
+               header_score: HeaderScore | None = None, columnar: bool = False) -> Table:
     """Read a CSV/TSV, XLSX or ODS file into a :class:`Table` of raw cells.
 
     ``header_score(record)`` tells how many known column names a record holds; it helps
-    choose the delimiter of a text file.
+    choose the delimiter of a text file. ``columnar``: see :func:`read_text_table`.
 
     Raises :class:`~camera_map.errors.InputError` for an empty or undecodable file and
     :class:`~camera_map.errors.UnknownFormatError` for a file that is not a table.
@@ -1071,4 +1256,4 @@ def read_table(path: str | Path, *, sheet: str | int | None = None,
     if sheet is not None:
         log.warning("%s: --sheet %r ignored: a text file has no sheets", p.name, sheet)
     return read_text_table(p, data, encoding=encoding, delimiter=delimiter,
-                           header_score=header_score)
+                           header_score=header_score, columnar=columnar)
