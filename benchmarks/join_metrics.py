@@ -1,7 +1,8 @@
 """Benchmark: camera_map's join + metrics against ``geopandas.sjoin`` + groupby.
 
 Reads the synthetic 1 M-camera PBF of ``benchmarks/pipeline.py`` (generated once, cached),
-then times, interleaved and best of ``--repeat``:
+then times (wall clock and CPU time of the process), interleaved and best of
+``--repeat``:
 
 * the anchor: ``gpd.sjoin(points, units, predicate="within")`` and a groupby count per unit;
 * :func:`camera_map.join.join_cameras` + :func:`camera_map.metrics.compute_metrics`, which
@@ -17,6 +18,7 @@ Not a test: run it by hand and quote the figures. Goal: at most 1.2 × the ancho
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -55,17 +57,21 @@ def main() -> None:
     def join_only() -> None:
         join_cameras(cameras, layer)
 
-    times: dict[str, list[float]] = {"sjoin + groupby": [], "join + metrics": [], "join": []}
+    names = ("sjoin + groupby", "join + metrics", "join")
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(args.repeat):
-        for name, fn in (("sjoin + groupby", anchor), ("join + metrics", ours),
-                         ("join", join_only)):
-            t = time.perf_counter()
+        for name, fn in zip(names, (anchor, ours, join_only), strict=True):
+            t, c = time.perf_counter(), time.process_time()
             fn()
-            times[name].append(time.perf_counter() - t)
-    base = min(times["sjoin + groupby"])
-    print(f"{len(cameras):,} cameras x {len(units)} units, best of {args.repeat}")
-    for name, values in times.items():
-        print(f"{name:>16}: {min(values):6.2f} s  ({min(values) / base:.2f} x the anchor)")
+            wall[name].append(time.perf_counter() - t)
+            cpu[name].append(time.process_time() - c)
+    print(f"{len(cameras):,} cameras x {len(units)} units, best of {args.repeat}; load "
+          f"average {os.getloadavg()[0]:.1f} (on a loaded machine, trust the CPU times)")
+    for name in names:
+        w, c = min(wall[name]), min(cpu[name])
+        print(f"{name:>16}: {w:6.2f} s wall ({w / min(wall[names[0]]):.2f} x the anchor), "
+              f"{c:6.2f} s CPU ({c / min(cpu[names[0]]):.2f} x)")
 
 
 if __name__ == "__main__":

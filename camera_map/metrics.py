@@ -14,6 +14,7 @@ ties share the better rank.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -101,11 +102,6 @@ def _ordered_figures(f: pd.DataFrame) -> pd.DataFrame:
     return key.drop(columns=["_b", "_d", "_v"]).reset_index(drop=True)
 
 
-def _joined(values: pd.Series) -> object:
-    items = sorted({str(v).strip() for v in values.dropna() if str(v).strip()})
-    return "; ".join(items) if items else pd.NA
-
-
 _AGG_COLUMNS = [
     "cameras", "estimate_counts", "estimate_status", "estimate_as_of", "estimate_source",
     "estimate_document", "estimate_basis", "cameras_low", "cameras_high", "cameras_planned",
@@ -120,35 +116,10 @@ _INT_COLUMNS = ("cameras", "cameras_low", "cameras_high", "cameras_planned",
                 "premises_cameras", "unnumbered", "cameras_points", "cameras_counted",
                 "foi_points", "foi_counted", "osm_points", "documented", "mapped",
                 "evidence_gap", "facial_recognition_cameras")
+_STATUSES = ("planned", "contracted", "testing", "installed")
 
-
-def _joined_by(ids: pd.Series, values: pd.Series, *, split: str | None = None) -> pd.Series:
-    """Distinct non-empty values per id, sorted and "; "-joined (distinct pairs first: fast)."""
-    # typed (Arrow) strings, not Python objects: a million rows stay cheap
-    pairs = pd.DataFrame({"id": ids.reset_index(drop=True),
-                          "v": values.astype("string").reset_index(drop=True)})
-    pairs = pairs.dropna().drop_duplicates()
-    if split:
-        pairs = pairs.assign(v=pairs["v"].str.split(split)).explode("v")
-    return _by_str(pairs.groupby("id", sort=True, observed=True)["v"].agg(_joined))
-
-
-def _by_str(series: pd.Series) -> pd.Series:
-    """``series`` with its (possibly categorical) index as plain strings."""
-    series.index = pd.Index(series.index.astype(str), name=series.index.name)
-    return series
-
-
-def _companies_by(ids: pd.Series, values: pd.Series) -> pd.Series:
-    """Normalised company names per id (``camera_map/data/companies.csv``), "; "-joined."""
-    pairs = pd.DataFrame({"id": ids.reset_index(drop=True),
-                          "v": values.astype("string").reset_index(drop=True)})
-    pairs = pairs.dropna().drop_duplicates()
-    if pairs.empty:
-        return pd.Series(dtype="string")
-    names = {v: company_names(v) for v in pairs["v"].unique()}
-    pairs = pairs.assign(v=pairs["v"].map(names)).explode("v").dropna()
-    return _by_str(pairs.groupby("id", sort=True, observed=True)["v"].agg(_joined))
+#: A value per place (``None`` = unknown), in the order of :attr:`_Rows.ids`.
+_PerPlace = list[object]
 
 
 def _col(rows: pd.DataFrame, name: str) -> pd.Series:
@@ -157,83 +128,176 @@ def _col(rows: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(pd.NA, index=rows.index, dtype="string")
 
 
+_Codes = tuple[np.ndarray, list[str]]
+
+
+def _text_codes(values: pd.Series) -> _Codes:
+    """Integer codes of a text column (-1 for missing) and its distinct values: string
+    work then runs once per distinct value, not once per row."""
+    if not values.count():
+        return np.full(len(values), -1, dtype=np.int64), []
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+
+
+def _by_code(codes: np.ndarray, per_value: list[bool]) -> np.ndarray:
+    """``per_value`` (a boolean per distinct value) looked up for each row (False for -1)."""
+    return np.array([*per_value, False], dtype=bool)[codes]
+
+
+class _Table:
+    """The camera-table columns the figures use, each text column turned into integer
+    codes once (for the rows of both levels)."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.frame = table
+        self._codes: dict[str, _Codes] = {}
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def text(self, name: str) -> _Codes:
+        """A text column as integer codes and distinct values (:func:`_text_codes`)."""
+        if name not in self._codes:
+            if name == "all_sources":  # the kinds of source merged into the row
+                column = self.frame["source"]
+                if "sources_all" in self.frame:
+                    column = self.frame["sources_all"].fillna(column)
+                self._codes[name] = _text_codes(column.astype("string").fillna(""))
+            else:
+                self._codes[name] = _text_codes(_col(self.frame, name))
+        return self._codes[name]
+
+    def array(self, name: str) -> np.ndarray:
+        """``count`` (0 when unknown), or a yes/no column as ``name:yes`` (True when yes)
+        and ``name:known`` (True when stated), as a NumPy array."""
+        if name not in self._arrays:
+            if name == "count":
+                values = self.frame["count"].astype("Int64").fillna(0).to_numpy(np.float64)
+            else:
+                column, which = name.split(":")
+                flags = _col(self.frame, column).astype("boolean")
+                values = (flags.fillna(False) if which == "yes" else flags.notna()).to_numpy(
+                    dtype=bool)
+            self._arrays[name] = values
+        return self._arrays[name]
+
+
+class _Rows:
+    """The rows of the camera table assigned to the places of one level, each with its
+    place as an integer code (places in the order of their ids), and the per-row facts
+    the figures use; every sum, maximum and list per place is taken over integer codes,
+    not by grouping strings."""
+
+    def __init__(self, table: _Table, rows: np.ndarray) -> None:
+        self.table, self.rows = table, rows
+        place, ids = table.text("municipality_id")
+        place = place[rows]
+        # the places these rows name, in the order of their ids
+        present = np.flatnonzero(np.bincount(place, minlength=len(ids)))
+        present = present[np.argsort(np.array(ids, dtype=object)[present])]
+        code = np.full(len(ids), -1, dtype=np.int64)
+        code[present] = np.arange(len(present))
+        self.place = code[place]
+        self.ids = [ids[i] for i in present]
+        #: the row's count, 0 when unknown
+        self.count = table.array("count")[rows]
+        #: located by its point (the others were assigned by the name they give)
+        self.is_point = self.is_("assigned_by", lambda v: v == "point")
+        #: a document (not only OpenStreetMap) gives the row
+        self.is_doc = self.is_("all_sources", lambda v: bool(set(v.split("; ")) - {"osm", ""}))
+        self.is_osm = self.is_("all_sources", lambda v: "osm" in v.split("; "))
+        premises = self.is_("scope", lambda v: v.lower().startswith("premises"))
+        #: located, public space and not removed: counted as located cameras
+        self.points = self.is_point & ~premises & ~self.is_("status", lambda v: v == "removed")
+
+    def text(self, name: str) -> _Codes:
+        """A text column of these rows as codes and the distinct values of the table."""
+        codes, texts = self.table.text(name)
+        return codes[self.rows], texts
+
+    def is_(self, name: str, test: Callable[[str], bool]) -> np.ndarray:
+        """Per row: whether its text in column ``name`` passes ``test`` (False: missing)."""
+        codes, texts = self.text(name)
+        return _by_code(codes, [test(t) for t in texts])
+
+    def flag(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: whether a yes/no column says yes, and whether it says anything."""
+        return (self.table.array(f"{name}:yes")[self.rows],
+                self.table.array(f"{name}:known")[self.rows])
+
+    def frame(self, mask: np.ndarray) -> pd.DataFrame:
+        """The rows in ``mask`` with all their columns."""
+        return self.table.frame.iloc[self.rows[mask]]
+
+    def total(self, mask: np.ndarray) -> np.ndarray:
+        """Per place: the counts of the rows in ``mask``."""
+        return np.bincount(self.place, self.count * mask, len(self.ids)).astype(np.int64)
+
+    def any(self, mask: np.ndarray) -> np.ndarray:
+        """Per place: whether any of its rows is in ``mask``."""
+        return np.bincount(self.place[mask], minlength=len(self.ids)) > 0
+
+    def distinct(self, codes: np.ndarray, texts: list[str]) -> list[tuple[int, str]]:
+        """The distinct (place, text) pairs of a text column, missing values left out."""
+        keep = codes >= 0
+        if not keep.any():
+            return []
+        width = len(texts)
+        keys = np.unique(self.place[keep] * width + codes[keep])
+        return [(int(k) // width, texts[int(k) % width]) for k in keys]
+
+    def joined(self, codes: _Codes, *, split: str | None = None) -> _PerPlace:
+        """Per place: its distinct non-empty texts, sorted and "; "-joined (None: none)."""
+        items: list[set[str]] = [set() for _ in self.ids]
+        for pid, text in self.distinct(*codes):
+            for part in text.split(split) if split else [text]:
+                items[pid].add(part.strip())
+        return [_joined(i) for i in items]
+
+    def companies(self, name: str) -> _PerPlace:
+        """Per place: the normalised company names (``camera_map/data/companies.csv``)."""
+        items: list[set[str]] = [set() for _ in self.ids]
+        names: dict[str, list[str]] = {}
+        for pid, text in self.distinct(*self.text(name)):
+            if text not in names:
+                names[text] = company_names(text)
+            items[pid].update(n.strip() for n in names[text])
+        return [_joined(i) for i in items]
+
+    def newest(self, name: str) -> _PerPlace:
+        """Per place: the largest of its texts, cut to 10 characters (the newest date)."""
+        return _largest_by(self.place, len(self.ids), self.text(name))
+
+
+def _largest_by(keys: np.ndarray, n: int, codes: _Codes, width: int = 10) -> _PerPlace:
+    """For each of ``n`` keys, the largest text of its rows, cut to ``width`` characters
+    (None when it has none); the largest of the cut texts is the cut of the largest."""
+    values, texts = codes
+    order = np.argsort(np.array(texts, dtype=object))
+    rank = np.empty(len(texts), dtype=np.int64)
+    rank[order] = np.arange(len(texts))
+    best = np.full(n, -1, dtype=np.int64)
+    keep = values >= 0
+    np.maximum.at(best, keys[keep], rank[values[keep]])
+    return [texts[order[b]][:width] if b >= 0 else None for b in best]
+
+
+def _joined(items: set[str]) -> str | None:
+    items.discard("")
+    return "; ".join(sorted(items)) if items else None
+
+
 def _figure_rank(status: object, as_of: object, value: object) -> tuple[int, str, int]:
     st = status if isinstance(status, str) and status in STATUS_ORDER else "unknown"
     return (STATUS_ORDER[st], as_of if isinstance(as_of, str) else "",
             -1 if value is None or pd.isna(value) else int(value))  # type: ignore[call-overload]
 
 
-def _figures(rows: pd.DataFrame, is_point: np.ndarray, level: str) -> pd.DataFrame:
+def _figures(rows: _Rows, level: str) -> pd.DataFrame:
     """One row per figure: count rows summed per (place, file, document, status, counts,
     scope, date); located cameras per (place, kind of source)."""
-    counts = rows.loc[~is_point]
-    out: list[dict[str, object]] = []
-    if len(counts):
-        file = counts["source_ref"].astype("string").str.split("#").str[0]
-        frame = pd.DataFrame({
-            "id": counts["municipality_id"].astype("string"), "file": file,
-            "document": _col(counts, "document").astype("string"),
-            "status": _col(counts, "status").astype("string"),
-            "counts": _col(counts, "counts").astype("string").fillna("cameras"),
-            "scope": _col(counts, "scope").astype("string").fillna("public space"),
-            "as_of": _col(counts, "as_of").astype("string"),
-            "source": counts["source"].astype("string"),
-            "note": _col(counts, "note").astype("string"),
-            "count": counts["count"].astype("Int64"),
-            "fr": _col(counts, "facial_recognition").astype("boolean"),
-            "frs": _col(counts, "facial_recognition_software").astype("string"),
-        })
-        keys = ["id", "file", "document", "status", "counts", "scope", "as_of", "source"]
-        for key, part in frame.groupby(keys, dropna=False, sort=True):
-            values = part["count"]
-            value = None if values.isna().all() else int(values.sum())
-            fr = part["fr"]
-            fr_value: object = pd.NA
-            if fr.notna().any():
-                fr_value = bool(fr.fillna(False).any())
-            notes = [str(n) for n in part["note"].dropna().unique()]
-            software = sorted({str(v) for v in part["frs"].dropna()})
-            rec = dict(zip(keys, key, strict=True))
-            out.append({
-                "id": rec["id"], "level": level, "value": value,
-                "counts": rec["counts"], "status": _na(rec["status"]),
-                "as_of": _na(rec["as_of"]), "source": _na(rec["source"]),
-                "scope": rec["scope"], "document": _na(rec["document"]),
-                "note": " ".join(notes) if notes else None,
-                "facial_recognition": fr_value,
-                "facial_recognition_software": "; ".join(software) or None,
-                "fr_cameras": (int(part["count"].where(part["fr"].fillna(False), 0).sum())
-                               if fr.notna().any() else None),
-                "best": False,
-            })
-    points = rows.loc[is_point]
-    if len(points):
-        fr = _col(points, "facial_recognition").astype("boolean")
-        frame = pd.DataFrame({
-            "id": points["municipality_id"].astype("string"),
-            "source": points["source"].astype("string").fillna("unknown"),
-            "date": _col(points, "source_date").astype("string").str.slice(0, 10),
-            "fr": fr.fillna(False).to_numpy(), "fr_known": fr.notna().to_numpy(),
-            "status": _col(points, "status").astype("string").to_numpy(),
-        })
-        g = frame.groupby(["id", "source"], sort=True)
-        agg = g.agg(value=("fr", "size"), as_of=("date", "max"), fr=("fr", "sum"),
-                    fr_known=("fr_known", "any"), statuses=("status", "nunique"),
-                    status=("status", "first"),
-                    status_known=("status", "count")).reset_index()
-        for r in agg.itertuples(index=False):
-            # the located cameras' status when every one of them states the same one
-            one_status = r.statuses == 1 and r.status_known == r.value
-            out.append({
-                "id": r.id, "level": level, "value": int(r.value), "counts": "cameras",
-                "status": r.status if one_status else None, "as_of": _na(r.as_of),
-                "source": r.source,
-                "scope": "public space", "document": None, "note": None,
-                "facial_recognition": (bool(r.fr > 0) if r.fr_known else pd.NA),
-                "facial_recognition_software": None,
-                "fr_cameras": int(r.fr) if r.fr_known else None,
-                "best": False, "located": True,
-            })
+    out = _counted_figures(rows.frame(~rows.is_point), level) if not rows.is_point.all() \
+        else []
+    out.extend(_located_figures(rows, level))
     figs = pd.DataFrame(out)
     if figs.empty:
         return pd.DataFrame(columns=[*FIGURE_COLUMNS, "fr_cameras", "located"])
@@ -241,6 +305,104 @@ def _figures(rows: pd.DataFrame, is_point: np.ndarray, level: str) -> pd.DataFra
         figs["located"] = False
     figs["located"] = figs["located"].fillna(False).astype(bool)
     return figs
+
+
+def _counted_figures(counts: pd.DataFrame, level: str) -> list[dict[str, object]]:
+    """The figures of count rows: summed per (place, file, document, status, counts,
+    scope, date, source)."""
+    out: list[dict[str, object]] = []
+    if not len(counts):
+        return out
+    file = counts["source_ref"].astype("string").str.split("#").str[0]
+    frame = pd.DataFrame({
+        "id": counts["municipality_id"].astype("string"), "file": file,
+        "document": _col(counts, "document").astype("string"),
+        "status": _col(counts, "status").astype("string"),
+        "counts": _col(counts, "counts").astype("string").fillna("cameras"),
+        "scope": _col(counts, "scope").astype("string").fillna("public space"),
+        "as_of": _col(counts, "as_of").astype("string"),
+        "source": counts["source"].astype("string"),
+        "note": _col(counts, "note").astype("string"),
+        "count": counts["count"].astype("Int64"),
+        "fr": _col(counts, "facial_recognition").astype("boolean"),
+        "frs": _col(counts, "facial_recognition_software").astype("string"),
+    })
+    keys = ["id", "file", "document", "status", "counts", "scope", "as_of", "source"]
+    for key, part in frame.groupby(keys, dropna=False, sort=True):
+        values = part["count"]
+        value = None if values.isna().all() else int(values.sum())
+        fr = part["fr"]
+        fr_value: object = pd.NA
+        if fr.notna().any():
+            fr_value = bool(fr.fillna(False).any())
+        notes = [str(n) for n in part["note"].dropna().unique()]
+        software = sorted({str(v) for v in part["frs"].dropna()})
+        rec = dict(zip(keys, key, strict=True))
+        out.append({
+            "id": rec["id"], "level": level, "value": value,
+            "counts": rec["counts"], "status": _na(rec["status"]),
+            "as_of": _na(rec["as_of"]), "source": _na(rec["source"]),
+            "scope": rec["scope"], "document": _na(rec["document"]),
+            "note": " ".join(notes) if notes else None,
+            "facial_recognition": fr_value,
+            "facial_recognition_software": "; ".join(software) or None,
+            "fr_cameras": (int(part["count"].where(part["fr"].fillna(False), 0).sum())
+                           if fr.notna().any() else None),
+            "best": False,
+        })
+    return out
+
+
+def _located_figures(rows: _Rows, level: str) -> list[dict[str, object]]:
+    """The figures of located cameras: one per (place, kind of source), every located row
+    counted once whatever its ``count``, in the order of place and source."""
+    pts = rows.is_point
+    if not pts.any():
+        return []
+    src, sources = rows.text("source")
+    src = src[pts]
+    if (src < 0).any():  # a located camera of no stated source
+        if "unknown" not in sources:
+            sources = [*sources, "unknown"]
+        src = np.where(src < 0, sources.index("unknown"), src)
+    order = np.argsort(np.array(sources, dtype=object))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    width = len(order)
+    key = rows.place[pts] * width + rank[src]
+    size = len(rows.ids) * width
+    value = np.bincount(key, minlength=size)
+    yes, known = rows.flag("facial_recognition")
+    fr_yes = np.bincount(key, yes[pts], minlength=size)
+    fr_known = np.bincount(key, known[pts], minlength=size) > 0
+    # the cameras with face recognition among those the estimate counts (public space,
+    # not removed): never more than the located cameras counted
+    fr_counted = np.bincount(key, (rows.count * (yes & rows.points))[pts], minlength=size)
+    # the located cameras' status when every one of them states the same one
+    st, statuses = rows.text("status")
+    st = st[pts]
+    stated = st >= 0
+    st_known = np.bincount(key[stated], minlength=size)
+    st_low = np.full(size, len(statuses), dtype=np.int64)
+    st_high = np.full(size, -1, dtype=np.int64)
+    np.minimum.at(st_low, key[stated], st[stated])
+    np.maximum.at(st_high, key[stated], st[stated])
+    date, dates = rows.text("source_date")
+    as_of = _largest_by(key, size, (date[pts], dates))
+    out: list[dict[str, object]] = []
+    for k in np.flatnonzero(value):
+        one_status = st_known[k] == value[k] and st_low[k] == st_high[k]
+        out.append({
+            "id": rows.ids[k // width], "level": level, "value": int(value[k]),
+            "counts": "cameras", "status": statuses[st_low[k]] if one_status else None,
+            "as_of": as_of[k], "source": sources[order[k % width]],
+            "scope": "public space", "document": None, "note": None,
+            "facial_recognition": (bool(fr_yes[k] > 0) if fr_known[k] else pd.NA),
+            "facial_recognition_software": None,
+            "fr_cameras": int(fr_counted[k]) if fr_known[k] else None,
+            "best": False, "located": True,
+        })
+    return out
 
 
 def _na(v: object) -> object:
@@ -279,9 +441,37 @@ def _pick(figs: pd.DataFrame) -> pd.DataFrame:
     return figs
 
 
-def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool, level: str
+@dataclass
+class _Chosen:
+    """What :func:`_pick` chose per place: the figure that describes the place (the
+    largest of the located cameras when they win) and the document figure chosen."""
+
+    best: list[dict[str, object] | None]
+    counted: _PerPlace  # the value of the chosen document figure
+    located_best: list[bool]
+
+    @classmethod
+    def of(cls, figs: pd.DataFrame, ids: list[str]) -> _Chosen:
+        pos = {pid: i for i, pid in enumerate(ids)}
+        best: list[dict[str, object] | None] = [None] * len(ids)
+        counted: _PerPlace = [None] * len(ids)
+        if len(figs):
+            for rec in figs[figs["best"]].to_dict("records"):
+                i = pos[rec["id"]]
+                if not rec["located"]:
+                    counted[i] = int(rec["value"])
+                # located cameras of several kinds of source are all "best": the place is
+                # described by the largest of them (their total is the estimate)
+                current = best[i]
+                if current is None or rec["value"] > current["value"]:
+                    best[i] = rec
+        return cls(best, counted, [b is not None and bool(b["located"]) for b in best])
+
+
+def _aggregate(table: _Table, rows: np.ndarray, *, osm_in_build: bool, level: str
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Figures per ``municipality_id`` from the rows assigned to it, and the figures table.
+    """Figures per ``municipality_id`` from the ``rows`` (positions in ``table``) assigned
+    to it, and the figures table.
 
     Located cameras (points) and counts from documents are two kinds of evidence that may
     describe the same cameras, so they are never added; nor are two documents' figures for
@@ -294,173 +484,194 @@ def _aggregate(rows: pd.DataFrame, *, osm_in_build: bool, level: str
     tenders, reports, surveys) say, ``mapped`` what OpenStreetMap holds (only when the
     build read OSM data; else unknown), ``evidence_gap`` the first minus the second.
     """
-    if rows.empty:
-        return pd.DataFrame(columns=_AGG_COLUMNS), _figures(rows, np.zeros(0, bool), level)
-    count = rows["count"].astype("Int64")
-    is_point = (rows["assigned_by"] == "point").to_numpy()
-    all_sources = (rows["sources_all"].fillna(rows["source"]) if "sources_all" in rows
-                   else rows["source"]).astype("string").fillna("")
-    codes, lists = pd.factorize(all_sources)
-    split = [set(str(s).split("; ")) for s in lists]
-    is_doc = np.array([bool(s - {"osm", ""}) for s in split] + [False])[codes]
-    is_osm = np.array([("osm" in s) for s in split] + [False])[codes]
-    exact = (rows["geocode_precision"] == "exact").fillna(False).to_numpy()
-    scope = _col(rows, "scope").astype("string")
-    public = ~(scope.str.lower().str.startswith("premises").fillna(False)).to_numpy()
-    removed = (_col(rows, "status") == "removed").fillna(False).to_numpy()
-    pts = is_point & public & ~removed
-    # one factorisation of the ids for every groupby below (a million strings cost ~0.05 s
-    # each time they are grouped)
-    ids_cat = pd.Series(pd.Categorical(rows["municipality_id"].astype("string")),
-                        index=rows.index)
-    frame = pd.DataFrame({
-        "id": ids_cat,
-        "points": count.where(pts, 0),
-        "doc_points": count.where(pts & is_doc, 0),
-        "osm_points": count.where(pts & is_osm, 0),
-        "exact": count.where(pts & exact, 0),
-        "date": _col(rows, "source_date").astype("string").str.slice(0, 10),
-        "as_of": _col(rows, "as_of").astype("string").str.slice(0, 10),
-        "has_doc": is_doc,
-    })
-    g = frame.groupby("id", sort=True, observed=True)
-    sums = g[["points", "doc_points", "osm_points", "exact"]].sum().astype("Int64")
-    sums.index = pd.Index(sums.index.astype(str), name="id")
-    out = pd.DataFrame(index=sums.index)
+    if not len(rows):
+        return pd.DataFrame(columns=_AGG_COLUMNS), pd.DataFrame(
+            columns=[*FIGURE_COLUMNS, "fr_cameras", "located"])
+    facts = _Rows(table, rows)
+    figs = _pick(_figures(facts, level))
+    chosen = _Chosen.of(figs, facts.ids)
+    out: dict[str, _PerPlace] = {}
+    out.update(_estimate(facts, figs, chosen))
+    out.update(_by_status(facts, figs))
+    out.update(_premises(figs, facts.ids))
+    out.update(_documented(facts, chosen, out["unnumbered"], osm_in_build=osm_in_build))
+    out.update(_face_recognition(facts, figs, chosen))
+    out.update(_texts(facts, figs))
+    return _typed(out, facts.ids), figs
 
-    figs = _pick(_figures(rows, is_point, level))
-    counted = figs[~figs["located"]] if len(figs) else figs
-    # located cameras of several kinds of source are all "best": describe the place by the
-    # largest of them (their total is the estimate)
-    best = (figs[figs["best"]].sort_values(["value"], ascending=False, kind="stable")
-            .drop_duplicates("id").set_index("id") if len(figs) else figs)
-    best_count = counted[counted["best"]].set_index("id") if len(counted) else counted
-    idx = out.index
 
-    def per_id(series: pd.Series) -> pd.Series:
-        return series.reindex(idx)
-
-    chosen_value = per_id(best_count["value"]).astype("Int64") if len(best_count) else \
-        pd.Series(pd.NA, index=idx, dtype="Int64")
-    out["cameras_points"] = sums["points"]
-    out["cameras_counted"] = chosen_value
-    est = pd.concat([sums["points"].where(sums["points"] > 0), chosen_value], axis=1).max(
-        axis=1).astype("Int64")
-    out["cameras"] = est
-    located_best = per_id(best["located"]).fillna(False).astype(bool) if len(best) else \
-        pd.Series(False, index=idx)
+def _estimate(rows: _Rows, figs: pd.DataFrame, chosen: _Chosen) -> dict[str, _PerPlace]:
+    """The estimate per place (:data:`ESTIMATE_RULE`), what it rests on, the range of the
+    public-space figures and the figures without a number."""
+    points = rows.total(rows.points)
+    est = [_larger(p if p > 0 else None, c) for p, c in zip(points, chosen.counted,
+                                                            strict=True)]
+    out: dict[str, _PerPlace] = {"cameras_points": [int(p) for p in points],
+                                 "cameras_counted": chosen.counted, "cameras": est}
     for col in ("counts", "status", "as_of", "source", "document"):
-        vals = per_id(best[col]) if len(best) else pd.Series(pd.NA, index=idx)
-        out[f"estimate_{col}"] = vals.where(est.notna()).astype("string")
-    out.loc[located_best.to_numpy(), "estimate_counts"] = "cameras"
-    has_counts = chosen_value.notna()
-    has_points = sums["points"] > 0
-    out["estimate_basis"] = np.select(
-        [~has_counts & ~has_points, ~has_counts, ~has_points,
-         sums["points"] == chosen_value.fillna(-1), located_best.to_numpy()],
-        ["", "located cameras", "counts in documents", "counts and located cameras agree",
-         "located cameras (more than the documents count)"],
-        "counts in documents (more than the located cameras)")
-    public_numbered = (figs[~figs["scope"].map(is_premises).astype(bool)
-                            & figs["value"].notna() & (figs["status"] != "removed")]
-                       if len(figs) else figs)
-    if len(public_numbered):
-        rng = public_numbered.groupby("id")["value"].agg(["min", "max"])
-        out["cameras_low"] = per_id(rng["min"]).astype("Int64")
-        out["cameras_high"] = per_id(rng["max"]).astype("Int64")
-    else:
-        out["cameras_low"] = out["cameras_high"] = pd.NA
-    # each status apart: the best figure of that status (located cameras count for it when
-    # their rows say so)
-    status = _col(rows, "status").astype("string")
-    for st in ("planned", "contracted", "testing", "installed"):
-        st_points = frame["points"].where((status == st).fillna(False).to_numpy(), 0)
-        pts_st = st_points.groupby(frame["id"], observed=True).sum()
-        pts_st.index = pts_st.index.astype(str)
-        pts_st = pts_st.where(pts_st > 0).reindex(idx)
-        part = public_numbered[(public_numbered["status"] == st)
-                               & ~public_numbered["located"]] if len(public_numbered) else \
-            public_numbered
-        if len(part):
-            ranks = part.assign(_r=[_figure_rank(s, d, v) for s, d, v in
-                                    zip(part["status"], part["as_of"], part["value"],
-                                        strict=True)])
-            top = ranks.sort_values("_r").groupby("id").tail(1).set_index("id")["value"]
-            fig_st = per_id(top).astype("Int64")
-        else:
-            fig_st = pd.Series(pd.NA, index=idx, dtype="Int64")
-        out[f"cameras_{st}"] = pd.concat([pts_st.astype("Int64"), fig_st], axis=1).max(
-            axis=1).astype("Int64")
+        out[f"estimate_{col}"] = [_na(b[col]) if b is not None and e is not None else None
+                                  for b, e in zip(chosen.best, est, strict=True)]
+    out["estimate_counts"] = ["cameras" if lb else v for lb, v in
+                              zip(chosen.located_best, out["estimate_counts"], strict=True)]
+    numbered = _public_numbered(figs)
+    low = numbered.groupby("id")["value"].min() if len(numbered) else {}
+    high = numbered.groupby("id")["value"].max() if len(numbered) else {}
+    out["cameras_low"] = [low.get(i) for i in rows.ids]
+    out["cameras_high"] = [high.get(i) for i in rows.ids]
+    unnumbered = figs.loc[figs["value"].isna(), "id"].value_counts() if len(figs) else {}
+    out["unnumbered"] = [unnumbered.get(i) for i in rows.ids]
+    out["estimate_basis"] = [
+        _basis(int(p), c, lb, u) for p, c, lb, u in zip(
+            points, chosen.counted, chosen.located_best, out["unnumbered"], strict=True)]
+    return out
+
+
+def _basis(points: int, counted: object, located_best: bool, unnumbered: object) -> str | None:
+    """What the estimate of a place rests on."""
+    if counted is None:
+        if points > 0:
+            return "located cameras"
+        return "cameras named without a number" if unnumbered is not None else None
+    if points == 0:
+        return "counts in documents"
+    if points == counted:
+        return "counts and located cameras agree"
+    if located_best:
+        return "located cameras (more than the documents count)"
+    return "counts in documents (more than the located cameras)"
+
+
+def _larger(a: object, b: object) -> object:
+    """The larger of two figures; None (unknown) only when both are."""
+    if a is None:
+        return b
+    return a if b is None else max(a, b)  # type: ignore[call-overload]
+
+
+def _public_numbered(figs: pd.DataFrame) -> pd.DataFrame:
+    """The figures with a number about public space (not removed cameras)."""
+    if not len(figs):
+        return figs
+    return figs[~figs["scope"].map(is_premises).astype(bool) & figs["value"].notna()
+                & (figs["status"] != "removed")]
+
+
+def _by_status(rows: _Rows, figs: pd.DataFrame) -> dict[str, _PerPlace]:
+    """Each status apart: the best figure of that status (located cameras count for it
+    when their rows say so)."""
+    numbered = _public_numbered(figs)
+    numbered = numbered[~numbered["located"]] if len(numbered) else numbered
+    out: dict[str, _PerPlace] = {}
+    for st in _STATUSES:
+        located = rows.total(rows.points & rows.is_("status", st.__eq__))
+        top: dict[str, tuple[tuple[int, str, int], int]] = {}
+        if len(numbered):
+            part = numbered[numbered["status"] == st]
+            for pid, d, v in zip(part["id"], part["as_of"], part["value"], strict=True):
+                rank = _figure_rank(st, d, v)
+                if pid not in top or rank > top[pid][0]:
+                    top[pid] = (rank, int(v))
+        out[f"cameras_{st}"] = [
+            _larger(int(n) if n > 0 else None, top[pid][1] if pid in top else None)
+            for pid, n in zip(rows.ids, located, strict=True)]
+    return out
+
+
+def _premises(figs: pd.DataFrame, ids: list[str]) -> dict[str, _PerPlace]:
+    """Cameras on premises (schools, kindergartens, ...): listed apart, never added to
+    the public-space figures; one figure per kind of premises (the newest), the kinds
+    added up."""
     premises_figs = figs[figs["scope"].map(is_premises).astype(bool) & figs["value"].notna()] \
         if len(figs) else figs
-    if len(premises_figs):
-        # one figure per kind of premises (the newest): schools and kindergartens add up
-        newest = premises_figs.sort_values(["as_of", "value"]).groupby(
-            ["id", "scope"]).tail(1)
-        out["premises_cameras"] = per_id(newest.groupby("id")["value"].sum()).astype("Int64")
-        out["premises"] = per_id(newest.groupby("id").apply(
-            lambda d: "; ".join(f"{int(v):,} in {_premises_kind(s)}"
-                                + (f" ({a})" if isinstance(a, str) else "")
-                                for v, s, a in zip(d["value"], d["scope"], d["as_of"],
-                                                   strict=True)),
-            include_groups=False))
-    else:
-        out["premises_cameras"] = pd.NA
-        out["premises"] = pd.NA
-    unnumbered = figs[figs["value"].isna()] if len(figs) else figs
-    out["unnumbered"] = (per_id(unnumbered.groupby("id").size()).astype("Int64")
-                         if len(unnumbered) else pd.NA)
-    out.loc[(~has_counts & ~has_points).to_numpy() & out["unnumbered"].notna().to_numpy(),
-            "estimate_basis"] = "cameras named without a number"
-    has_doc = g["has_doc"].any()
-    has_doc.index = sums.index
-    out["foi_points"] = sums["doc_points"].where(has_doc)
-    out["foi_counted"] = chosen_value.where(has_doc)
-    out["osm_points"] = sums["osm_points"] if osm_in_build else pd.NA
-    out["documented"] = pd.concat([sums["doc_points"].where(sums["doc_points"] > 0),
-                                   chosen_value], axis=1).max(axis=1).astype("Int64")
-    out["documented"] = out["documented"].where(has_doc)
-    out.loc[has_doc & out["documented"].isna() & (sums["doc_points"] == 0)
-            & chosen_value.isna() & out["unnumbered"].isna(), "documented"] = 0
-    out["mapped"] = sums["osm_points"] if osm_in_build else pd.NA
-    out["evidence_gap"] = out["documented"] - out["mapped"]
-    out["exact_share"] = (sums["exact"].astype("Float64")
-                          / sums["points"].astype("Float64").where(sums["points"] > 0))
-    newest = pd.concat([g["date"].max(), g["as_of"].max()], axis=1).max(axis=1)
-    newest.index = sums.index
-    out["newest_evidence"] = newest
-    # face recognition of the cameras the estimate counts; the statement over all evidence
-    fr_cams = per_id(best["fr_cameras"]) if len(best) else pd.Series(pd.NA, index=idx)
-    if len(best):
-        located_fr = figs[figs["located"]].groupby("id")["fr_cameras"].sum(min_count=1)
-        fr_cams = fr_cams.where(~located_best, per_id(located_fr))
-    out["facial_recognition_cameras"] = pd.to_numeric(fr_cams, errors="coerce").astype("Int64")
-    fr = _col(rows, "facial_recognition").astype("boolean")
-    fr_frame = pd.DataFrame({"id": frame["id"], "yes": fr.fillna(False).to_numpy(),
-                             "known": fr.notna().to_numpy()}).groupby("id", observed=True)
-    yes, known = (_by_str(fr_frame["yes"].any()).reindex(idx),
-                  _by_str(fr_frame["known"].any()).reindex(idx))
-    state = pd.Series(pd.NA, index=idx, dtype="string")
-    state[known.fillna(False).astype(bool)] = "no"
-    state[yes.fillna(False).astype(bool)] = "yes"
-    out["facial_recognition"] = state
-    software = _joined_by(frame["id"], _col(rows, "facial_recognition_software")).reindex(idx)
-    out["facial_recognition_software"] = software.where(yes)
-    ids = frame["id"]
-    out["vendors"] = _companies_by(ids, rows["manufacturer"]).reindex(idx)
-    out["suppliers"] = _companies_by(ids, _col(rows, "supplier")).reindex(idx)
-    out["sources"] = _joined_by(ids, all_sources, split="; ").reindex(idx)
-    out["documents"] = _joined_by(ids, rows["document"]).reindex(idx)
-    out["figures"] = _figures_json(figs).reindex(idx)
-    for col in _INT_COLUMNS:
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-    out["exact_share"] = out["exact_share"].astype("Float64")
-    for col in ("estimate_basis", "newest_evidence", "vendors", "suppliers", "sources",
-                "documents", "figures", "premises", "facial_recognition",
-                "facial_recognition_software"):
-        out[col] = out[col].astype("string")
-    out["estimate_basis"] = out["estimate_basis"].replace("", pd.NA)
-    return out[_AGG_COLUMNS], figs
+    if not len(premises_figs):
+        return {"premises_cameras": [None] * len(ids), "premises": [None] * len(ids)}
+    newest = premises_figs.sort_values(["as_of", "value"]).groupby(["id", "scope"]).tail(1)
+    total: dict[str, int] = {}
+    text: dict[str, list[str]] = {}
+    for pid, v, s, a in zip(newest["id"], newest["value"], newest["scope"], newest["as_of"],
+                            strict=True):
+        total[pid] = total.get(pid, 0) + int(v)
+        text.setdefault(pid, []).append(f"{int(v):,} in {_premises_kind(s)}"
+                                        + (f" ({a})" if isinstance(a, str) else ""))
+    return {"premises_cameras": [total.get(i) for i in ids],
+            "premises": ["; ".join(text[i]) if i in text else None for i in ids]}
+
+
+def _documented(rows: _Rows, chosen: _Chosen, unnumbered: _PerPlace, *, osm_in_build: bool
+                ) -> dict[str, _PerPlace]:
+    """What documents say against what OpenStreetMap holds, how exact the points are and
+    the newest evidence."""
+    points = rows.total(rows.points)
+    doc_points = rows.total(rows.points & rows.is_doc)
+    osm_points = rows.total(rows.points & rows.is_osm)
+    precision, precisions = rows.text("geocode_precision")
+    exact = rows.total(rows.points & _by_code(precision, [p == "exact" for p in precisions]))
+    has_doc = rows.any(rows.is_doc)
+    out: dict[str, _PerPlace] = {
+        "foi_points": [int(d) if h else None for d, h in zip(doc_points, has_doc, strict=True)],
+        "foi_counted": [c if h else None for c, h in zip(chosen.counted, has_doc, strict=True)],
+        "osm_points": [int(n) for n in osm_points] if osm_in_build else [None] * len(rows.ids),
+    }
+    documented: _PerPlace = []
+    for d, c, h, u in zip(doc_points, chosen.counted, has_doc, unnumbered, strict=True):
+        value = _larger(int(d) if d > 0 else None, c) if h else None
+        if h and value is None and u is None:
+            value = 0  # a document that names no camera of the place: zero, not unknown
+        documented.append(value)
+    out["documented"] = documented
+    out["mapped"] = out["osm_points"]
+    out["evidence_gap"] = [d - m if d is not None and m is not None else None  # type: ignore[operator]
+                           for d, m in zip(documented, out["mapped"], strict=True)]
+    out["exact_share"] = [float(e) / float(p) if p > 0 else None
+                          for e, p in zip(exact, points, strict=True)]
+    out["newest_evidence"] = [_larger(d, a) for d, a in zip(
+        rows.newest("source_date"), rows.newest("as_of"), strict=True)]
+    return out
+
+
+def _face_recognition(rows: _Rows, figs: pd.DataFrame, chosen: _Chosen
+                      ) -> dict[str, _PerPlace]:
+    """Face recognition of the cameras the estimate counts, and the statement over all
+    the evidence ("yes" when any says so, "no" when some say and none says yes)."""
+    located_fr: dict[str, int] = {}
+    if len(figs):
+        for pid, n in zip(figs["id"][figs["located"]], figs["fr_cameras"][figs["located"]],
+                          strict=True):
+            if n is not None and not pd.isna(n):
+                located_fr[pid] = located_fr.get(pid, 0) + int(n)
+    cameras: _PerPlace = []
+    for pid, b, lb in zip(rows.ids, chosen.best, chosen.located_best, strict=True):
+        n = located_fr.get(pid) if lb else (b["fr_cameras"] if b is not None else None)
+        cameras.append(None if n is None or pd.isna(n) else int(n))  # type: ignore[call-overload]
+    said_yes, said = rows.flag("facial_recognition")
+    yes, known = rows.any(said_yes), rows.any(said)
+    software = rows.joined(rows.text("facial_recognition_software"))
+    return {"facial_recognition_cameras": cameras,
+            "facial_recognition": ["yes" if y else "no" if k else None
+                                   for y, k in zip(yes, known, strict=True)],
+            "facial_recognition_software": [s if y else None
+                                            for s, y in zip(software, yes, strict=True)]}
+
+
+def _texts(rows: _Rows, figs: pd.DataFrame) -> dict[str, _PerPlace]:
+    """Vendors, suppliers, kinds of source, documents and the figures (JSON) per place."""
+    figures = _figures_json(figs)
+    return {"vendors": rows.companies("manufacturer"),
+            "suppliers": rows.companies("supplier"),
+            "sources": rows.joined(rows.text("all_sources"), split="; "),
+            "documents": rows.joined(rows.text("document")),
+            "figures": [figures.get(i) for i in rows.ids]}
+
+
+def _typed(out: dict[str, _PerPlace], ids: list[str]) -> pd.DataFrame:
+    """The per-place figures as a frame indexed by id: whole numbers as ``Int64``, the
+    share as ``Float64``, texts as ``string``; None is ``<NA>``."""
+    columns: dict[str, object] = {}
+    for col in _AGG_COLUMNS:
+        dtype = ("Int64" if col in _INT_COLUMNS else "Float64" if col == "exact_share"
+                 else "string")
+        columns[col] = pd.array(out[col], dtype=dtype)
+    return pd.DataFrame(columns, index=pd.Index(ids, name="id"))
 
 
 def _premises_kind(scope: str) -> str:
@@ -519,32 +730,48 @@ def compute_metrics(cameras: gpd.GeoDataFrame, layer: Layer, *,
     """
     if osm_in_build is None:
         osm_in_build = bool((cameras["source"] == "osm").any())
-    # only the columns the figures need: filtering all of a million-row table copies it
+    table, unit_rows, group_rows = _level_rows(cameras)
+    per_unit, unit_figs = _aggregate(table, unit_rows, osm_in_build=osm_in_build,
+                                     level="unit")
+    per_group, group_figs = _aggregate(table, group_rows, osm_in_build=osm_in_build,
+                                       level="group")
+    groups = _group_table(layer, per_group)
+    units = _unit_table(layer, per_unit)
+    _rank(units, groups)
+    units = _with_group_figures(units, groups)
+    units = units[[*layer.units.columns.drop("geometry"), *METRIC_COLUMNS, "geometry"]]
+    frames = [f for f in (unit_figs, group_figs) if len(f)]
+    figures = (pd.concat(frames, ignore_index=True)[FIGURE_COLUMNS] if frames
+               else pd.DataFrame(columns=FIGURE_COLUMNS))
+    return Metrics(gpd.GeoDataFrame(units, geometry="geometry", crs=layer.units.crs), groups,
+                   figures)
+
+
+def _level_rows(cameras: gpd.GeoDataFrame) -> tuple[_Table, np.ndarray, np.ndarray]:
+    """The columns the figures need, and the positions of the rows assigned to a unit and
+    of those assigned to a group as a whole."""
+    # only the columns the figures need; rows are taken column by column when used, so
+    # that a million-row table is not copied
     needed = [c for c in ("municipality_id", "assigned_level", "assigned_by", "count",
                           "source", "sources_all", "source_ref", "facial_recognition",
                           "facial_recognition_software", "geocode_precision", "status",
                           "counts", "scope", "as_of", "note", "source_date", "manufacturer",
                           "supplier", "document")
               if c in cameras.columns]
-    frame = pd.DataFrame(cameras[needed])
-    assigned = frame[frame["municipality_id"].notna()]
-    unit_rows = assigned[assigned["assigned_level"] == "unit"]
-    group_rows = assigned[assigned["assigned_level"] == "group"]
-    per_unit, unit_figs = _aggregate(pd.DataFrame(unit_rows), osm_in_build=osm_in_build,
-                                     level="unit")
-    per_group, group_figs = _aggregate(pd.DataFrame(group_rows), osm_in_build=osm_in_build,
-                                       level="group")
+    table = pd.DataFrame(cameras[needed])
+    assigned = table["municipality_id"].notna().to_numpy(dtype=bool)
+    level = table["assigned_level"]
+    return (_Table(table),
+            np.flatnonzero(assigned & (level == "unit").to_numpy(dtype=bool, na_value=False)),
+            np.flatnonzero(assigned & (level == "group").to_numpy(dtype=bool, na_value=False)))
 
-    units = layer.units.copy()
-    agg = per_unit.reindex(units["id"].to_numpy())
-    agg.index = units.index
-    # any evidence makes a unit "unit": a figure, or cameras named without a number
-    has_own = agg["figures"].notna()
 
-    # groups: population from the layer's group table, area from the member units
+def _group_table(layer: Layer, per_group: pd.DataFrame) -> pd.DataFrame:
+    """The layer's groups with their figures: population from the group table, area from
+    the member units."""
     groups = layer.groups.copy()
     groups["id"] = groups["id"].astype(str)
-    member_area = units.groupby("group_id")["area_km2"].sum()
+    member_area = layer.units.groupby("group_id")["area_km2"].sum()
     groups["area_km2"] = groups["id"].map(member_area).astype(float)
     gagg = per_group.reindex(groups["id"].to_numpy())
     gagg.index = groups.index
@@ -552,17 +779,28 @@ def compute_metrics(cameras: gpd.GeoDataFrame, layer: Layer, *,
                        axis=1)
     groups["cameras"] = groups["cameras"].astype("Int64")
     groups["population"] = groups["population"].astype("Int64")
-    groups["cameras_per_1000"] = _per(groups["cameras"], groups["population"], 1000)
-    groups["cameras_per_km2"] = _per(groups["cameras"], groups["area_km2"])
-    groups["residents_per_camera"] = _per(groups["population"], groups["cameras"])
+    return _with_rates(groups)
 
-    for col in _AGG_COLUMNS:
-        units[col] = agg[col]
-    units["cameras_per_1000"] = _per(units["cameras"], units["population"], 1000)
-    units["cameras_per_km2"] = _per(units["cameras"], units["area_km2"])
-    units["residents_per_camera"] = _per(units["population"], units["cameras"])
 
-    # rank units with their own figure and groups with a group-level figure, together
+def _unit_table(layer: Layer, per_unit: pd.DataFrame) -> pd.DataFrame:
+    """The layer's units with their own figures."""
+    agg = per_unit.reindex(layer.units["id"].to_numpy())
+    agg.index = layer.units.index
+    units = pd.concat([pd.DataFrame(layer.units.drop(
+        columns=[c for c in _AGG_COLUMNS if c in layer.units])), agg[_AGG_COLUMNS]], axis=1)
+    return _with_rates(units)
+
+
+def _with_rates(places: pd.DataFrame) -> pd.DataFrame:
+    places["cameras_per_1000"] = _per(places["cameras"], places["population"], 1000)
+    places["cameras_per_km2"] = _per(places["cameras"], places["area_km2"])
+    places["residents_per_camera"] = _per(places["population"], places["cameras"])
+    return places
+
+
+def _rank(units: pd.DataFrame, groups: pd.DataFrame) -> None:
+    """Rank units with their own figure and groups with a group-level figure, together,
+    by cameras per 1,000 residents (ties share the better rank)."""
     entities = pd.concat([
         pd.DataFrame({"key": "u:" + units["id"], "v": units["cameras_per_1000"]}),
         pd.DataFrame({"key": "g:" + groups["id"], "v": groups["cameras_per_1000"]}),
@@ -575,34 +813,36 @@ def compute_metrics(cameras: gpd.GeoDataFrame, layer: Layer, *,
     groups["rank"] = pd.array([rank.get("g:" + i, pd.NA) for i in groups["id"]], dtype="Int64")
     groups["ranked"] = ranked
 
-    gi = groups.set_index("id")
-    gid = units["group_id"]
+
+def _with_group_figures(units: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Each unit with the figures of its group (``group_*``), and its kind of evidence."""
+    position = {g: i for i, g in enumerate(groups["id"])}
+    of_unit = [position.get(g, -1) if isinstance(g, str) else -1 for g in units["group_id"]]
 
     def from_group(col: str, dtype: str) -> pd.Series:
-        values = [gi.at[g, col] if isinstance(g, str) and g in gi.index else pd.NA for g in gid]
-        return pd.Series(pd.array(values, dtype=dtype), index=units.index)
+        values = groups[col].to_numpy(dtype=object)
+        return pd.Series(pd.array([values[i] if i >= 0 else pd.NA for i in of_unit],
+                                  dtype=dtype), index=units.index)
 
+    has_own = units["figures"].notna()  # a figure, or cameras named without a number
     has_group_figure = from_group("figures", "string").notna()
-    units["group_cameras"] = from_group("cameras", "Int64").where(has_group_figure)
-    units["group_population"] = from_group("population", "Int64").where(has_group_figure)
-    units["group_area_km2"] = from_group("area_km2", "Float64").where(has_group_figure)
-    units["group_cameras_per_1000"] = from_group("cameras_per_1000", "Float64")
-    units["group_cameras_per_km2"] = from_group("cameras_per_km2", "Float64")
-    units["group_rank"] = from_group("rank", "Int64")
-    units["group_facial_recognition_cameras"] = from_group("facial_recognition_cameras", "Int64")
-    units["evidence"] = np.select([has_own, has_group_figure], ["unit", "group"], "none")
-    units["evidence"] = units["evidence"].astype("string")
+    extra = {
+        "group_cameras": from_group("cameras", "Int64").where(has_group_figure),
+        "group_population": from_group("population", "Int64").where(has_group_figure),
+        "group_area_km2": from_group("area_km2", "Float64").where(has_group_figure),
+        "group_cameras_per_1000": from_group("cameras_per_1000", "Float64"),
+        "group_cameras_per_km2": from_group("cameras_per_km2", "Float64"),
+        "group_rank": from_group("rank", "Int64"),
+        "group_facial_recognition_cameras": from_group("facial_recognition_cameras", "Int64"),
+        "evidence": pd.Series(np.select([has_own, has_group_figure], ["unit", "group"],
+                                        "none"), index=units.index).astype("string"),
+    }
     # a unit whose only evidence is a group figure shows the group's documents, sources and
     # what its figures are (never its numbers: those stay in the group_* columns)
     for col in _GROUP_TEXT:
-        gvals = from_group(col, "string")
-        units[col] = units[col].where(has_own, gvals)
-    units = units[[*layer.units.columns.drop("geometry"), *METRIC_COLUMNS, "geometry"]]
-    frames = [f for f in (unit_figs, group_figs) if len(f)]
-    figures = (pd.concat(frames, ignore_index=True)[FIGURE_COLUMNS] if frames
-               else pd.DataFrame(columns=FIGURE_COLUMNS))
-    return Metrics(gpd.GeoDataFrame(units, geometry="geometry", crs=layer.units.crs), groups,
-                   figures)
+        extra[col] = units[col].where(has_own, from_group(col, "string"))
+    return pd.concat([units.drop(columns=[c for c in extra if c in units]),
+                      pd.DataFrame(extra, index=units.index)], axis=1)
 
 
 #: Text columns a unit shows from its city when the city's evidence is all there is.

@@ -804,6 +804,7 @@ def _read_osmium(path: Path, fmt: str, label: str) -> OsmReadResult:
                 file=label,
             ))  # fmt: skip
     parts = [_node_columns(nodes, problems, label)]
+    del nodes  # the text of every node line: gone before the table is built
     try:
         if ways:
             parts.append(_columns_of(_way_records(osm_file, ways, problems, label)))
@@ -812,7 +813,7 @@ def _read_osmium(path: Path, fmt: str, label: str) -> OsmReadResult:
             f"{path}: could not be read as {fmt} ({exc}); is the file complete?"
         ) from exc
     table = _table_from_columns(parts)
-    del nodes, parts
+    del parts
     _release_arrow_memory()
     logger.info("%s: %d camera(s) read, %d problem(s)", label, len(table), len(problems))
     return OsmReadResult(table, problems)
