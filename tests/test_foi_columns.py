@@ -206,3 +206,39 @@ def test_generated_registers_read_the_same_both_ways(
     path = _write(data, tmp_path, delimiter=delimiter)
     with contextlib.suppress(InputError):  # the same error both ways (checked in same())
         same(path, units=UNITS if with_units else None, default_municipality=municipality)
+
+
+# --- the table: Arrow's split and the csv module's agree, or Arrow is not used --------------
+
+raw_cells = st.text(alphabet='ab čЖ,;"\t\r\n\u00a0', max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(raw_cells, max_size=5), max_size=8), st.sampled_from([",", ";", "\t"]),
+       st.booleans(), st.sampled_from(["\n", "\r\n"]))
+def test_column_rows_are_the_rows_the_csv_module_reads(
+        data: list[list[str]], delimiter: str, quoted: bool, end: str) -> None:
+    """Written by the csv module (quoted) or joined raw (stray quotes, line ends in cells)."""
+    from camera_map.errors import LimitError
+    from camera_map.sources.tabular import read_text_table
+
+    if quoted:
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=delimiter, lineterminator=end).writerows(
+            [["Adresa", "Latitude"], *data])
+        text = buf.getvalue()
+    else:
+        text = end.join(delimiter.join(row) for row in [["Adresa", "Latitude"], *data]) + end
+    raw = text.encode("utf-8")
+    path = Path("register.csv")
+    try:
+        careful = read_text_table(path, raw, encoding=None, delimiter=None)
+    except (InputError, LimitError) as exc:
+        with pytest.raises(type(exc)):
+            read_text_table(path, raw, encoding=None, delimiter=None, columnar=True)
+        return
+    fast = read_text_table(path, raw, encoding=None, delimiter=None, columnar=True)
+    assert [list(r) for r in fast.sheets[0].rows] == [list(r) for r in careful.sheets[0].rows]
+    assert fast.sheets[0].row_problems == careful.sheets[0].row_problems
+    assert (fast.delimiter, fast.encoding, fast.problems) == (
+        careful.delimiter, careful.encoding, careful.problems)

@@ -620,11 +620,6 @@ def column_rows(data: bytes, delimiter: str | None, header_score: HeaderScore | 
 
     if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
         return None
-    head = data[:65536 * 4 + 4].decode("utf-8", "ignore")[:65536]  # text[:65536]
-    delim = _delimiter_option(delimiter, name) or sniff_delimiter(head, header_score)
-    width = _usual_width(head, delim)
-    if width < 1 or delim in '"\r\n' or width > settings.max_columns:
-        return None
     lines = _lines(data)
     n = len(lines)
     if not n or n > settings.max_rows:
@@ -635,7 +630,12 @@ def column_rows(data: bytes, delimiter: str | None, header_score: HeaderScore | 
     if longest > min(settings.max_line_chars, settings.max_cell_chars):
         longest = pc.max(pc.utf8_length(lines)).as_py()
         if longest > min(settings.max_line_chars, settings.max_cell_chars):
-            return None
+            return None  # the careful reader says which line
+    head = data[:65536 * 4 + 4].decode("utf-8", "ignore")[:65536]  # text[:65536]
+    delim = _delimiter_option(delimiter, name) or sniff_delimiter(head, header_score)
+    width = _usual_width(head, delim)
+    if width < 1 or delim in '"\r\n' or width > settings.max_columns:
+        return None
     if not pc.all(pc.match_substring_regex(lines, _quoting(delim))).as_py():
         return None
     first = np.frombuffer(data, np.uint8)[np.minimum(offsets[:-1], len(data) - 1)]
