@@ -127,7 +127,7 @@ def load_claims(path: str | Path) -> list[Claim]:
 def check_claims(claims: list[Claim], metrics: Metrics, layer: Layer) -> list[ClaimCheck]:
     """Recompute every claim from ``metrics``; unknown metrics or places raise InputError."""
     checks = []
-    year = f"{layer.population_source or 'population'}"
+    year = f"{layer.census.source or 'population'}"
     for c in claims:
         match = layer.resolve(c.municipality)
         table = metrics.groups if match.level == "group" else metrics.units

@@ -495,7 +495,7 @@ def layers_cmd() -> None:
         for name in available_layers():
             lay = load_layer(name)
             _out(f"{name}: {lay.title} — {len(lay.units)} units, population "
-                      f"{lay.population_source or 'none'}", markup=False)
+                      f"{lay.census.source or 'none'}", markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

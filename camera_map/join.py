@@ -1,12 +1,13 @@
 """Join cameras to municipal units: points by location, count rows by the name they give.
 
-Points are assigned to the unit that contains them, using a spatial index built on the
-points (the side there are more of) and queried with the polygons — for boundary-like
-polygons the other way round is several times slower (NOTES.md). A point exactly on a
-shared border intersects both units; it goes to the one with the smaller id, so it is
-counted once. Rows without a point (count-only FOI rows, addresses not yet geocoded) go to
-the unit or group their ``municipality`` names; a group (e.g. the City of Belgrade) keeps
-the count as a whole, never split among its units.
+Points are assigned to the unit that covers them: the points are sorted by longitude once
+and each prepared unit polygon tests, by their coordinates, only the points inside its
+bounding box (no geometry object per point, no tree over a million points; other
+geometries go through a spatial index). A point exactly on a shared border is covered by
+both units; it goes to the one with the smaller id, so it is counted once. Rows without
+a point (count-only FOI rows, addresses not yet geocoded) go to the unit or group their
+``municipality`` names; a group (e.g. the City of Belgrade) keeps the count as a whole,
+never split among its units.
 """
 
 from __future__ import annotations

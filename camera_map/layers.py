@@ -102,6 +102,32 @@ class Match:
     via: str
 
 
+@dataclass(frozen=True)
+class Country:
+    """The country a layer covers, as a map's title and a geocoder's scope need it.
+
+    >>> Country("Serbia", "Srbija", "rs").code
+    'rs'
+    """
+
+    #: in English
+    name: str | None = None
+    #: in the local language (Latin script where there are two)
+    local: str | None = None
+    #: ISO 3166-1 alpha-2, lower case: limits Nominatim to the country
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Census:
+    """Where a layer's population figures come from, when known."""
+
+    #: the year they count
+    year: int | None = None
+    #: who counted them (e.g. the statistical office and the census)
+    source: str | None = None
+
+
 @dataclass
 class Layer:
     """Municipal units with population, plus groups, aliases and attribution.
@@ -118,10 +144,11 @@ class Layer:
         and other names of units or groups (``alias``, ``id``, ``note``).
     attribution
         The lines the licences of the boundaries and the population ask for.
-    population_year, population_source
-        Year and source of the population figures, when known.
-    country, country_local, country_code
-        The country in English and in the local language, and its ISO code (lower case).
+    census
+        Year and source of the population figures (:class:`Census`), when known.
+    country
+        The country in English and in the local language, and its ISO code
+        (:class:`Country`), when known.
     contains_osm
         Whether the boundaries themselves are OpenStreetMap data (outputs then carry
         :data:`OSM_ATTRIBUTION`).
@@ -137,11 +164,8 @@ class Layer:
     aliases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["alias", "id", "note"]))
     attribution: list[str] = field(default_factory=list)
-    population_year: int | None = None
-    population_source: str | None = None
-    country: str | None = None
-    country_local: str | None = None
-    country_code: str | None = None
+    census: Census = field(default_factory=Census)
+    country: Country = field(default_factory=Country)
     contains_osm: bool = False
     path: Path | None = None
 
@@ -299,10 +323,9 @@ def load_layer(name: str | None = None) -> Layer:
     return Layer(
         name=name, title=meta.get("title", name), units=units, groups=groups, aliases=aliases,
         attribution=list(meta.get("attribution", [])),
-        population_year=meta.get("population_year"),
-        population_source=meta.get("population_source"),
-        country=meta.get("country"), country_local=meta.get("country_local"),
-        country_code=meta.get("country_code"),
+        census=Census(meta.get("population_year"), meta.get("population_source")),
+        country=Country(meta.get("country"), meta.get("country_local"),
+                        meta.get("country_code")),
         contains_osm=bool(meta.get("contains_osm")),
         path=folder,
     )

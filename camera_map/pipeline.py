@@ -430,7 +430,7 @@ def _geocode(table: gpd.GeoDataFrame, layer: Layer, problems: _Problems, *,
     from .geocode import geocode_cameras
 
     geo = geocode_cameras(table, extract=extract, online=online, nominatim_url=nominatim_url,
-                          units=layer.units, country_codes=layer.country_code,
+                          units=layer.units, country_codes=layer.country.code,
                           progress=progress)
     problems.found.extend(geo.problems)
     # rows without an address were not asked about: what they count toward is the join's
@@ -795,9 +795,10 @@ def _default_title(layer: Layer, lang: str) -> str:
     from .names import to_cyrillic
     from .render import i18n
 
-    country = layer.country or layer.title
-    if lang != "en" and layer.country_local:
-        country = to_cyrillic(layer.country_local) if lang == "sr-Cyrl" else layer.country_local
+    country = layer.country.name or layer.title
+    local = layer.country.local
+    if lang != "en" and local:
+        country = to_cyrillic(local) if lang == "sr-Cyrl" else local
     return i18n.text("map.title", lang, country=country)
 
 
@@ -937,8 +938,8 @@ def _sources_record(analysis: Analysis) -> dict[str, Any]:
     return {
         "generator": f"camera-map {__version__}",
         "layer": {"name": layer.name, "title": layer.title,
-                  "population_source": layer.population_source,
-                  "population_year": layer.population_year},
+                  "population_source": layer.census.source,
+                  "population_year": layer.census.year},
         "inputs": [{"file": s.path.name, "kind": s.kind, "sha256": digest(s.path),
                     "rows_read": s.rows_read, "accepted": len(s.cameras),
                     "rejected": len(s.rejected)} for s in analysis.sources],

@@ -34,7 +34,7 @@ from shapely.geometry.base import BaseGeometry
 from . import _http, settings
 from .errors import InputError, UnknownPlaceError
 from .geocode.nominatim import parse_answer
-from .layers import OSM_ATTRIBUTION, Layer, _conform_units, area_km2
+from .layers import OSM_ATTRIBUTION, Census, Layer, _conform_units, area_km2
 
 __all__ = ["OsmPlace", "layer_from_place", "place_from_answer", "place_from_osm",
            "place_params"]
@@ -249,4 +249,4 @@ def layer_from_place(place: OsmPlace, *, population: int | None = None) -> Layer
         units["population_method"] = [place.population_note()]
     return Layer(name="osm", title=f"OpenStreetMap: {place.display_name}",
                  units=_conform_units(units), attribution=[OSM_ATTRIBUTION],
-                 population_source=units["population_method"].iloc[0], contains_osm=True)
+                 census=Census(source=units["population_method"].iloc[0]), contains_osm=True)

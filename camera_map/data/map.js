@@ -5,9 +5,8 @@
  * camera_map/render/contract.py: this script holds none of its own. */
 function cameraMapApp(map, cfg) {
   "use strict";
-  var T = cfg.text, K = cfg.contract;
+  var T = cfg.text;
   var app = { map: map, cfg: cfg, layers: {}, metric: cfg.metric };
-
   function el(tag, cls, parent, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
@@ -22,52 +21,7 @@ function cameraMapApp(map, cfg) {
     a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer";
     return a;
   }
-
-  /* ---------- municipalities ---------- */
-  /* the choropleth fades as one zooms in, so that streets and cameras show through */
-  var FADE = { 11: 1, 12: 0.8, 13: 0.6, 14: 0.42, 15: 0.3, 16: 0.22 };
-  app.fade = function () {
-    var z = Math.round(map.getZoom());
-    return z <= 11 ? 1 : (FADE[z] || 0.18);
-  };
-  var focus = {};
-  (cfg.focus || []).forEach(function (id) { focus[id] = true; });
-  function unitStyle(feature) {
-    var p = feature.properties, c = p.c[app.metric], m = cfg.metrics[app.metric];
-    var none = c === K.klass.noEvidence, U = K.unitColours;
-    var fill = c >= 0 ? m.colors[c] : (none ? "url(#cm-hatch)" : U.unknown);
-    var style = { className: "cm-unit", color: p.g ? U.groupEdge : U.edge,
-                  weight: p.g ? 1.6 : 0.8, dashArray: p.g ? "5 4" : null, fillColor: fill,
-                  fillOpacity: (none ? 1 : 0.78) * app.fade(), opacity: 1 };
-    if (cfg.focus) {  /* a town page: the town stands out, its neighbours step back */
-      if (focus[p.id]) { style.weight = 3; style.color = "#111"; }
-      else { style.fillOpacity *= 0.35; style.opacity = 0.5; }
-    }
-    return style;
-  }
-  /* popups fit the screen: at most 380 px wide, and never wider or taller than the map */
-  app.popupOptions = function (extra) {
-    var size = map.getSize();
-    return L.extend({ maxWidth: Math.max(160, Math.min(380, size.x - 80)),
-                      minWidth: Math.min(200, size.x - 60),
-                      maxHeight: Math.max(120, size.y - 90),
-                      autoPanPadding: [8, 8] }, extra || {});
-  };
-  var units = L.geoJSON(cfg.units, {
-    style: unitStyle,
-    onEachFeature: function (feature, layer) {
-      layer.bindTooltip(feature.properties.t, { sticky: true, className: "cm-tip" });
-      layer.bindPopup(feature.properties.p, app.popupOptions({ className: "cm-unit-popup" }));
-    }
-  });
-  app.layers.units = units;
-  app.setMetric = function (i) {
-    app.metric = i; units.setStyle(unitStyle); drawLegend();
-  };
-  map.on("zoomend", function () { units.setStyle(unitStyle); });
-  map.on("resize", function () {
-    units.eachLayer(function (l) { var pp = l.getPopup(); if (pp) { L.setOptions(pp, app.popupOptions()); } });
-  });
+  app.safeUrl = safeUrl; app.link = link;
 
   /* ---------- small screens (an article's iframe): boxes start folded, a button unfolds */
   var compact = map.getSize().x < 700 || map.getSize().y < 520;
@@ -100,8 +54,90 @@ function cameraMapApp(map, cfg) {
     if (folded) { box.classList.add("cm-folded"); }
     show();
   }
+  app.compact = compact; app.foldable = foldable;
 
-  /* ---------- title ---------- */
+  var units = cameraMapUnits(app);
+  cameraMapTitle(app);
+  var Legend = cameraMapLegend(app);
+  cameraMapCameras(app);
+  var Filter = cameraMapFilters(app);
+  var cam = cfg.cameras, markers = app.markers, focus = app.focusIds;
+
+  new Legend().addTo(map);
+  if (cam.n) { new Filter().addTo(map); }
+  app.applyFilter();
+
+  cfg.attribution.forEach(function (a) { map.attributionControl.addAttribution(a); });
+  var bounds = units.getBounds();
+  if (cfg.focus) {  /* a town page opens on its town */
+    var fb = L.latLngBounds([]);
+    units.eachLayer(function (l) { if (focus[l.feature.properties.id]) { fb.extend(l.getBounds()); } });
+    if (fb.isValid()) { bounds = fb; }
+  }
+  if (!bounds.isValid() && cam.n) { bounds = L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })); }
+  if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
+  window.cameraMap = app;
+  return app;
+}
+
+/* ---------------------------------------------------------------- municipalities
+ * The choropleth: each unit filled by its class of the metric shown (cfg.contract's class
+ * numbers and colours), its tooltip and popup (HTML Python escaped). */
+function cameraMapUnits(app) {
+  "use strict";
+  var map = app.map, cfg = app.cfg, T = cfg.text, K = cfg.contract, el = app.el;
+  /* the choropleth fades as one zooms in, so that streets and cameras show through */
+  var FADE = { 11: 1, 12: 0.8, 13: 0.6, 14: 0.42, 15: 0.3, 16: 0.22 };
+  app.fade = function () {
+    var z = Math.round(map.getZoom());
+    return z <= 11 ? 1 : (FADE[z] || 0.18);
+  };
+  var focus = app.focusIds = {};
+  (cfg.focus || []).forEach(function (id) { focus[id] = true; });
+  function unitStyle(feature) {
+    var p = feature.properties, c = p.c[app.metric], m = cfg.metrics[app.metric];
+    var none = c === K.klass.noEvidence, U = K.unitColours;
+    var fill = c >= 0 ? m.colors[c] : (none ? "url(#cm-hatch)" : U.unknown);
+    var style = { className: "cm-unit", color: p.g ? U.groupEdge : U.edge,
+                  weight: p.g ? 1.6 : 0.8, dashArray: p.g ? "5 4" : null, fillColor: fill,
+                  fillOpacity: (none ? 1 : 0.78) * app.fade(), opacity: 1 };
+    if (cfg.focus) {  /* a town page: the town stands out, its neighbours step back */
+      if (focus[p.id]) { style.weight = 3; style.color = "#111"; }
+      else { style.fillOpacity *= 0.35; style.opacity = 0.5; }
+    }
+    return style;
+  }
+  /* popups fit the screen: at most 380 px wide, and never wider or taller than the map */
+  app.popupOptions = function (extra) {
+    var size = map.getSize();
+    return L.extend({ maxWidth: Math.max(160, Math.min(380, size.x - 80)),
+                      minWidth: Math.min(200, size.x - 60),
+                      maxHeight: Math.max(120, size.y - 90),
+                      autoPanPadding: [8, 8] }, extra || {});
+  };
+  var units = L.geoJSON(cfg.units, {
+    style: unitStyle,
+    onEachFeature: function (feature, layer) {
+      layer.bindTooltip(feature.properties.t, { sticky: true, className: "cm-tip" });
+      layer.bindPopup(feature.properties.p, app.popupOptions({ className: "cm-unit-popup" }));
+    }
+  });
+  app.layers.units = units;
+  app.setMetric = function (i) {
+    app.metric = i; units.setStyle(unitStyle); app.drawLegend();
+  };
+  map.on("zoomend", function () { units.setStyle(unitStyle); });
+  map.on("resize", function () {
+    units.eachLayer(function (l) { var pp = l.getPopup(); if (pp) { L.setOptions(pp, app.popupOptions()); } });
+  });
+  return units;
+}
+
+/* ---------------------------------------------------------------- title box */
+function cameraMapTitle(app) {
+  "use strict";
+  var map = app.map, cfg = app.cfg, T = cfg.text, K = cfg.contract, el = app.el;
+  var safeUrl = app.safeUrl, foldable = app.foldable, compact = app.compact;
   var Title = L.Control.extend({ options: { position: "topleft" }, onAdd: function () {
     var box = el("div", "cm-box cm-title");
     el("h1", null, box, cfg.title);
@@ -123,9 +159,16 @@ function cameraMapApp(map, cfg) {
     return box;
   }});
   new Title().addTo(map);
+}
 
-  /* ---------- legend with metric switch ---------- */
-  var legendBox;
+/* ---------------------------------------------------------------- legend
+ * Classes of the metric shown, a switch between metrics, the no-data, unknown and city
+ * swatches and the camera colours (all colours from cfg.contract). */
+function cameraMapLegend(app) {
+  "use strict";
+  var map = app.map, cfg = app.cfg, T = cfg.text, K = cfg.contract, el = app.el;
+  var foldable = app.foldable, compact = app.compact;
+  var legendBox, cam = cfg.cameras;
   function drawLegend() {
     legendBox.textContent = "";
     foldable(legendBox, legendBox.classList.contains("cm-folded"));
@@ -174,8 +217,16 @@ function cameraMapApp(map, cfg) {
     drawLegend();
     return legendBox;
   }});
+  app.drawLegend = drawLegend;
+  return Legend;
+}
 
-  /* ---------- cameras ---------- */
+/* ---------------------------------------------------------------- cameras
+ * Markers (coloured by cfg.contract's flags), clusters, heat map, view cones, popups. */
+function cameraMapCameras(app) {
+  "use strict";
+  var map = app.map, cfg = app.cfg, T = cfg.text, K = cfg.contract, el = app.el;
+  var link = app.link, safeUrl = app.safeUrl;
   var cam = cfg.cameras, scale = cam.scale;
   function value(field, i) {
     var col = cam.cols[field];
@@ -293,7 +344,18 @@ function cameraMapApp(map, cfg) {
   }
   map.on("moveend zoomend overlayadd", drawCones);
 
-  /* filters */
+  app.markers = markers; app.weight = weight; app.total = total; app.drawCones = drawCones;
+}
+
+/* ---------------------------------------------------------------- filters
+ * Face recognition, ALPR (cfg.contract's flag bits), vendor and source (its filter
+ * columns); markers, heat map and cones show only the cameras that pass. */
+function cameraMapFilters(app) {
+  "use strict";
+  var map = app.map, cfg = app.cfg, T = cfg.text, K = cfg.contract, el = app.el;
+  var cam = cfg.cameras, markers = app.markers, weight = app.weight, total = app.total;
+  var cluster = app.layers.cluster, heat = app.layers.heat, drawCones = app.drawCones;
+  var foldable = app.foldable, compact = app.compact;
   app.filter = { fr: false, alpr: false, vendor: 0, source: 0 };
   app.shown = [];
   app.applyFilter = function () {
@@ -345,22 +407,7 @@ function cameraMapApp(map, cfg) {
     L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
     return box;
   }});
-
-  new Legend().addTo(map);
-  if (cam.n) { new Filter().addTo(map); }
-  app.applyFilter();
-
-  cfg.attribution.forEach(function (a) { map.attributionControl.addAttribution(a); });
-  var bounds = units.getBounds();
-  if (cfg.focus) {  /* a town page opens on its town */
-    var fb = L.latLngBounds([]);
-    units.eachLayer(function (l) { if (focus[l.feature.properties.id]) { fb.extend(l.getBounds()); } });
-    if (fb.isValid()) { bounds = fb; }
-  }
-  if (!bounds.isValid() && cam.n) { bounds = L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })); }
-  if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
-  window.cameraMap = app;
-  return app;
+  return Filter;
 }
 
 /* ---------------------------------------------------------------- base map (offline)
