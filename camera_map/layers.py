@@ -11,7 +11,9 @@ equal-area CRS, never in degrees.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 import logging
 import math
 import re
@@ -301,7 +303,11 @@ def available_layers() -> list[str]:
 
 
 def load_layer(name: str | None = None) -> Layer:
-    """Load a bundled layer by name (default: ``settings.default_layer``, Serbia)."""
+    """Load a bundled layer by name (default: ``settings.default_layer``, Serbia).
+
+    The files are read once per process (again when one of them changes); each call
+    returns a layer of its own, so a caller may change its tables freely.
+    """
     name = name or settings.default_layer
     folder = Path(settings.layers_dir) / name
     meta_path = folder / "layer.toml"
@@ -311,6 +317,19 @@ def load_layer(name: str | None = None) -> Layer:
             f"{', '.join(available_layers()) or 'none'}); pass --boundaries FILE for your own"
         )
     meta = tomllib.loads(meta_path.read_text("utf-8"))
+    files = [meta_path, *(folder / meta[key] for key in ("units_file", "groups_file",
+                                                         "aliases_file") if meta.get(key))]
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    read = _read_bundled(name, folder, stamp)
+    return dataclasses.replace(read, units=read.units.copy(), groups=read.groups.copy(),
+                               aliases=read.aliases.copy(), attribution=list(read.attribution))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_bundled(name: str, folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> Layer:
+    """Read a bundled layer's files (``stamp``: their paths, times and sizes, so that a
+    changed file is read again)."""
+    meta = tomllib.loads((folder / "layer.toml").read_text("utf-8"))
     units = gpd.read_file(folder / meta["units_file"], engine="pyogrio")
     units = _conform_units(units)
     groups = pd.DataFrame(columns=["id", "name", "name_cyr", "population", "area_km2", "members"])

@@ -159,3 +159,32 @@ def test_population_unknown_stays_empty_never_zero(tmp_path: Path) -> None:
     lay = layer_from_files(path, id_field="code", population_field="pop")
     assert lay.units["population"].tolist()[0] == 100
     assert pd.isna(lay.units["population"].tolist()[1])
+
+
+def test_the_bundled_layer_is_read_once_and_each_caller_gets_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build and its map's "how to ask" both load the bundled layer: the files are read
+    once, yet a change a caller makes to its tables never reaches the next caller, and a
+    changed file is read again."""
+    import shutil
+
+    from camera_map import layers, settings
+
+    shutil.copytree(Path(settings.layers_dir) / "serbia", tmp_path / "serbia")
+    monkeypatch.setattr(settings, "layers_dir", str(tmp_path))
+    reads = []
+    real = layers.gpd.read_file
+    monkeypatch.setattr(layers.gpd, "read_file",
+                        lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    first = layers.load_layer("serbia")
+    first.units.loc[first.units.index[0], "population"] = 1
+    first.aliases["alias"] = "changed"
+    second = layers.load_layer("serbia")
+    assert len(reads) == 1
+    assert second.units["population"].iloc[0] != 1
+    assert (second.aliases["alias"] != "changed").all()
+    assert second.match("Osečina") is not None
+    units_file = tmp_path / "serbia" / "units.geojson"
+    units_file.write_bytes(units_file.read_bytes() + b"\n")  # changed: read again
+    third = layers.load_layer("serbia")
+    assert len(reads) == 2 and third.units.equals(second.units)
