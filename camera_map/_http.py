@@ -7,7 +7,9 @@ Every remote call camera-map makes (Overpass, Nominatim, place boundaries) goes 
   keyed on the canonical request (method, URL, sorted parameters and form fields) or on a
   key the caller gives, with the date it was fetched beside it. A cached answer is used
   while it is younger than ``max_age`` and still passes the caller's check; an answer that
-  fails the check is never cached, and one in the cache that fails it is asked again;
+  fails the check is never cached, and one in the cache that fails it is asked again.
+  With ``stale_if_error`` (Overpass uses it), a cached answer older than ``max_age`` stands
+  in when the service cannot be reached or keeps failing, with a warning that says its age;
 * **throttle**: with ``min_interval``, every process on the machine waits its turn through
   a lock file in ``settings.cache_dir / "throttle"`` (``fcntl.flock``), and a request starts
   at least ``min_interval`` seconds after the previous one to the same host *ended*, so
@@ -365,9 +367,9 @@ def json_answer(body: bytes, what: str) -> object:
 
 
 def _cached(
-    path: Path, *, url: str, max_age: float | None, validate: Callable[[bytes], object] | None
+    path: Path, *, url: str, validate: Callable[[bytes], object] | None
 ) -> Response | None:
-    """The cached answer at ``path`` if it exists, is young enough and passes ``validate``."""
+    """The cached answer at ``path``, of any age, if it exists and passes ``validate``."""
     try:
         body = path.read_bytes()
     except OSError:
@@ -382,10 +384,6 @@ def _cached(
         except OSError:
             return None
     answer = Response(body, url, fetched, from_cache=True)
-    if max_age is not None and answer.age().total_seconds() > max_age:
-        logger.info("%s: the cached answer is %s old, older than allowed; asking again",
-                    url, describe_age(answer.age()))
-        return None
     if validate is None:
         return answer
     try:
@@ -410,6 +408,7 @@ def request(
     validate: Callable[[bytes], object] | None = None,
     use_cache: bool | None = None,
     max_age: float | None = None,
+    stale_if_error: bool = False,
     key: str | None = None,
     min_interval: float = 0.0,
     service: str = "the server",
@@ -441,6 +440,11 @@ def request(
         Read and write the disk cache; default ``settings.use_cache``.
     max_age
         Oldest cached answer to use, in seconds; ``None`` for any age.
+    stale_if_error
+        When the service cannot be reached or keeps failing (not when it refuses the
+        request, e.g. HTTP 400), answer with a cached answer older than ``max_age`` rather
+        than fail, with a warning that says how old it is (HTTP's ``stale-if-error``,
+        RFC 5861). :meth:`Response.provenance` says so wherever the answer is reported.
     key
         Identifies the request in the cache instead of its exact parameters (a client that
         normalises its queries passes its own key).
@@ -469,15 +473,23 @@ def request(
     cache_id = key if key is not None else cache_key(url, method=method, params=params,
                                                      data=data)
     path = cache_path(cache_id)
-    if cache:
-        hit = _cached(path, url=url, max_age=max_age, validate=validate)
-        if hit is not None:
-            logger.info("%s: %s", url, hit.provenance())
-            return hit
+    kept = _cached(path, url=url, validate=validate) if cache else None
+    if kept is not None:
+        if max_age is None or kept.age().total_seconds() <= max_age:
+            logger.info("%s: %s", url, kept.provenance())
+            return kept
+        logger.info("%s: the cached answer is %s old, older than allowed; asking again",
+                    url, describe_age(kept.age()))
     plan = _plan(url, method=method, params=params, data=data, timeout=timeout,
                  deadline=deadline, validate=validate, min_interval=min_interval,
                  service=service, hint=hint)
-    content, parsed = _send_with_retries(plan)
+    try:
+        content, parsed = _send_with_retries(plan)
+    except NetworkError as exc:
+        if kept is None or not stale_if_error or exc.status is not None:
+            raise
+        logger.warning("%s Using the cached answer instead, %s.", exc, kept.provenance())
+        return kept
     answer = Response(content, url, datetime.now(UTC).replace(microsecond=0),
                       from_cache=False, parsed=parsed)
     if cache:
@@ -614,7 +626,9 @@ def _refused_error(plan: _Plan, refused: _RefusedError) -> NetworkError:
         reason = str(refused)
         message = (f"request to {plan.service} at {plan.url} failed: {reason}"
                    + ("" if reason.endswith(("?", ".")) else "."))
-    return NetworkError(plan.with_hint(message))
+    error = NetworkError(plan.with_hint(message))
+    error.status = refused.status
+    return error
 
 
 def _gave_up_error(plan: _Plan, *, made: int, stop: str, last: str) -> NetworkError:

@@ -146,6 +146,10 @@ class StrictError(InputError):
 class NetworkError(CameraMapError, OSError):
     """A remote service (Overpass, Nominatim) failed after every retry."""
 
+    #: The HTTP status of an answer that refused the request (400, 404, …): asking again
+    #: would not help. ``None`` when the service could not be reached or kept failing.
+    status: int | None = None
+
 
 class OutputError(CameraMapError, OSError):
     """The output folder cannot be written (not a folder, no permission, disk full)."""

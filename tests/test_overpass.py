@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -411,6 +412,36 @@ def test_cached_answers_carry_their_date_and_expire_after_max_age(
     monkeypatch.setattr(settings, "overpass_max_age", 86400)
     fresh = overpass_answer(bbox=BBOX, url=url)
     assert not fresh.response.from_cache and len(http_server.requests) == 2
+
+
+def test_an_expired_answer_stands_in_when_the_server_keeps_failing(
+    http_server: LocalServer, fast: list[float], answer: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """HTTP's stale-if-error: offline or with the server down, a cached answer older than
+    the allowed age beats no answer, and every report of it says how old it is."""
+    url = _endpoint(http_server)
+    http_server.reply(200, answer)
+    first = overpass_answer(bbox=BBOX, url=url)
+    _age_cache_entries(days=2)
+    http_server.default = Reply(504, b"<html><body>Gateway Timeout</body></html>")
+    with caplog.at_level(logging.WARNING, logger="camera_map"):
+        stale = overpass_answer(bbox=BBOX, url=url)
+    assert len(http_server.requests) == 1 + settings.max_tries  # it did ask again
+    assert stale.response.from_cache and stale.data == first.data
+    assert re.fullmatch(r"from the cache: fetched .* UTC, 2 days old", stale.provenance())
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and "failed after 4 tries" in warned[0]
+    assert "Using the cached answer instead, from the cache: fetched" in warned[0]
+    assert warned[0].endswith("2 days old.")
+
+    # an answer refusing the request says the request is wrong: no stand-in
+    http_server.default = Reply(400, b"Error: line 1: parse error")
+    with pytest.raises(NetworkError, match=r"answered HTTP 400.*not worth retrying"):
+        overpass_answer(bbox=BBOX, url=url)
+    # and with nothing cached the failure is the failure
+    http_server.default = Reply(504, b"Gateway Timeout")
+    with pytest.raises(NetworkError, match="failed after 4 tries"):
+        overpass_answer(bbox="19.5,44.3,19.7,44.4", url=url)
 
 
 def test_the_deadline_bounds_a_server_that_never_answers(

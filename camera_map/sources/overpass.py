@@ -268,6 +268,7 @@ def overpass_answer(
         timeout=timeout,
         validate=_parse_answer,
         max_age=settings.overpass_max_age,
+        stale_if_error=True,
         service="Overpass API",
         hint=(
             "Public Overpass servers are often busy: a smaller area helps, and a result saved "
