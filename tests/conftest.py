@@ -56,6 +56,15 @@ def browser():  # type: ignore[no-untyped-def]
             b.close()
 
 
+@pytest.fixture(scope="session")
+def default_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """map.html of the bundled default, built once for the browser tests that read it."""
+    import camera_map
+
+    out = tmp_path_factory.mktemp("default")
+    return camera_map.build(out_dir=out, formats=[], png=False).outputs["map.html"]
+
+
 @pytest.fixture()
 def data_dir() -> Path:
     """Folder of the hand-made test fixtures."""

@@ -13,12 +13,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def default_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("default")
-    return camera_map.build(out_dir=out, formats=[], png=False).outputs["map.html"]
-
-
-@pytest.fixture(scope="module")
 def map_with_osm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("osm")
     data = Path(__file__).parent / "data" / "osm" / "overpass_osecina.json"

@@ -45,12 +45,6 @@ def fixture_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def default_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("default")
-    return camera_map.build(out_dir=out, formats=[], png=False).outputs["map.html"]
-
-
-@pytest.fixture(scope="module")
 def helsinki_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Central Helsinki's 221 OSM cameras on four made-up units, streets from the extract."""
     folder = tmp_path_factory.mktemp("helsinki")
