@@ -316,19 +316,22 @@ def load_layer(name: str | None = None) -> Layer:
             f"no bundled layer {name!r} in {settings.layers_dir} (available: "
             f"{', '.join(available_layers()) or 'none'}); pass --boundaries FILE for your own"
         )
-    meta = tomllib.loads(meta_path.read_text("utf-8"))
-    files = [meta_path, *(folder / meta[key] for key in ("units_file", "groups_file",
-                                                         "aliases_file") if meta.get(key))]
-    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
-    read = _read_bundled(name, folder, stamp)
+    read = _read_bundled(name, folder, _stamp(folder))
     return dataclasses.replace(read, units=read.units.copy(), groups=read.groups.copy(),
                                aliases=read.aliases.copy(), attribution=list(read.attribution))
 
 
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Path, modification time and size of every file below ``folder``: what changes when
+    any file of the layer does (without reading layer.toml to learn which ones)."""
+    stats = ((path, path.stat()) for path in folder.rglob("*") if path.is_file())
+    return tuple(sorted((str(path), st.st_mtime_ns, st.st_size) for path, st in stats))
+
+
 @functools.lru_cache(maxsize=4)
 def _read_bundled(name: str, folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> Layer:
-    """Read a bundled layer's files (``stamp``: their paths, times and sizes, so that a
-    changed file is read again)."""
+    """Read a bundled layer's files (``stamp``, from :func:`_stamp`, is part of the cache
+    key, so that a changed file is read again)."""
     meta = tomllib.loads((folder / "layer.toml").read_text("utf-8"))
     units = gpd.read_file(folder / meta["units_file"], engine="pyogrio")
     units = _conform_units(units)
